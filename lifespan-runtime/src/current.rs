@@ -1,0 +1,178 @@
+//! The current scope, and the free functions that act on it.
+
+use std::borrow::Cow;
+use std::future::Future;
+
+use crate::error::Error;
+use crate::lifespan::Lifespan;
+use crate::outcome::Outcome;
+use crate::phase::Phase;
+use crate::scope::Scope;
+
+tokio::task_local! {
+    /// Set while a lifespan's body, a root body, a task, or a hook runs.
+    pub(crate) static CURRENT: Scope;
+}
+
+/// Starts `lifespan` and registers it in the current scope; returns its value. The same
+/// as [`Lifespan::enter`].
+///
+/// Outside a scope it fails with [`ErrorKind::NoScope`](crate::ErrorKind::NoScope),
+/// whose message names the fix.
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, ErrorKind};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let error = lifespan_runtime::enter(from_fn("pool", |y| y.yield_app(()))).await.unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::NoScope);
+/// # });
+/// ```
+pub async fn enter<L>(lifespan: L) -> Result<L::Value, Error>
+where
+    L: Lifespan + Send + 'static,
+{
+    lifespan.enter().await
+}
+
+/// Spawns a task tracked by the current scope; see [`Scope::spawn`].
+///
+/// # Panics
+///
+/// Outside a scope (the message names the fix), and outside a tokio runtime.
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, Lifespan};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let running = from_fn("server", |y| async move {
+///     lifespan_runtime::spawn("accept-loop", async {
+///         lifespan_runtime::shutdown_requested().await;
+///     });
+///     y.yield_app(()).await;
+/// }).start().await.unwrap();
+/// running.stop().await.unwrap(); // the shutdown half, then the accept loop
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn<F>(name: impl Into<Cow<'static, str>>, task: F)
+where
+    F: Future + Send + 'static,
+    F::Output: Outcome,
+{
+    Scope::current_for("spawn").spawn(name, task);
+}
+
+/// Spawns a task whose failure does not concern the app; see [`Scope::spawn_detached`].
+///
+/// # Panics
+///
+/// Outside a scope, and outside a tokio runtime.
+///
+/// ```
+/// # use lifespan_runtime::Scope;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// scope.spawn("acceptor", async {
+///     lifespan_runtime::spawn_detached("connection-1", async { Err::<(), _>("reset by peer") });
+/// });
+/// scope.shutdown().await.unwrap(); // the connection's failure was only logged
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn_detached<F>(name: impl Into<Cow<'static, str>>, task: F)
+where
+    F: Future + Send + 'static,
+    F::Output: Outcome,
+{
+    Scope::current_for("spawn_detached").spawn_detached(name, task);
+}
+
+/// Registers a hook that runs at the current scope's teardown; see [`Scope::on_shutdown`].
+///
+/// # Panics
+///
+/// Outside a scope.
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, Lifespan};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let running = from_fn("metrics", |y| async move {
+///     lifespan_runtime::on_shutdown("flush", async { println!("flushed") });
+///     y.yield_app(()).await;
+/// }).start().await.unwrap();
+/// running.stop().await.unwrap();
+/// # });
+/// ```
+#[track_caller]
+pub fn on_shutdown<F>(name: impl Into<Cow<'static, str>>, hook: F)
+where
+    F: Future + Send + 'static,
+    F::Output: Outcome,
+{
+    Scope::current_for("on_shutdown").on_shutdown(name, hook);
+}
+
+/// Asks the whole app to shut down; see [`Scope::request_shutdown`].
+///
+/// # Panics
+///
+/// Outside a scope.
+///
+/// ```
+/// # use lifespan_runtime::Scope;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// scope.spawn("admin", async { lifespan_runtime::request_shutdown() });
+/// scope.shutdown_requested().await;
+/// # scope.shutdown().await.unwrap();
+/// # });
+/// ```
+#[track_caller]
+pub fn request_shutdown() {
+    Scope::current_for("request_shutdown").request_shutdown();
+}
+
+/// A future that resolves once shutdown is requested for the current scope; see
+/// [`Scope::shutdown_requested`].
+///
+/// # Panics
+///
+/// Outside a scope (when called, not when awaited).
+///
+/// ```
+/// # use lifespan_runtime::Scope;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// scope.spawn("server", async {
+///     lifespan_runtime::shutdown_requested().await;
+///     println!("stopped accepting");
+/// });
+/// scope.shutdown().await.unwrap();
+/// # });
+/// ```
+#[track_caller]
+pub fn shutdown_requested() -> impl Future<Output = ()> + Send + 'static {
+    let scope = Scope::current_for("shutdown_requested");
+    scope.shutdown_requested()
+}
+
+/// The app's phase, for a `/readyz` handler; see [`Scope::phase`].
+///
+/// # Panics
+///
+/// Outside a scope.
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, Phase, Scope};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// let ready = scope.enter(from_fn("readyz", |y| async move {
+///     y.yield_app(lifespan_runtime::phase() == Phase::Running).await;
+/// })).await.unwrap();
+/// assert!(ready);
+/// scope.shutdown().await.unwrap();
+/// # });
+/// ```
+#[track_caller]
+pub fn phase() -> Phase {
+    Scope::current_for("phase").phase()
+}

@@ -1,0 +1,451 @@
+//! [`Error`]: the one error type of the runtime.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+/// A boxed error: what the user's error type is turned into when it is carried by an
+/// [`Error`]. Any `E: std::error::Error + Send + Sync + 'static` converts into it, and
+/// so do `anyhow::Error`, `String` and `&'static str`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The name of a lifespan, a task or a hook: borrowed when it is a literal (as the
+/// macro writes it), owned when it was built at run time.
+pub(crate) type Name = Cow<'static, str>;
+
+/// Everything that can go wrong while starting or stopping lifespans, tasks and hooks.
+///
+/// An `Error` names the part that failed ([`name`](Error::name)), says when it failed
+/// ([`stage`](Error::stage)) and how ([`kind`](Error::kind)). When the user's own code
+/// failed, its error is the [`source`](std::error::Error::source) and can be reached
+/// with [`downcast_ref`](Error::downcast_ref). When several parts failed during one
+/// teardown, the error holds all of them ([`errors`](Error::errors)), flattened, in the
+/// order they happened.
+///
+/// `Display` is one line a person can act on; it includes the cause.
+///
+/// # Examples
+///
+/// ```
+/// use lifespan_runtime::{from_fn, ErrorKind, Lifespan, Stage};
+///
+/// #[derive(Debug)]
+/// struct BadUrl;
+/// impl std::fmt::Display for BadUrl {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("bad database url")
+///     }
+/// }
+/// impl std::error::Error for BadUrl {}
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let database = from_fn("database", |yielder| async move {
+///     Err::<(), _>(BadUrl)?;
+///     yielder.yield_app(()).await;
+///     Ok::<(), BadUrl>(())
+/// });
+/// let error = database.start().await.unwrap_err();
+/// assert_eq!(error.name(), "database");
+/// assert_eq!(error.stage(), Stage::Startup);
+/// assert_eq!(error.kind(), ErrorKind::Failed);
+/// assert!(error.downcast_ref::<BadUrl>().is_some());
+/// assert_eq!(error.to_string(), "lifespan `database` failed during startup: bad database url");
+/// # });
+/// ```
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    name: Name,
+    stage: Stage,
+    detail: Detail,
+}
+
+enum Detail {
+    Failed(BoxError),
+    Panicked(String),
+    TimedOut {
+        limit: Duration,
+        cause: TimeoutCause,
+    },
+    ReturnedBeforeYield,
+    NoScope,
+    ScopeClosed,
+    Several(Vec<Error>),
+}
+
+/// Which limit a timed-out part ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeoutCause {
+    /// The part's own `startup_timeout` or `shutdown_timeout`.
+    Own,
+    /// What was left of the teardown's global deadline, which was shorter.
+    Deadline,
+}
+
+/// When a part failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Stage {
+    /// The startup half of a lifespan: before `yield_app!`.
+    Startup,
+    /// The shutdown half of a lifespan (after `yield_app!`), or a whole teardown.
+    Shutdown,
+    /// A task started with `spawn`.
+    Task,
+    /// A hook registered with `on_shutdown`.
+    Hook,
+}
+
+/// How a part failed: the shape of an [`Error`], without its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The user's code returned an error; it is the [`source`](std::error::Error::source).
+    Failed,
+    /// The user's code panicked; see [`Error::panic_message`].
+    Panicked,
+    /// A half, task or hook did not finish in time and was cancelled; see
+    /// [`Error::timeout`].
+    TimedOut,
+    /// A lifespan's body ended without reaching its yield point.
+    ReturnedBeforeYield,
+    /// `enter` was called where no scope is current.
+    NoScope,
+    /// A lifespan finished startup after its scope had shut down; it was stopped again.
+    ScopeClosed,
+    /// Several failures of one startup or teardown; see [`Error::errors`].
+    Several,
+}
+
+impl Error {
+    fn new(name: Name, stage: Stage, detail: Detail) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                name,
+                stage,
+                detail,
+            }),
+        }
+    }
+
+    pub(crate) fn failed(name: Name, stage: Stage, source: impl Into<BoxError>) -> Self {
+        Self::new(name, stage, Detail::Failed(source.into()))
+    }
+
+    pub(crate) fn panicked(name: Name, stage: Stage, payload: &(dyn std::any::Any + Send)) -> Self {
+        Self::new(name, stage, Detail::Panicked(panic_message(payload)))
+    }
+
+    pub(crate) fn timed_out(
+        name: Name,
+        stage: Stage,
+        limit: Duration,
+        cause: TimeoutCause,
+    ) -> Self {
+        Self::new(name, stage, Detail::TimedOut { limit, cause })
+    }
+
+    pub(crate) fn returned_before_yield(name: Name) -> Self {
+        Self::new(name, Stage::Startup, Detail::ReturnedBeforeYield)
+    }
+
+    pub(crate) fn no_scope(name: Name) -> Self {
+        Self::new(name, Stage::Startup, Detail::NoScope)
+    }
+
+    pub(crate) fn scope_closed(name: Name) -> Self {
+        Self::new(name, Stage::Startup, Detail::ScopeClosed)
+    }
+
+    /// One error for a whole startup or teardown: `Ok` when `errors` is empty, the error
+    /// itself when there is one, and a flat [`ErrorKind::Several`] otherwise.
+    pub(crate) fn collect(name: &Name, stage: Stage, errors: Vec<Error>) -> Result<(), Error> {
+        let mut flat = Vec::with_capacity(errors.len());
+        for error in errors {
+            match error.inner.detail {
+                Detail::Several(nested) => flat.extend(nested),
+                _ => flat.push(error),
+            }
+        }
+        match flat.len() {
+            0 => Ok(()),
+            1 => Err(flat.pop().expect("one error")),
+            _ => Err(Self::new(name.clone(), stage, Detail::Several(flat))),
+        }
+    }
+
+    /// The name of the lifespan, task or hook that failed (for
+    /// [`ErrorKind::Several`], of the lifespan or scope being started or stopped).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// When it failed.
+    pub fn stage(&self) -> Stage {
+        self.inner.stage
+    }
+
+    /// How it failed.
+    pub fn kind(&self) -> ErrorKind {
+        match self.inner.detail {
+            Detail::Failed(_) => ErrorKind::Failed,
+            Detail::Panicked(_) => ErrorKind::Panicked,
+            Detail::TimedOut { .. } => ErrorKind::TimedOut,
+            Detail::ReturnedBeforeYield => ErrorKind::ReturnedBeforeYield,
+            Detail::NoScope => ErrorKind::NoScope,
+            Detail::ScopeClosed => ErrorKind::ScopeClosed,
+            Detail::Several(_) => ErrorKind::Several,
+        }
+    }
+
+    /// The panic's message, for [`ErrorKind::Panicked`].
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.inner.detail {
+            Detail::Panicked(message) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The limit that was exceeded, for [`ErrorKind::TimedOut`]: the part's own timeout,
+    /// or what was left of the global shutdown deadline when that was shorter.
+    pub fn timeout(&self) -> Option<Duration> {
+        match self.inner.detail {
+            Detail::TimedOut { limit, .. } => Some(limit),
+            _ => None,
+        }
+    }
+
+    /// Every failure this error stands for: all of them for [`ErrorKind::Several`],
+    /// otherwise just this one. Never empty, never nested.
+    pub fn errors(&self) -> &[Error] {
+        match &self.inner.detail {
+            Detail::Several(errors) => errors,
+            _ => std::slice::from_ref(self),
+        }
+    }
+
+    /// The user's error, if this is an [`ErrorKind::Failed`] error whose source has type
+    /// `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match &self.inner.detail {
+            Detail::Failed(source) => source.downcast_ref::<E>(),
+            _ => None,
+        }
+    }
+
+    /// What the failed part is, for `Display`: "lifespan `db`", "task `worker`".
+    fn subject(&self) -> Subject<'_> {
+        Subject(self)
+    }
+}
+
+struct Subject<'a>(&'a Error);
+
+impl fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.0.inner.stage {
+            Stage::Startup | Stage::Shutdown => "lifespan",
+            Stage::Task => "task",
+            Stage::Hook => "shutdown hook",
+        };
+        write!(f, "{what} `{}`", self.0.inner.name)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Startup => "startup",
+            Stage::Shutdown => "shutdown",
+            Stage::Task => "task",
+            Stage::Hook => "hook",
+        })
+    }
+}
+
+/// "during startup" for the halves of a lifespan; nothing for tasks and hooks, whose
+/// subject already says what they are.
+struct During(Stage);
+
+impl fmt::Display for During {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Stage::Startup | Stage::Shutdown => write!(f, " during {}", self.0),
+            Stage::Task | Stage::Hook => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stage = self.inner.stage;
+        let subject = self.subject();
+        match &self.inner.detail {
+            Detail::Failed(source) => write!(f, "{subject} failed{}: {source}", During(stage)),
+            Detail::Panicked(message) => {
+                write!(f, "{subject} panicked{}: {message}", During(stage))
+            }
+            Detail::TimedOut { limit, cause } => {
+                write!(f, "{subject} timed out after {limit:?}{}", During(stage))?;
+                match (stage, cause) {
+                    (_, TimeoutCause::Deadline) => {
+                        f.write_str(" (what was left of the shutdown deadline) and was cancelled")
+                    }
+                    (Stage::Startup, TimeoutCause::Own) => {
+                        f.write_str(" and was cancelled; raise its `startup_timeout` or make startup faster")
+                    }
+                    (Stage::Shutdown, TimeoutCause::Own) => {
+                        f.write_str(" and was cancelled; raise its `shutdown_timeout` or make shutdown faster")
+                    }
+                    (Stage::Task, TimeoutCause::Own) => f.write_str(
+                        " after shutdown was requested and was aborted; let it return when `shutdown_requested()` resolves",
+                    ),
+                    (Stage::Hook, TimeoutCause::Own) => f.write_str(" and was cancelled"),
+                }
+            }
+            Detail::ReturnedBeforeYield => write!(
+                f,
+                "{subject} returned before reaching `yield_app!`: a lifespan must reach `yield_app!`; \
+                 fail startup with `?` or `return Err(..)`"
+            ),
+            Detail::NoScope => write!(
+                f,
+                "{subject} was entered outside a lifespan scope: call `enter` inside a #[lifespan] fn, \
+                 #[lifespan::main] or #[lifespan::test], use `Scope::enter`, or `start` it and `stop` it yourself"
+            ),
+            Detail::ScopeClosed => write!(
+                f,
+                "{subject} finished startup after its scope had shut down, so it was stopped again; \
+                 enter lifespans before the scope's shutdown begins"
+            ),
+            Detail::Several(errors) => {
+                let doing = match stage {
+                    Stage::Startup => "starting",
+                    _ => "stopping",
+                };
+                write!(
+                    f,
+                    "{} failures while {doing} `{}`: ",
+                    errors.len(),
+                    self.inner.name
+                )?;
+                for (index, error) in errors.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "({}) {error}", index + 1)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("Error");
+        debug
+            .field("name", &self.inner.name)
+            .field("stage", &self.inner.stage)
+            .field("kind", &self.kind());
+        match &self.inner.detail {
+            Detail::Failed(source) => debug.field("source", source),
+            Detail::Panicked(message) => debug.field("panic_message", message),
+            Detail::TimedOut { limit, cause } => debug.field("limit", limit).field("cause", cause),
+            Detail::Several(errors) => debug.field("errors", errors),
+            Detail::ReturnedBeforeYield | Detail::NoScope | Detail::ScopeClosed => &mut debug,
+        };
+        debug.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.inner.detail {
+            Detail::Failed(source) => Some(&**source),
+            _ => None,
+        }
+    }
+}
+
+/// The message of a panic payload: the `&str` or `String` given to `panic!`.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&'static str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "a panic payload that is not a string".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &'static str) -> Name {
+        Cow::Borrowed(s)
+    }
+
+    #[test]
+    fn collect_flattens_nested_failures_and_keeps_their_order() {
+        let inner = Error::collect(
+            &name("db"),
+            Stage::Shutdown,
+            vec![
+                Error::failed(name("db"), Stage::Shutdown, "close failed"),
+                Error::timed_out(
+                    name("flush"),
+                    Stage::Hook,
+                    Duration::from_secs(1),
+                    TimeoutCause::Own,
+                ),
+            ],
+        )
+        .unwrap_err();
+        let outer = Error::collect(
+            &name("app"),
+            Stage::Shutdown,
+            vec![Error::failed(name("cache"), Stage::Shutdown, "x"), inner],
+        )
+        .unwrap_err();
+        let names: Vec<_> = outer.errors().iter().map(Error::name).collect();
+        assert_eq!(names, ["cache", "db", "flush"]);
+        assert_eq!(outer.kind(), ErrorKind::Several);
+        assert_eq!(
+            outer.to_string(),
+            "3 failures while stopping `app`: (1) lifespan `cache` failed during shutdown: x; \
+             (2) lifespan `db` failed during shutdown: close failed; \
+             (3) shutdown hook `flush` timed out after 1s and was cancelled"
+        );
+    }
+
+    #[test]
+    fn collect_of_nothing_is_ok_and_of_one_is_that_one() {
+        assert!(Error::collect(&name("app"), Stage::Shutdown, vec![]).is_ok());
+        let one = Error::collect(
+            &name("app"),
+            Stage::Shutdown,
+            vec![Error::returned_before_yield(name("db"))],
+        )
+        .unwrap_err();
+        assert_eq!(one.kind(), ErrorKind::ReturnedBeforeYield);
+        assert_eq!(one.errors().len(), 1);
+    }
+
+    #[test]
+    fn panic_messages_are_read_from_str_and_string_payloads() {
+        let from_str = Error::panicked(name("a"), Stage::Task, &"boom");
+        let from_string = Error::panicked(name("a"), Stage::Task, &String::from("bang"));
+        let other = Error::panicked(name("a"), Stage::Task, &42_u8);
+        assert_eq!(from_str.panic_message(), Some("boom"));
+        assert_eq!(from_string.panic_message(), Some("bang"));
+        assert_eq!(
+            other.panic_message(),
+            Some("a panic payload that is not a string")
+        );
+        assert_eq!(from_str.to_string(), "task `a` panicked: boom");
+    }
+}

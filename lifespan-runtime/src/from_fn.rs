@@ -1,0 +1,232 @@
+//! [`from_fn`]: a lifespan from a closure that receives a [`Yielder`].
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+use tokio::task::futures::TaskLocalFuture;
+
+use crate::current::CURRENT;
+use crate::error::BoxError;
+use crate::lifespan::{Config, Lifespan, Started};
+use crate::outcome::Outcome;
+use crate::running::{ErasedLifespan, sealed};
+use crate::scope::Scope;
+use crate::sync::lock;
+
+/// Writes a lifespan without the macro: `body` receives a [`Yielder`] and returns the
+/// future of the whole lifespan. Everything before `yielder.yield_app(value).await` is
+/// the startup half, everything after it the shutdown half, and the locals are shared
+/// by both. `#[lifespan]` expands to this.
+///
+/// The body returns `()` when it cannot fail, or `Result<(), E>` with any error that
+/// converts into a [`BoxError`]. Nothing runs until the lifespan is started.
+///
+/// # Examples
+///
+/// ```
+/// use lifespan_runtime::{from_fn, Lifespan, Scope};
+///
+/// #[derive(Clone)]
+/// struct Pool;
+/// impl Pool {
+///     async fn connect(_url: &str) -> std::io::Result<Pool> { Ok(Pool) }
+///     async fn close(&self) -> std::io::Result<()> { Ok(()) }
+/// }
+///
+/// fn database(url: String) -> impl Lifespan<Value = Pool, Error = std::io::Error> {
+///     from_fn("database", move |yielder| async move {
+///         let pool = Pool::connect(&url).await?;   // startup half
+///         yielder.yield_app(pool.clone()).await;   // the app runs here
+///         pool.close().await?;                     // shutdown half
+///         Ok(())
+///     })
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// let _pool: Pool = scope.enter(database("sqlite::memory:".into())).await?;
+/// scope.shutdown().await?;
+/// # Ok::<(), lifespan_runtime::Error>(())
+/// # }).unwrap();
+/// ```
+pub fn from_fn<T, F, Fut>(name: impl Into<Cow<'static, str>>, body: F) -> FromFn<T, F, Fut>
+where
+    F: FnOnce(Yielder<T>) -> Fut,
+    Fut: Future,
+    Fut::Output: Outcome,
+{
+    FromFn {
+        config: Config::new(name.into()),
+        init: Some(body),
+        slot: None,
+        body: None,
+    }
+}
+
+pin_project! {
+    /// A lifespan written with [`from_fn`]. Start it with [`Lifespan::start`] or
+    /// [`Lifespan::enter`].
+    ///
+    /// It is `Send` exactly when its body future, its closure and its value are, so
+    /// `enter` accepts it whenever the body could be spawned on a multi-threaded runtime.
+    pub struct FromFn<T, F, Fut> {
+        config: Config,
+        init: Option<F>,
+        slot: Option<Arc<Mutex<Option<T>>>>,
+        #[pin]
+        body: Option<TaskLocalFuture<Scope, Fut>>,
+    }
+}
+
+impl<T, F, Fut> std::fmt::Debug for FromFn<T, F, Fut> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FromFn")
+            .field("config", &self.config)
+            .field("started", &self.body.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, F, Fut> sealed::Sealed for FromFn<T, F, Fut> {}
+
+impl<T, F, Fut> ErasedLifespan for FromFn<T, F, Fut>
+where
+    Fut: Future,
+    Fut::Output: Outcome,
+{
+    fn __poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        let body = self.project().body.as_pin_mut();
+        let body = body.expect("the shutdown half runs after the startup half");
+        body.poll(cx)
+            .map(|outcome| outcome.into_result().map_err(Into::into))
+    }
+}
+
+impl<T, F, Fut> Lifespan for FromFn<T, F, Fut>
+where
+    F: FnOnce(Yielder<T>) -> Fut,
+    Fut: Future,
+    Fut::Output: Outcome,
+{
+    type Value = T;
+    type Error = <Fut::Output as Outcome>::Error;
+
+    fn __config(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    fn __begin(self: Pin<&mut Self>, scope: Scope) {
+        let mut this = self.project();
+        let init = this
+            .init
+            .take()
+            .expect("a lifespan is started at most once");
+        let slot = Arc::new(Mutex::new(None));
+        let yielder = Yielder { slot: slot.clone() };
+        // The closure itself may run code before its `async` block: run it in the scope too.
+        let body = CURRENT.sync_scope(scope.clone(), || init(yielder));
+        *this.slot = Some(slot);
+        this.body.set(Some(CURRENT.scope(scope, body)));
+    }
+
+    fn __poll_start(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Started<T, Self::Error>> {
+        let this = self.project();
+        let body = this
+            .body
+            .as_pin_mut()
+            .expect("`__begin` runs before the first poll");
+        match body.poll(cx) {
+            Poll::Ready(outcome) => Poll::Ready(Started::Returned(outcome.into_result())),
+            Poll::Pending => {
+                let slot = this.slot.as_ref().expect("`__begin` sets the slot");
+                match lock(slot).take() {
+                    Some(value) => Poll::Ready(Started::Yielded(value)),
+                    None => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+/// Handed to a [`from_fn`] body: its one way to yield the value and suspend.
+///
+/// # Examples
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, Lifespan};
+/// let greeting = from_fn("greeting", |yielder| async move {
+///     yielder.yield_app("hello").await; // suspended here while the app runs
+/// });
+/// # let _ = greeting;
+/// ```
+pub struct Yielder<T> {
+    slot: Arc<Mutex<Option<T>>>,
+}
+
+impl<T> Yielder<T> {
+    /// Ends the startup half: hands `value` to whoever started the lifespan and suspends
+    /// the body until the lifespan is stopped. Await it at the top level of the body; the
+    /// future completes when the shutdown half begins.
+    ///
+    /// ```
+    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let running = from_fn("n", |yielder| yielder.yield_app(7)).start().await.unwrap();
+    /// assert_eq!(*running, 7);
+    /// running.stop().await.unwrap();
+    /// # });
+    /// ```
+    pub fn yield_app(self, value: T) -> YieldApp<T> {
+        YieldApp {
+            slot: self.slot,
+            value: Some(value),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Yielder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Yielder").finish_non_exhaustive()
+    }
+}
+
+/// The future returned by [`Yielder::yield_app`]: pending once (the app runs), then
+/// ready (the shutdown half begins).
+#[must_use = "the lifespan only suspends at `yield_app(..)` when it is awaited"]
+pub struct YieldApp<T> {
+    slot: Arc<Mutex<Option<T>>>,
+    value: Option<T>,
+}
+
+// `value` is never pinned: it is moved out on the first poll.
+impl<T> Unpin for YieldApp<T> {}
+
+impl<T> Future for YieldApp<T> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        match this.value.take() {
+            // The first poll hands the value over and suspends. No waker is registered on
+            // purpose: whoever drives the body looks into the slot after every poll, and
+            // polls the body again only to run its shutdown half.
+            Some(value) => {
+                *lock(&this.slot) = Some(value);
+                Poll::Pending
+            }
+            None => Poll::Ready(()),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for YieldApp<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("YieldApp")
+            .field("yielded", &self.value.is_none())
+            .finish()
+    }
+}

@@ -1,0 +1,153 @@
+//! What a scope stops at teardown: entered lifespans, groups of tasks, hooks.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::current::CURRENT;
+use crate::error::{BoxError, Error, Name, Stage, TimeoutCause};
+use crate::outcome::Outcome;
+use crate::running::{ErasedLifespan, Suspended};
+use crate::scope::Scope;
+use crate::time::{effective_limit, within};
+
+/// One entry of a scope's exit stack.
+pub(crate) enum Child {
+    Lifespan(Suspended<dyn ErasedLifespan + Send>),
+    Tasks(TaskGroup),
+    Hook(Hook),
+}
+
+/// Tasks spawned one after another, with nothing entered or registered in between.
+///
+/// They stop together: at teardown the group waits for all of them, within what is
+/// left of the deadline, then aborts the rest. A long-running server that spawns a task
+/// per connection keeps one group, whose tracker counts live tasks only, so memory does
+/// not grow with the number of tasks ever spawned.
+pub(crate) struct TaskGroup {
+    tracker: TaskTracker,
+    abort: Arc<Abort>,
+}
+
+/// Tells the tasks of a group that they ran out of time.
+struct Abort {
+    token: CancellationToken,
+    after: OnceLock<Duration>,
+}
+
+impl TaskGroup {
+    pub(crate) fn new() -> Self {
+        TaskGroup {
+            tracker: TaskTracker::new(),
+            abort: Arc::new(Abort {
+                token: CancellationToken::new(),
+                after: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Wraps `future` as a task of this group: tracked, run in `scope`, its panics caught
+    /// and its failure reported to `scope`.
+    pub(crate) fn track<F>(
+        &self,
+        scope: Scope,
+        name: Name,
+        future: F,
+        detached: bool,
+    ) -> impl Future<Output = ()> + Send + 'static
+    where
+        F: Future + Send + 'static,
+        F::Output: Outcome,
+    {
+        let abort = self.abort.clone();
+        self.tracker
+            .track_future(run_task(scope, name, future, abort, detached))
+    }
+
+    /// Waits for every task of the group, within what is left of `deadline`; aborts
+    /// those still running then. Their failures go to the scope, by the tasks themselves.
+    pub(crate) async fn stop(self, deadline: Option<Instant>) {
+        self.tracker.close();
+        let limit = effective_limit(None, deadline).map(|(limit, _)| limit);
+        if within(limit, self.tracker.wait()).await.is_err() {
+            let _ = self.abort.after.set(limit.unwrap_or_default());
+            self.abort.token.cancel();
+            self.tracker.wait().await;
+        }
+    }
+}
+
+async fn run_task<F>(scope: Scope, name: Name, future: F, abort: Arc<Abort>, detached: bool)
+where
+    F: Future + Send + 'static,
+    F::Output: Outcome,
+{
+    let span = tracing::info_span!("task", name = %name);
+    let run = CURRENT.scope(scope.clone(), AssertUnwindSafe(future).catch_unwind());
+    let outcome = abort
+        .token
+        .run_until_cancelled(run)
+        .instrument(span.clone())
+        .await;
+    let error = match outcome {
+        Some(Ok(output)) => match output.into_result() {
+            Ok(()) => return,
+            Err(source) => Error::failed(name, Stage::Task, source),
+        },
+        Some(Err(payload)) => Error::panicked(name, Stage::Task, &*payload),
+        None => {
+            let limit = abort.after.get().copied().unwrap_or_default();
+            Error::timed_out(name, Stage::Task, limit, TimeoutCause::Deadline)
+        }
+    };
+    span.in_scope(|| scope.task_failed(error, detached));
+}
+
+/// A future registered with `on_shutdown`, run during teardown.
+pub(crate) struct Hook {
+    name: Name,
+    future: Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>,
+}
+
+impl Hook {
+    pub(crate) fn new<F>(name: Name, future: F) -> Self
+    where
+        F: Future + Send + 'static,
+        F::Output: Outcome,
+    {
+        Hook {
+            name,
+            future: Box::pin(async move { future.await.into_result().map_err(Into::into) }),
+        }
+    }
+
+    /// Runs the hook in `scope` within what is left of `deadline`, its panic caught.
+    pub(crate) async fn run(self, scope: Scope, deadline: Option<Instant>) -> Result<(), Error> {
+        let Hook { name, future } = self;
+        let span = tracing::info_span!("hook", name = %name);
+        let limit = effective_limit(None, deadline);
+        let run = CURRENT.scope(scope, AssertUnwindSafe(future).catch_unwind());
+        let outcome = within(limit.map(|(limit, _)| limit), run)
+            .instrument(span.clone())
+            .await;
+        let error = match outcome {
+            Ok(Ok(Ok(()))) => return Ok(()),
+            Ok(Ok(Err(source))) => Error::failed(name, Stage::Hook, source),
+            Ok(Err(payload)) => Error::panicked(name, Stage::Hook, &*payload),
+            Err(_elapsed) => {
+                let (limit, cause) = limit.expect("only a limited hook times out");
+                Error::timed_out(name, Stage::Hook, limit, cause)
+            }
+        };
+        tracing::error!(parent: &span, %error, "shutdown hook failed");
+        Err(error)
+    }
+}

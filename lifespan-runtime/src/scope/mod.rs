@@ -1,0 +1,509 @@
+//! [`Scope`]: an async exit stack of lifespans, tasks and hooks.
+
+pub(crate) mod children;
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::current::CURRENT;
+use crate::error::{Error, Name, Stage};
+use crate::lifespan::Lifespan;
+use crate::outcome::Outcome;
+use crate::phase::{Phase, SharedPhase};
+use crate::running::{ErasedLifespan, Suspended};
+use crate::start::Enter;
+use crate::sync::lock;
+use crate::teardown::{Frame, stop_tree};
+use children::{Child, Hook, TaskGroup};
+
+/// An async exit stack: lifespans entered, tasks spawned and hooks registered in it are
+/// stopped by [`shutdown`](Scope::shutdown), in reverse order of registration.
+///
+/// Every lifespan's body runs in a scope of its own, so what it enters is stopped
+/// right after its shutdown half. `#[lifespan::main]` and `#[lifespan::test]` make the
+/// root scope; [`Scope::new`] makes one by hand.
+///
+/// A `Scope` is a cheap handle (`Clone`, `Send`, `Sync`, `'static`): clones refer to the
+/// same scope. The scopes of one app share its [`Phase`] and its shutdown request: a
+/// [`request_shutdown`](Scope::request_shutdown) anywhere in the tree asks the whole app
+/// to stop.
+///
+/// # Examples
+///
+/// ```
+/// use lifespan_runtime::{from_fn, Scope};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// let pool = scope.enter(from_fn("pool", |y| async move {
+///     y.yield_app("pool").await;
+///     println!("pool closed");
+/// })).await?;
+/// let shutdown = scope.shutdown_requested();
+/// scope.spawn("server", async move {
+///     shutdown.await; // stop accepting
+///     println!("server drained");
+/// });
+/// scope.on_shutdown("flush-metrics", async { println!("metrics flushed") });
+/// assert_eq!(pool, "pool");
+///
+/// // prints: metrics flushed, server drained, pool closed
+/// scope.shutdown().await?;
+/// # Ok::<(), lifespan_runtime::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Scope {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The lifespan whose body runs in this scope, or "app" for a root.
+    owner: Name,
+    app: Arc<App>,
+    /// Cancelled when this scope's teardown begins, or any ancestor's: shutdown requested.
+    token: CancellationToken,
+    is_root: bool,
+    /// The global deadline of `shutdown()`, for roots made with `with_shutdown_timeout`.
+    shutdown_timeout: Option<Duration>,
+    state: Mutex<State>,
+}
+
+/// What every scope of one app shares.
+struct App {
+    phase: SharedPhase,
+    /// The root scope's token: `request_shutdown` cancels it.
+    shutdown: CancellationToken,
+}
+
+#[derive(Default)]
+struct State {
+    children: Vec<Child>,
+    /// Failures of non-detached tasks, reported at teardown.
+    failures: Vec<Error>,
+    /// Torn down: nothing can be registered any more.
+    closed: bool,
+}
+
+impl Scope {
+    /// A root scope with no shutdown deadline: [`shutdown`](Scope::shutdown) waits for
+    /// every part as long as its own timeouts allow. Its phase starts as
+    /// [`Phase::Running`].
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// let scope = Scope::new();
+    /// assert!(!scope.is_shutdown_requested());
+    /// ```
+    pub fn new() -> Scope {
+        Scope::root(Cow::Borrowed("app"), None, Phase::Running)
+    }
+
+    /// A root scope whose [`shutdown`](Scope::shutdown) must finish within `limit`: each
+    /// part gets the smaller of its own shutdown timeout and what is left of the
+    /// deadline, and tasks still running when it passes are aborted.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use lifespan_runtime::Scope;
+    /// let scope = Scope::with_shutdown_timeout(Duration::from_secs(30));
+    /// # let _ = scope;
+    /// ```
+    pub fn with_shutdown_timeout(limit: Duration) -> Scope {
+        Scope::root(Cow::Borrowed("app"), Some(limit), Phase::Running)
+    }
+
+    pub(crate) fn root(owner: Name, shutdown_timeout: Option<Duration>, phase: Phase) -> Scope {
+        let token = CancellationToken::new();
+        let app = Arc::new(App {
+            phase: SharedPhase::new(phase),
+            shutdown: token.clone(),
+        });
+        Scope::from_parts(owner, app, token, true, shutdown_timeout)
+    }
+
+    /// The scope a lifespan named `owner` runs its body in, below this one.
+    pub(crate) fn child(&self, owner: Name) -> Scope {
+        let token = self.inner.token.child_token();
+        Scope::from_parts(owner, self.inner.app.clone(), token, false, None)
+    }
+
+    fn from_parts(
+        owner: Name,
+        app: Arc<App>,
+        token: CancellationToken,
+        is_root: bool,
+        shutdown_timeout: Option<Duration>,
+    ) -> Scope {
+        Scope {
+            inner: Arc::new(Inner {
+                owner,
+                app,
+                token,
+                is_root,
+                shutdown_timeout,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    /// Starts `lifespan` and registers it in this scope; returns its value. See
+    /// [`Lifespan::enter`], which does the same in the current scope.
+    ///
+    /// If this scope has already shut down, the lifespan is stopped again at once and
+    /// the error is [`ErrorKind::ScopeClosed`](crate::ErrorKind::ScopeClosed).
+    ///
+    /// ```
+    /// # use lifespan_runtime::{from_fn, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// let port = scope.enter(from_fn("listener", |y| y.yield_app(8080_u16))).await.unwrap();
+    /// assert_eq!(port, 8080);
+    /// scope.shutdown().await.unwrap();
+    /// # });
+    /// ```
+    pub async fn enter<L>(&self, lifespan: L) -> Result<L::Value, Error>
+    where
+        L: Lifespan + Send + 'static,
+    {
+        Enter::new(lifespan, Some(self.clone())).await
+    }
+
+    /// Spawns `task` on the tokio runtime, tracked by this scope. The task returns `()`
+    /// or `Result<(), E>`.
+    ///
+    /// At teardown, in its place in the reverse order, the scope waits for the task
+    /// within what is left of the deadline, then aborts it. The task should return soon
+    /// after [`shutdown_requested`](Scope::shutdown_requested) resolves. If the task fails
+    /// or panics, the failure is logged, kept for the teardown's error, and shutdown of
+    /// the whole app is requested; use [`spawn_detached`](Scope::spawn_detached) for
+    /// tasks whose failure is not the app's.
+    ///
+    /// A task spawned after the scope has shut down is dropped unrun, with a warning.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, as `tokio::spawn` does.
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// let shutdown = scope.shutdown_requested();
+    /// scope.spawn("ticker", async move {
+    ///     shutdown.await;
+    ///     Ok::<(), std::io::Error>(())
+    /// });
+    /// scope.shutdown().await.unwrap();
+    /// # });
+    /// ```
+    pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, task: F)
+    where
+        F: Future + Send + 'static,
+        F::Output: Outcome,
+    {
+        self.spawn_task(name.into(), task, false);
+    }
+
+    /// Like [`spawn`](Scope::spawn), for a task whose failure does not concern the app
+    /// (a per-connection handler): a failure or panic is logged at ERROR, and neither
+    /// requests shutdown nor appears in the teardown's error. The task is still awaited
+    /// (then aborted) at teardown.
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// scope.spawn_detached("connection", async { Err::<(), _>("client hung up") });
+    /// tokio::task::yield_now().await;
+    /// assert!(!scope.is_shutdown_requested());
+    /// scope.shutdown().await.unwrap();
+    /// # });
+    /// ```
+    pub fn spawn_detached<F>(&self, name: impl Into<Cow<'static, str>>, task: F)
+    where
+        F: Future + Send + 'static,
+        F::Output: Outcome,
+    {
+        self.spawn_task(name.into(), task, true);
+    }
+
+    fn spawn_task<F>(&self, name: Name, task: F, detached: bool)
+    where
+        F: Future + Send + 'static,
+        F::Output: Outcome,
+    {
+        let tracked = {
+            let mut state = lock(&self.inner.state);
+            if state.closed {
+                drop(state);
+                self.warn_closed("task", &name);
+                return;
+            }
+            if !matches!(state.children.last(), Some(Child::Tasks(_))) {
+                state.children.push(Child::Tasks(TaskGroup::new()));
+            }
+            let Some(Child::Tasks(group)) = state.children.last() else {
+                unreachable!("a task group was just made the last child")
+            };
+            // Tracked under the lock, so that a concurrent teardown that takes this group
+            // waits for the task.
+            group.track(self.clone(), name, task, detached)
+        };
+        tokio::spawn(tracked);
+    }
+
+    /// Registers `hook` to run at teardown, in its place in the reverse order, within
+    /// what is left of the deadline. It returns `()` or `Result<(), E>`; a failure or
+    /// panic is part of the teardown's error. Good for flushing, deregistering, saying
+    /// goodbye to a peer.
+    ///
+    /// A hook registered after the scope has shut down is dropped unrun, with a warning.
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// scope.on_shutdown("deregister", async { Err::<(), _>("registry unreachable") });
+    /// let error = scope.shutdown().await.unwrap_err();
+    /// assert_eq!(error.to_string(), "shutdown hook `deregister` failed: registry unreachable");
+    /// # });
+    /// ```
+    pub fn on_shutdown<F>(&self, name: impl Into<Cow<'static, str>>, hook: F)
+    where
+        F: Future + Send + 'static,
+        F::Output: Outcome,
+    {
+        let name = name.into();
+        if let Err(Child::Hook(_)) = self.push_child(Child::Hook(Hook::new(name.clone(), hook))) {
+            self.warn_closed("shutdown hook", &name);
+        }
+    }
+
+    /// Tears the scope down: resolves every [`shutdown_requested`](Scope::shutdown_requested)
+    /// of this scope and below, then stops every child in reverse order of registration
+    /// (a lifespan's shutdown half first, then its own children). A failure does not stop
+    /// the teardown: every part is stopped, and the error holds every failure.
+    ///
+    /// Each part is stopped exactly once. Calling `shutdown` again, or registering
+    /// something afterwards, stops nothing twice.
+    ///
+    /// ```
+    /// # use lifespan_runtime::{from_fn, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// scope.enter(from_fn("first", |y| y.yield_app(()))).await.unwrap();
+    /// scope.enter(from_fn("second", |y| y.yield_app(()))).await.unwrap();
+    /// scope.shutdown().await.unwrap(); // second, then first
+    /// # });
+    /// ```
+    pub async fn shutdown(&self) -> Result<(), Error> {
+        let deadline = self
+            .inner
+            .shutdown_timeout
+            .map(|limit| Instant::now() + limit);
+        if self.inner.is_root {
+            self.inner.app.phase.advance(Phase::Stopping);
+        }
+        let errors = stop_tree(Frame::root(self.clone()), deadline).await;
+        if self.inner.is_root {
+            self.inner.app.phase.advance(Phase::Stopped);
+        }
+        Error::collect(&self.inner.owner, Stage::Shutdown, errors)
+    }
+
+    /// A future that resolves once shutdown is requested for this scope: its teardown
+    /// has begun, an ancestor's has, or someone called
+    /// [`request_shutdown`](Scope::request_shutdown). Servers await it to stop accepting.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Cancel-safe: drop it and ask again.
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// let requested = scope.shutdown_requested();
+    /// scope.request_shutdown();
+    /// requested.await;
+    /// # });
+    /// ```
+    pub fn shutdown_requested(&self) -> impl Future<Output = ()> + Send + 'static + use<> {
+        self.inner.token.clone().cancelled_owned()
+    }
+
+    /// Whether [`shutdown_requested`](Scope::shutdown_requested) would resolve at once.
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// let scope = Scope::new();
+    /// scope.request_shutdown();
+    /// assert!(scope.is_shutdown_requested());
+    /// ```
+    pub fn is_shutdown_requested(&self) -> bool {
+        self.inner.token.is_cancelled()
+    }
+
+    /// Asks the whole app (the root of this scope's tree) to shut down: every
+    /// `shutdown_requested()` in the app resolves. Whoever owns the root then tears it
+    /// down; under `#[lifespan::main]`, `yield_app!()` returns.
+    ///
+    /// ```
+    /// # use lifespan_runtime::{from_fn, Lifespan, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let root = Scope::new();
+    /// root.enter(from_fn("worker", |y| async move {
+    ///     lifespan_runtime::request_shutdown(); // from deep inside the tree
+    ///     y.yield_app(()).await;
+    /// })).await.unwrap();
+    /// assert!(root.is_shutdown_requested());
+    /// # root.shutdown().await.unwrap();
+    /// # });
+    /// ```
+    pub fn request_shutdown(&self) {
+        self.inner.app.shutdown.cancel();
+    }
+
+    /// The app's phase: [`Starting`](Phase::Starting), [`Running`](Phase::Running),
+    /// [`Stopping`](Phase::Stopping) or [`Stopped`](Phase::Stopped). Shared by every
+    /// scope of the app.
+    ///
+    /// ```
+    /// # use lifespan_runtime::{Phase, Scope};
+    /// assert_eq!(Scope::new().phase(), Phase::Running);
+    /// ```
+    pub fn phase(&self) -> Phase {
+        self.inner.app.phase.get()
+    }
+
+    /// The current scope: the one a lifespan's body, a `#[lifespan::main]` or
+    /// `#[lifespan::test]` body, or a task from `spawn` runs in.
+    ///
+    /// # Panics
+    ///
+    /// Outside of all of them; [`try_current`](Scope::try_current) asks without
+    /// panicking.
+    ///
+    /// ```
+    /// # use lifespan_runtime::{from_fn, Lifespan, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let running = from_fn("inspect", |y| async move {
+    ///     let here = Scope::current();
+    ///     y.yield_app(here.is_shutdown_requested()).await;
+    /// }).start().await.unwrap();
+    /// assert!(!*running);
+    /// # running.stop().await.unwrap();
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Scope {
+        Scope::current_for("Scope::current")
+    }
+
+    /// The current scope, or `None` outside of one.
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// assert!(Scope::try_current().is_none());
+    /// ```
+    pub fn try_current() -> Option<Scope> {
+        CURRENT.try_with(Scope::clone).ok()
+    }
+
+    #[track_caller]
+    pub(crate) fn current_for(function: &str) -> Scope {
+        match Scope::try_current() {
+            Some(scope) => scope,
+            None => panic!(
+                "`{function}` was called outside a lifespan scope: call it inside a #[lifespan] fn, \
+                 #[lifespan::main], #[lifespan::test] or a task they spawned, or call the method of \
+                 the same name on a `Scope` you own"
+            ),
+        }
+    }
+
+    /// Registers a started lifespan; gives it back if the scope has shut down.
+    pub(crate) fn adopt(
+        &self,
+        lifespan: Suspended<dyn ErasedLifespan + Send>,
+    ) -> Result<(), Suspended<dyn ErasedLifespan + Send>> {
+        match self.push_child(Child::Lifespan(lifespan)) {
+            Ok(()) => Ok(()),
+            Err(Child::Lifespan(lifespan)) => Err(lifespan),
+            Err(_) => unreachable!("push_child gives back what it was given"),
+        }
+    }
+
+    fn push_child(&self, child: Child) -> Result<(), Child> {
+        let mut state = lock(&self.inner.state);
+        if state.closed {
+            return Err(child);
+        }
+        state.children.push(child);
+        Ok(())
+    }
+
+    /// The most recently registered child; marks the scope closed when there is none.
+    pub(crate) fn pop_child(&self) -> Option<Child> {
+        let mut state = lock(&self.inner.state);
+        let child = state.children.pop();
+        state.closed |= child.is_none();
+        child
+    }
+
+    pub(crate) fn take_failures(&self) -> Vec<Error> {
+        std::mem::take(&mut lock(&self.inner.state).failures)
+    }
+
+    /// Resolves `shutdown_requested()` for this scope and below.
+    pub(crate) fn cancel(&self) {
+        self.inner.token.cancel();
+    }
+
+    /// A task of this scope failed, panicked or was aborted.
+    pub(crate) fn task_failed(&self, error: Error, detached: bool) {
+        if detached {
+            tracing::error!(%error, "detached task failed");
+            return;
+        }
+        let requested = !self.inner.app.shutdown.is_cancelled();
+        if requested {
+            tracing::error!(%error, "task failed; requesting shutdown of the app");
+        } else {
+            tracing::error!(%error, "task failed");
+        }
+        lock(&self.inner.state).failures.push(error);
+        self.request_shutdown();
+    }
+
+    fn warn_closed(&self, what: &str, name: &str) {
+        tracing::warn!(
+            "{what} `{name}` was registered in the scope of `{}` after it had shut down, and was dropped unrun",
+            self.inner.owner
+        );
+    }
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope::new()
+    }
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = lock(&self.inner.state);
+        f.debug_struct("Scope")
+            .field("owner", &self.inner.owner)
+            .field("children", &state.children.len())
+            .field("closed", &state.closed)
+            .field("shutdown_requested", &self.is_shutdown_requested())
+            .finish()
+    }
+}

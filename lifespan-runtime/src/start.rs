@@ -1,0 +1,324 @@
+//! The futures of [`Lifespan::start`] and [`Lifespan::enter`].
+//!
+//! They are written by hand, not as `async fn`s, so that they have names the trait can
+//! return and are `Send` exactly when the lifespan is.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use tokio::time::{Instant, Sleep};
+
+use crate::error::{Error, Name, Stage, TimeoutCause};
+use crate::lifespan::{Lifespan, Started};
+use crate::running::{Running, Suspended};
+use crate::scope::Scope;
+use crate::teardown::{Frame, stop_tree};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// The future returned by [`Lifespan::start`]: runs the startup half up to the yield
+/// point, then resolves to the [`Running`] lifespan.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Start<L: Lifespan> {
+    state: StartState<L>,
+}
+
+enum StartState<L: Lifespan> {
+    Idle {
+        lifespan: L,
+        parent: Option<Scope>,
+    },
+    Starting(Starting<L>),
+    RollingBack {
+        error: Option<Error>,
+        rollback: BoxFuture<Vec<Error>>,
+    },
+    Done,
+}
+
+/// A startup half in progress.
+struct Starting<L: Lifespan> {
+    lifespan: Pin<Box<L>>,
+    name: Name,
+    shutdown_timeout: Option<Duration>,
+    scope: Scope,
+    timer: Option<(Duration, Pin<Box<Sleep>>)>,
+    began: Instant,
+    span: tracing::Span,
+    begun: bool,
+}
+
+// Nothing in `Start` is pinned in place: the lifespan is moved into a box on the first
+// poll, and the timer is boxed.
+impl<L: Lifespan> Unpin for Start<L> {}
+
+impl<L: Lifespan> Start<L> {
+    pub(crate) fn new(lifespan: L, parent: Option<Scope>) -> Self {
+        Start {
+            state: StartState::Idle { lifespan, parent },
+        }
+    }
+}
+
+impl<L: Lifespan> std::fmt::Debug for Start<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.state {
+            StartState::Idle { .. } => "idle",
+            StartState::Starting(_) => "starting",
+            StartState::RollingBack { .. } => "rolling back",
+            StartState::Done => "done",
+        };
+        f.debug_struct("Start").field("state", &state).finish()
+    }
+}
+
+impl<L: Lifespan> Future for Start<L> {
+    type Output = Result<Running<L::Value, L>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            let error = match &mut this.state {
+                StartState::Idle { .. } => {
+                    let StartState::Idle { lifespan, parent } =
+                        std::mem::replace(&mut this.state, StartState::Done)
+                    else {
+                        unreachable!()
+                    };
+                    this.state = StartState::Starting(Starting::new(lifespan, parent));
+                    continue;
+                }
+                StartState::Starting(starting) => match ready!(starting.poll_startup(cx)) {
+                    Ok(value) => {
+                        let StartState::Starting(starting) =
+                            std::mem::replace(&mut this.state, StartState::Done)
+                        else {
+                            unreachable!()
+                        };
+                        return Poll::Ready(Ok(starting.into_running(value)));
+                    }
+                    Err(error) => error,
+                },
+                StartState::RollingBack { error, rollback } => {
+                    let rollback_errors = ready!(rollback.as_mut().poll(cx));
+                    let error = error.take().expect("polled after completion");
+                    this.state = StartState::Done;
+                    return Poll::Ready(Err(with_rollback(error, rollback_errors)));
+                }
+                StartState::Done => panic!("`Start` polled after completion"),
+            };
+            let StartState::Starting(starting) =
+                std::mem::replace(&mut this.state, StartState::Done)
+            else {
+                unreachable!()
+            };
+            let scope = starting.abandon(&error);
+            this.state = StartState::RollingBack {
+                error: Some(error),
+                rollback: Box::pin(stop_tree(Frame::root(scope), None)),
+            };
+        }
+    }
+}
+
+impl<L: Lifespan> Starting<L> {
+    fn new(mut lifespan: L, parent: Option<Scope>) -> Self {
+        let config = lifespan.__config().clone();
+        let lifespan = Box::pin(lifespan);
+        let name = config.name.clone();
+        let span = tracing::info_span!("lifespan", name = %name, phase = "startup");
+        tracing::debug!(parent: &span, "starting");
+        let scope = match parent {
+            Some(parent) => parent.child(name.clone()),
+            None => Scope::root(name.clone(), None, crate::Phase::Running),
+        };
+        let timer = config
+            .startup_timeout
+            .map(|limit| (limit, Box::pin(tokio::time::sleep(limit))));
+        Starting {
+            shutdown_timeout: config.shutdown_timeout,
+            lifespan,
+            name,
+            scope,
+            timer,
+            began: Instant::now(),
+            span,
+            begun: false,
+        }
+    }
+
+    /// Polls the body once, then the timer; catches panics.
+    fn poll_startup(&mut self, cx: &mut Context<'_>) -> Poll<Result<L::Value, Error>> {
+        let _entered = self.span.enter();
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            if !self.begun {
+                self.begun = true;
+                self.lifespan.as_mut().__begin(self.scope.clone());
+            }
+            self.lifespan.as_mut().__poll_start(cx)
+        }));
+        let name = || self.name.clone();
+        match polled {
+            Ok(Poll::Ready(Started::Yielded(value))) => Poll::Ready(Ok(value)),
+            Ok(Poll::Ready(Started::Returned(Ok(())))) => {
+                Poll::Ready(Err(Error::returned_before_yield(name())))
+            }
+            Ok(Poll::Ready(Started::Returned(Err(source)))) => {
+                Poll::Ready(Err(Error::failed(name(), Stage::Startup, source)))
+            }
+            Err(payload) => Poll::Ready(Err(Error::panicked(name(), Stage::Startup, &*payload))),
+            Ok(Poll::Pending) => match &mut self.timer {
+                Some((limit, timer)) => match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(Error::timed_out(
+                        name(),
+                        Stage::Startup,
+                        *limit,
+                        TimeoutCause::Own,
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                },
+                None => Poll::Pending,
+            },
+        }
+    }
+
+    fn into_running(self, value: L::Value) -> Running<L::Value, L> {
+        tracing::info!(parent: &self.span, elapsed = ?self.began.elapsed(), "started");
+        let suspended = Suspended::new(self.name, self.shutdown_timeout, self.scope, self.lifespan);
+        Running::new(value, suspended)
+    }
+
+    /// Drops the failed startup half (cancelling it) and returns its scope, whose
+    /// children must be stopped.
+    fn abandon(self, error: &Error) -> Scope {
+        let Starting {
+            lifespan,
+            span,
+            scope,
+            ..
+        } = self;
+        span.in_scope(|| drop(lifespan));
+        tracing::error!(parent: &span, %error, "startup failed");
+        scope
+    }
+}
+
+/// The startup error, with what failed while stopping what it had started.
+fn with_rollback(error: Error, rollback: Vec<Error>) -> Error {
+    if rollback.is_empty() {
+        return error;
+    }
+    let name: Name = Name::Owned(error.name().to_owned());
+    let mut all = Vec::with_capacity(rollback.len() + 1);
+    all.push(error);
+    all.extend(rollback);
+    Error::collect(&name, Stage::Startup, all).expect_err("two or more errors")
+}
+
+/// The future returned by [`Lifespan::enter`]: starts the lifespan, registers it in the
+/// scope that was current when `enter` was called, and resolves to its value.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Enter<L: Lifespan> {
+    state: EnterState<L>,
+}
+
+enum EnterState<L: Lifespan> {
+    Outside(L),
+    Starting {
+        start: Start<L>,
+        scope: Scope,
+    },
+    Unwinding {
+        error: Option<Error>,
+        stop: BoxFuture<Result<(), Error>>,
+    },
+    Done,
+}
+
+// As for `Start`: the lifespan is only ever moved, never pinned, inside `Enter`.
+impl<L: Lifespan> Unpin for Enter<L> {}
+
+impl<L: Lifespan> Enter<L> {
+    pub(crate) fn new(lifespan: L, scope: Option<Scope>) -> Self {
+        let state = match scope {
+            Some(scope) => EnterState::Starting {
+                start: Start::new(lifespan, Some(scope.clone())),
+                scope,
+            },
+            None => EnterState::Outside(lifespan),
+        };
+        Enter { state }
+    }
+}
+
+impl<L: Lifespan> std::fmt::Debug for Enter<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.state {
+            EnterState::Outside(_) => "outside a scope",
+            EnterState::Starting { start, .. } => {
+                return f.debug_tuple("Enter").field(start).finish();
+            }
+            EnterState::Unwinding { .. } => "unwinding",
+            EnterState::Done => "done",
+        };
+        f.debug_struct("Enter").field("state", &state).finish()
+    }
+}
+
+impl<L: Lifespan + Send + 'static> Future for Enter<L> {
+    type Output = Result<L::Value, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                EnterState::Outside(_) => {
+                    let EnterState::Outside(mut lifespan) =
+                        std::mem::replace(&mut this.state, EnterState::Done)
+                    else {
+                        unreachable!()
+                    };
+                    let name = lifespan.__config().name.clone();
+                    return Poll::Ready(Err(Error::no_scope(name)));
+                }
+                EnterState::Starting { start, scope } => {
+                    let running = match ready!(Pin::new(start).poll(cx)) {
+                        Ok(running) => running,
+                        Err(error) => {
+                            this.state = EnterState::Done;
+                            return Poll::Ready(Err(error));
+                        }
+                    };
+                    let (value, suspended) = running.into_parts();
+                    match scope.adopt(suspended.erased()) {
+                        Ok(()) => {
+                            this.state = EnterState::Done;
+                            return Poll::Ready(Ok(value));
+                        }
+                        Err(suspended) => {
+                            drop(value);
+                            let error = Error::scope_closed(suspended.name.clone());
+                            this.state = EnterState::Unwinding {
+                                error: Some(error),
+                                stop: Box::pin(suspended.stop(None)),
+                            };
+                        }
+                    }
+                }
+                EnterState::Unwinding { error, stop } => {
+                    let stopped = ready!(stop.as_mut().poll(cx));
+                    let error = error.take().expect("polled after completion");
+                    this.state = EnterState::Done;
+                    return Poll::Ready(Err(with_rollback(
+                        error,
+                        stopped.err().into_iter().collect(),
+                    )));
+                }
+                EnterState::Done => panic!("`Enter` polled after completion"),
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+pub use lifespan_runtime::*;
