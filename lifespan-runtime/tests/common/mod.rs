@@ -1,0 +1,77 @@
+//! Helpers shared by the runtime's integration tests.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::sync::{Arc, Mutex};
+
+use lifespan_runtime::{BoxError, Lifespan, from_fn};
+
+/// What happened, in order, across every part of a test.
+#[derive(Clone, Default)]
+pub struct Journal(Arc<Mutex<Vec<String>>>);
+
+impl Journal {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn log(&self, entry: impl Into<String>) {
+        self.0.lock().unwrap().push(entry.into());
+    }
+
+    pub fn entries(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// How many entries equal `entry`.
+    pub fn count(&self, entry: &str) -> usize {
+        self.entries().iter().filter(|e| *e == entry).count()
+    }
+}
+
+/// How one half of a scripted lifespan ends.
+#[derive(Clone, Copy, Debug)]
+pub enum Act {
+    Succeed,
+    Fail,
+    Panic,
+    /// Never finishes: only a timeout ends it.
+    Hang,
+}
+
+impl Act {
+    async fn run(self, what: &str) -> Result<(), BoxError> {
+        match self {
+            Act::Succeed => Ok(()),
+            Act::Fail => Err(format!("{what} failed on purpose").into()),
+            Act::Panic => panic!("{what} panicked on purpose"),
+            Act::Hang => std::future::pending().await,
+        }
+    }
+}
+
+/// A lifespan that logs `start NAME` once its startup half succeeded and `stop NAME`
+/// once its shutdown half succeeded, each half acting as scripted.
+pub fn scripted(
+    journal: &Journal,
+    name: &'static str,
+    startup: Act,
+    shutdown: Act,
+) -> impl Lifespan<Value = &'static str, Error = BoxError> + Send + 'static {
+    let journal = journal.clone();
+    from_fn(name, move |yielder| async move {
+        startup.run(&format!("startup of {name}")).await?;
+        journal.log(format!("start {name}"));
+        yielder.yield_app(name).await;
+        shutdown.run(&format!("shutdown of {name}")).await?;
+        journal.log(format!("stop {name}"));
+        Ok(())
+    })
+}
+
+/// A lifespan whose halves both succeed.
+pub fn part(
+    journal: &Journal,
+    name: &'static str,
+) -> impl Lifespan<Value = &'static str, Error = BoxError> + Send + 'static {
+    scripted(journal, name, Act::Succeed, Act::Succeed)
+}

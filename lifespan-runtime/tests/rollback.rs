@@ -1,0 +1,204 @@
+//! A failed startup unwinds what had started: in reverse, once each, nothing leaked.
+
+mod common;
+
+use common::{Act, Journal, part, scripted};
+use lifespan_runtime::{Error, ErrorKind, Lifespan, Scope, Stage, from_fn};
+
+/// An owner that enters `first`, `second`, then `third` (scripted to fail as `act`),
+/// and fails in turn with `?`.
+fn owner_of_three(
+    journal: &Journal,
+    act: Act,
+) -> impl Lifespan<Value = (), Error = Error> + Send + 'static {
+    let journal = journal.clone();
+    from_fn("owner", move |yielder| async move {
+        part(&journal, "first").enter().await?;
+        part(&journal, "second").enter().await?;
+        scripted(&journal, "third", act, Act::Succeed)
+            .enter()
+            .await?;
+        journal.log("start owner");
+        yielder.yield_app(()).await;
+        Ok(())
+    })
+}
+
+async fn assert_rollback_after(act: Act, kind: ErrorKind) {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let error = scope
+        .enter(owner_of_three(&journal, act))
+        .await
+        .unwrap_err();
+    // The owner failed because `third` did; the cause is kept, named.
+    assert_eq!(
+        (error.name(), error.stage(), error.kind()),
+        ("owner", Stage::Startup, ErrorKind::Failed)
+    );
+    let cause = std::error::Error::source(&error)
+        .and_then(|source| source.downcast_ref::<Error>())
+        .expect("the owner's error is the failure of `third`");
+    assert_eq!(
+        (cause.name(), cause.stage(), cause.kind()),
+        ("third", Stage::Startup, kind)
+    );
+    // Started siblings were stopped in reverse; `third` and `owner` never started, so
+    // they were never stopped.
+    assert_eq!(
+        journal.entries(),
+        ["start first", "start second", "stop second", "stop first"]
+    );
+    // Nothing is left for the scope to stop.
+    scope.shutdown().await.unwrap();
+    assert_eq!(journal.entries().len(), 4);
+}
+
+#[tokio::test]
+async fn a_failing_startup_rolls_back_started_siblings_in_reverse() {
+    assert_rollback_after(Act::Fail, ErrorKind::Failed).await;
+}
+
+#[tokio::test]
+async fn a_panicking_startup_rolls_back_started_siblings_in_reverse() {
+    assert_rollback_after(Act::Panic, ErrorKind::Panicked).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_startup_rolls_back_started_siblings_in_reverse() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let owner = {
+        let journal = journal.clone();
+        from_fn("owner", move |yielder| async move {
+            part(&journal, "first").enter().await?;
+            scripted(&journal, "stuck", Act::Hang, Act::Succeed)
+                .startup_timeout(std::time::Duration::from_secs(2))
+                .enter()
+                .await?;
+            yielder.yield_app(()).await;
+            Ok::<(), Error>(())
+        })
+    };
+    let error = scope.enter(owner).await.unwrap_err();
+    let cause = std::error::Error::source(&error)
+        .unwrap()
+        .downcast_ref::<Error>()
+        .unwrap();
+    assert_eq!(cause.kind(), ErrorKind::TimedOut);
+    assert_eq!(journal.entries(), ["start first", "stop first"]);
+}
+
+#[tokio::test]
+async fn a_failing_rollback_is_reported_with_the_startup_failure() {
+    let journal = Journal::new();
+    let owner = {
+        let journal = journal.clone();
+        from_fn("owner", move |yielder| async move {
+            part(&journal, "first").enter().await?;
+            scripted(&journal, "broken-close", Act::Succeed, Act::Fail)
+                .enter()
+                .await?;
+            scripted(&journal, "third", Act::Fail, Act::Succeed)
+                .enter()
+                .await?;
+            yielder.yield_app(()).await;
+            Ok::<(), Error>(())
+        })
+    };
+    let error = owner.start().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Several);
+    let parts: Vec<_> = error
+        .errors()
+        .iter()
+        .map(|e| (e.name(), e.stage(), e.kind()))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            ("owner", Stage::Startup, ErrorKind::Failed),
+            ("broken-close", Stage::Shutdown, ErrorKind::Failed),
+        ]
+    );
+    // `first` was still stopped after `broken-close` failed to.
+    assert_eq!(
+        journal.entries(),
+        ["start first", "start broken-close", "stop first"]
+    );
+}
+
+#[tokio::test]
+async fn returning_before_the_yield_point_is_an_error_and_unwinds_the_children() {
+    let journal = Journal::new();
+    let early = {
+        let journal = journal.clone();
+        from_fn("early", move |yielder| async move {
+            part(&journal, "child").enter().await?;
+            if journal.count("start child") == 1 {
+                return Ok(());
+            }
+            yielder.yield_app(()).await;
+            Ok::<(), Error>(())
+        })
+    };
+    let error = early.start().await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.kind()),
+        ("early", ErrorKind::ReturnedBeforeYield)
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("fail startup with `?` or `return Err(..)`")
+    );
+    assert_eq!(journal.entries(), ["start child", "stop child"]);
+}
+
+#[tokio::test]
+async fn enter_outside_a_scope_is_an_error_that_names_the_fix() {
+    let journal = Journal::new();
+    let error = part(&journal, "orphan").enter().await.unwrap_err();
+    assert_eq!((error.name(), error.kind()), ("orphan", ErrorKind::NoScope));
+    let message = error.to_string();
+    assert!(message.contains("#[lifespan] fn"), "{message}");
+    assert!(message.contains("`Scope::enter`"), "{message}");
+    // Nothing ran.
+    assert!(journal.entries().is_empty());
+    let error = lifespan_runtime::enter(part(&journal, "orphan"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NoScope);
+}
+
+#[tokio::test]
+async fn a_lifespan_entered_into_a_closed_scope_is_stopped_again() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    scope.shutdown().await.unwrap();
+    let error = scope.enter(part(&journal, "late")).await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.kind()),
+        ("late", ErrorKind::ScopeClosed)
+    );
+    assert_eq!(journal.entries(), ["start late", "stop late"]);
+}
+
+#[tokio::test]
+async fn a_second_shutdown_stops_nothing_twice() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    scope.enter(part(&journal, "once")).await.unwrap();
+    let (first, second) = tokio::join!(scope.shutdown(), scope.shutdown());
+    first.unwrap();
+    second.unwrap();
+    scope.shutdown().await.unwrap();
+    assert_eq!(journal.entries(), ["start once", "stop once"]);
+}
+
+#[tokio::test]
+async fn a_running_lifespan_dropped_without_stop_never_runs_its_shutdown_half() {
+    let journal = Journal::new();
+    let running = part(&journal, "dropped").start().await.unwrap();
+    drop(running);
+    assert_eq!(journal.entries(), ["start dropped"]);
+}
