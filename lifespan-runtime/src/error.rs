@@ -290,17 +290,18 @@ impl fmt::Display for Error {
             Detail::TimedOut { limit, cause } => {
                 write!(f, "{subject} timed out after {limit:?}{}", During(stage))?;
                 match (stage, cause) {
+                    (Stage::Task, _) => f.write_str(
+                        " after shutdown was requested and was aborted; \
+                         let it return when `shutdown_requested()` resolves",
+                    ),
                     (_, TimeoutCause::Deadline) => {
                         f.write_str(" (what was left of the shutdown deadline) and was cancelled")
                     }
-                    (Stage::Startup, TimeoutCause::Own) => {
-                        f.write_str(" and was cancelled; raise its `startup_timeout` or make startup faster")
-                    }
-                    (Stage::Shutdown, TimeoutCause::Own) => {
-                        f.write_str(" and was cancelled; raise its `shutdown_timeout` or make shutdown faster")
-                    }
-                    (Stage::Task, TimeoutCause::Own) => f.write_str(
-                        " after shutdown was requested and was aborted; let it return when `shutdown_requested()` resolves",
+                    (Stage::Startup, TimeoutCause::Own) => f.write_str(
+                        " and was cancelled; raise its `startup_timeout` or make startup faster",
+                    ),
+                    (Stage::Shutdown, TimeoutCause::Own) => f.write_str(
+                        " and was cancelled; raise its `shutdown_timeout` or make shutdown faster",
                     ),
                     (Stage::Hook, TimeoutCause::Own) => f.write_str(" and was cancelled"),
                 }

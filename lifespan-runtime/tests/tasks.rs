@@ -1,0 +1,161 @@
+//! Tracked tasks: shutdown requests, failures that stop the app, detached tasks.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use common::{Journal, part};
+use lifespan_runtime::{ErrorKind, Lifespan, Phase, Running, Scope, Stage, from_fn};
+
+#[tokio::test]
+async fn every_shutdown_request_resolves_before_any_shutdown_half_runs() {
+    let scope = Scope::new();
+    let early = scope
+        .enter(from_fn("early", |y| async move {
+            y.yield_app(Scope::current()).await;
+        }))
+        .await
+        .unwrap();
+    let observed = Arc::new(AtomicBool::new(false));
+    let flag = observed.clone();
+    scope
+        .enter(from_fn("late", move |y| async move {
+            y.yield_app(()).await;
+            // `late` stops first; `early`'s scope must already know.
+            flag.store(early.is_shutdown_requested(), Ordering::SeqCst);
+        }))
+        .await
+        .unwrap();
+    assert!(!scope.is_shutdown_requested());
+    scope.shutdown().await.unwrap();
+    assert!(observed.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn a_failing_task_requests_shutdown_and_is_in_the_teardown_error() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    scope.enter(part(&journal, "database")).await.unwrap();
+    scope.spawn("consumer", async { Err::<(), _>("broker went away") });
+    // Nobody else asks for shutdown: the failed task does.
+    scope.shutdown_requested().await;
+    assert_eq!(scope.phase(), Phase::Running);
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.stage(), error.kind()),
+        ("consumer", Stage::Task, ErrorKind::Failed)
+    );
+    assert_eq!(
+        error.to_string(),
+        "task `consumer` failed: broker went away"
+    );
+    assert_eq!(journal.entries(), ["start database", "stop database"]);
+    assert_eq!(scope.phase(), Phase::Stopped);
+}
+
+#[tokio::test]
+async fn a_task_spawned_inside_a_lifespan_stops_the_whole_app_when_it_fails() {
+    let scope = Scope::new();
+    scope
+        .enter(from_fn("server", |y| async move {
+            lifespan_runtime::spawn("accept-loop", async { panic!("listener closed") });
+            y.yield_app(()).await;
+        }))
+        .await
+        .unwrap();
+    scope.shutdown_requested().await;
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.panic_message()),
+        ("accept-loop", Some("listener closed"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_detached_task_failure_is_only_logged() {
+    let scope = Scope::new();
+    scope.spawn_detached("connection", async { Err::<(), _>("reset by peer") });
+    scope.spawn_detached("other-connection", async { panic!("bad frame") });
+    // On a paused clock, the sleep completes only once every task is idle or done.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!scope.is_shutdown_requested());
+    scope.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn tasks_run_in_the_scope_that_spawned_them() {
+    let scope = Scope::new();
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    scope.spawn("nested-spawner", async move {
+        // A task's own spawns and hooks land in the same scope.
+        lifespan_runtime::on_shutdown("from-task", async move {
+            let _ = sender.send(());
+        });
+    });
+    scope.shutdown().await.unwrap();
+    receiver
+        .await
+        .expect("the hook registered by the task ran at teardown");
+}
+
+#[tokio::test]
+async fn consecutive_tasks_share_one_entry_so_memory_stays_flat() {
+    let scope = Scope::new();
+    for n in 0..1000 {
+        scope.spawn_detached(format!("connection-{n}"), async {});
+    }
+    assert!(format!("{scope:?}").contains("children: 1,"), "{scope:?}");
+    scope.on_shutdown("hook", async {});
+    scope.spawn("after-hook", async {});
+    assert!(format!("{scope:?}").contains("children: 3,"), "{scope:?}");
+    scope.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn tasks_and_hooks_registered_after_teardown_are_dropped_unrun() {
+    let scope = Scope::new();
+    scope.shutdown().await.unwrap();
+    let ran = Arc::new(AtomicBool::new(false));
+    let (task_flag, hook_flag) = (ran.clone(), ran.clone());
+    scope.spawn("late-task", async move {
+        task_flag.store(true, Ordering::SeqCst)
+    });
+    scope.on_shutdown("late-hook", async move {
+        hook_flag.store(true, Ordering::SeqCst)
+    });
+    scope.shutdown().await.unwrap();
+    tokio::task::yield_now().await;
+    assert!(!ran.load(Ordering::SeqCst));
+}
+
+#[test]
+#[should_panic(expected = "`spawn` was called outside a lifespan scope")]
+fn spawn_outside_a_scope_panics_naming_the_fix() {
+    lifespan_runtime::spawn("nowhere", async {});
+}
+
+#[test]
+#[should_panic(expected = "or call the method of the same name on a `Scope` you own")]
+fn request_shutdown_outside_a_scope_panics_naming_the_fix() {
+    lifespan_runtime::request_shutdown();
+}
+
+#[test]
+fn try_current_is_none_outside_a_scope() {
+    assert!(Scope::try_current().is_none());
+}
+
+#[test]
+fn handles_are_send_sync_and_static() {
+    fn send_sync_static<T: Send + Sync + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync_static::<Scope>();
+    send_sync_static::<Running<String>>();
+    send_sync_static::<lifespan_runtime::Error>();
+    let journal = Journal::new();
+    send(&part(&journal, "a").enter());
+    send(&part(&journal, "b").start());
+    send(&Scope::new().shutdown());
+}

@@ -1,0 +1,176 @@
+//! Per-half timeouts and the teardown deadline, on a paused clock.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use common::{Act, Journal, part, scripted};
+use lifespan_runtime::{ErrorKind, Lifespan, Scope, Stage, from_fn};
+use tokio::time::Instant;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+#[tokio::test(start_paused = true)]
+async fn a_startup_past_its_timeout_is_cancelled_and_fails() {
+    let journal = Journal::new();
+    let began = Instant::now();
+    let error = scripted(&journal, "slow-dns", Act::Hang, Act::Succeed)
+        .startup_timeout(3 * SECOND)
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(began.elapsed(), 3 * SECOND);
+    assert_eq!(
+        (error.name(), error.stage(), error.kind()),
+        ("slow-dns", Stage::Startup, ErrorKind::TimedOut)
+    );
+    assert_eq!(error.timeout(), Some(3 * SECOND));
+    assert!(
+        error.to_string().contains("raise its `startup_timeout`"),
+        "{error}"
+    );
+    assert!(journal.entries().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_half_within_its_timeouts_succeeds() {
+    let slow = from_fn("slow", |yielder| async move {
+        tokio::time::sleep(2 * SECOND).await;
+        yielder.yield_app(()).await;
+        tokio::time::sleep(2 * SECOND).await;
+    })
+    .startup_timeout(3 * SECOND)
+    .shutdown_timeout(3 * SECOND);
+    let began = Instant::now();
+    slow.start().await.unwrap().stop().await.unwrap();
+    assert_eq!(began.elapsed(), 4 * SECOND);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_shutdown_half_times_out_and_its_children_still_stop() {
+    let journal = Journal::new();
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let owner = {
+        let journal = journal.clone();
+        let cancelled = cancelled.clone();
+        from_fn("stuck-owner", move |yielder| async move {
+            part(&journal, "child").enter().await?;
+            yielder.yield_app(()).await;
+            let _flag = SetOnDrop(cancelled);
+            std::future::pending::<()>().await;
+            Ok::<(), lifespan_runtime::Error>(())
+        })
+        .shutdown_timeout(2 * SECOND)
+    };
+    let scope = Scope::new();
+    scope.enter(owner).await.unwrap();
+    let began = Instant::now();
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(began.elapsed(), 2 * SECOND);
+    assert_eq!(
+        (error.name(), error.stage(), error.kind()),
+        ("stuck-owner", Stage::Shutdown, ErrorKind::TimedOut)
+    );
+    assert!(
+        cancelled.load(Ordering::SeqCst),
+        "the timed-out half was dropped"
+    );
+    assert_eq!(journal.entries(), ["start child", "stop child"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_caps_every_later_part_with_what_is_left() {
+    let journal = Journal::new();
+    let scope = Scope::with_shutdown_timeout(5 * SECOND);
+    // Stopped last: by then nothing is left of the deadline, yet a quick half still runs.
+    scope.enter(part(&journal, "quick")).await.unwrap();
+    // Stopped second: has no timeout of its own, gets the 2s that are left.
+    scope
+        .enter(scripted(&journal, "unbounded", Act::Succeed, Act::Hang))
+        .await
+        .unwrap();
+    // Stopped first: takes 3s of its own 10s.
+    let slow = from_fn("slow", |yielder| async move {
+        yielder.yield_app(()).await;
+        tokio::time::sleep(3 * SECOND).await;
+    })
+    .shutdown_timeout(10 * SECOND);
+    scope.enter(slow).await.unwrap();
+
+    let began = Instant::now();
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(began.elapsed(), 5 * SECOND);
+    assert_eq!(
+        (error.name(), error.kind()),
+        ("unbounded", ErrorKind::TimedOut)
+    );
+    assert_eq!(error.timeout(), Some(2 * SECOND));
+    assert!(
+        error
+            .to_string()
+            .contains("what was left of the shutdown deadline"),
+        "{error}"
+    );
+    assert_eq!(
+        journal.entries(),
+        ["start quick", "start unbounded", "stop quick"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_that_ignores_shutdown_is_aborted_at_the_deadline() {
+    let scope = Scope::with_shutdown_timeout(4 * SECOND);
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = dropped.clone();
+    scope.spawn("stubborn", async move {
+        let _flag = SetOnDrop(flag);
+        loop {
+            tokio::time::sleep(SECOND).await;
+        }
+    });
+    let polite_stopped = Arc::new(AtomicBool::new(false));
+    let polite_flag = polite_stopped.clone();
+    let shutdown = scope.shutdown_requested();
+    scope.spawn("polite", async move {
+        shutdown.await;
+        polite_flag.store(true, Ordering::SeqCst);
+    });
+    let began = Instant::now();
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(began.elapsed(), 4 * SECOND);
+    assert_eq!(
+        (error.name(), error.stage(), error.kind()),
+        ("stubborn", Stage::Task, ErrorKind::TimedOut)
+    );
+    assert_eq!(error.timeout(), Some(4 * SECOND));
+    assert!(
+        error.to_string().contains("`shutdown_requested()`"),
+        "{error}"
+    );
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the stubborn task was aborted"
+    );
+    assert!(polite_stopped.load(Ordering::SeqCst));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hook_is_bounded_by_the_deadline() {
+    let scope = Scope::with_shutdown_timeout(SECOND);
+    scope.on_shutdown("hanging-flush", std::future::pending::<()>());
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.stage(), error.kind()),
+        ("hanging-flush", Stage::Hook, ErrorKind::TimedOut)
+    );
+}
+
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
