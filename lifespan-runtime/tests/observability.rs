@@ -1,0 +1,139 @@
+//! Spans per lifespan and phase; events for starting, started, stopping, stopped and
+//! every failure.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::{Act, Journal, part, scripted};
+use lifespan_runtime::{Lifespan, Scope};
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Everything the subscriber printed, one event per line.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn lines(&self) -> Vec<String> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn line_with(&self, needles: &[&str]) -> String {
+        let lines = self.lines();
+        lines
+            .iter()
+            .find(|line| needles.iter().all(|needle| line.contains(needle)))
+            .unwrap_or_else(|| panic!("no line with {needles:?} in:\n{}", lines.join("\n")))
+            .clone()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// Runs `body` on a current-thread runtime with a subscriber that captures DEBUG and up.
+fn capture<F: std::future::Future>(body: impl FnOnce() -> F) -> Captured {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .without_time()
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(body());
+    });
+    captured
+}
+
+#[test]
+fn each_half_has_a_span_and_its_events() {
+    let journal = Journal::new();
+    let captured = capture(|| async {
+        let scope = Scope::new();
+        scope.enter(part(&journal, "database")).await.unwrap();
+        scope.shutdown().await.unwrap();
+    });
+    let span_startup = "lifespan{name=database phase=\"startup\"}";
+    let span_shutdown = "lifespan{name=database phase=\"shutdown\"}";
+    captured.line_with(&["DEBUG", span_startup, "starting"]);
+    captured.line_with(&["INFO", span_startup, "started", "elapsed="]);
+    captured.line_with(&["DEBUG", span_shutdown, "stopping"]);
+    captured.line_with(&["INFO", "stopped", "name=database", "elapsed="]);
+}
+
+#[test]
+fn every_failure_is_an_error_event() {
+    let journal = Journal::new();
+    let captured = capture(|| async {
+        let _ = scripted(&journal, "broken", Act::Fail, Act::Succeed)
+            .start()
+            .await;
+        let running = scripted(&journal, "leaky", Act::Succeed, Act::Panic)
+            .start()
+            .await
+            .unwrap();
+        let _ = running.stop().await;
+        let scope = Scope::new();
+        scope.spawn("worker", async { Err::<(), _>("lost connection") });
+        scope.on_shutdown("flush", async { Err::<(), _>("flush refused") });
+        scope.shutdown_requested().await;
+        let _ = scope.shutdown().await;
+    });
+    captured.line_with(&[
+        "ERROR",
+        "startup failed",
+        "lifespan `broken` failed during startup",
+    ]);
+    captured.line_with(&[
+        "ERROR",
+        "shutdown half failed",
+        "lifespan `leaky` panicked during shutdown",
+    ]);
+    captured.line_with(&[
+        "ERROR",
+        "task{name=worker}",
+        "requesting shutdown",
+        "lost connection",
+    ]);
+    captured.line_with(&["ERROR", "hook{name=flush}", "flush refused"]);
+}
+
+#[test]
+fn dropping_a_running_lifespan_warns_that_its_shutdown_half_will_not_run() {
+    let journal = Journal::new();
+    let captured = capture(|| async {
+        let running = part(&journal, "forgotten").start().await.unwrap();
+        drop(running);
+    });
+    captured.line_with(&[
+        "WARN",
+        "`forgotten` was dropped while running",
+        "call `stop().await`",
+    ]);
+}
