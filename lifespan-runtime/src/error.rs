@@ -7,6 +7,15 @@ use std::time::Duration;
 /// A boxed error: what the user's error type is turned into when it is carried by an
 /// [`Error`]. Any `E: std::error::Error + Send + Sync + 'static` converts into it, and
 /// so do `anyhow::Error`, `String` and `&'static str`.
+///
+/// ```
+/// use lifespan_runtime::BoxError;
+///
+/// let from_str: BoxError = "no such table".into();
+/// let from_io: BoxError = std::io::Error::other("refused").into();
+/// assert_eq!(from_str.to_string(), "no such table");
+/// assert_eq!(from_io.to_string(), "refused");
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The name of a lifespan, a task or a hook: borrowed when it is a literal (as the
@@ -85,6 +94,15 @@ pub(crate) enum TimeoutCause {
 }
 
 /// When a part failed.
+///
+/// ```
+/// # use lifespan_runtime::{Scope, Stage};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// scope.on_shutdown("flush", async { Err::<(), _>("refused") });
+/// assert_eq!(scope.shutdown().await.unwrap_err().stage(), Stage::Hook);
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Stage {
@@ -99,6 +117,15 @@ pub enum Stage {
 }
 
 /// How a part failed: the shape of an [`Error`], without its data.
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, ErrorKind, Lifespan};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let never_yields = from_fn("lazy", |_yielder: lifespan_runtime::Yielder<()>| async {});
+/// let error = never_yields.start().await.unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::ReturnedBeforeYield);
+/// # });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -201,6 +228,16 @@ impl Error {
     }
 
     /// The panic's message, for [`ErrorKind::Panicked`].
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// scope.on_shutdown("flush", async { panic!("buffer poisoned") });
+    /// let error = scope.shutdown().await.unwrap_err();
+    /// assert_eq!(error.panic_message(), Some("buffer poisoned"));
+    /// # });
+    /// ```
     pub fn panic_message(&self) -> Option<&str> {
         match &self.inner.detail {
             Detail::Panicked(message) => Some(message),
@@ -210,6 +247,20 @@ impl Error {
 
     /// The limit that was exceeded, for [`ErrorKind::TimedOut`]: the part's own timeout,
     /// or what was left of the global shutdown deadline when that was shorter.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let stuck = from_fn("stuck", |y| async move {
+    ///     std::future::pending::<()>().await;
+    ///     y.yield_app(()).await;
+    /// });
+    /// let limit = Duration::from_millis(250);
+    /// let error = stuck.startup_timeout(limit).start().await.unwrap_err();
+    /// assert_eq!(error.timeout(), Some(limit));
+    /// # });
+    /// ```
     pub fn timeout(&self) -> Option<Duration> {
         match self.inner.detail {
             Detail::TimedOut { limit, .. } => Some(limit),
@@ -219,6 +270,18 @@ impl Error {
 
     /// Every failure this error stands for: all of them for [`ErrorKind::Several`],
     /// otherwise just this one. Never empty, never nested.
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// scope.on_shutdown("first", async { Err::<(), _>("a") });
+    /// scope.on_shutdown("second", async { Err::<(), _>("b") });
+    /// let error = scope.shutdown().await.unwrap_err();
+    /// let names: Vec<&str> = error.errors().iter().map(|e| e.name()).collect();
+    /// assert_eq!(names, ["second", "first"]);
+    /// # });
+    /// ```
     pub fn errors(&self) -> &[Error] {
         match &self.inner.detail {
             Detail::Several(errors) => errors,

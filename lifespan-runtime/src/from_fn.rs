@@ -73,6 +73,17 @@ pin_project! {
     ///
     /// It is `Send` exactly when its body future, its closure and its value are, so
     /// `enter` accepts it whenever the body could be spawned on a multi-threaded runtime.
+    ///
+    /// ```
+    /// use lifespan_runtime::from_fn;
+    ///
+    /// fn is_send<T: Send>(_: &T) {}
+    /// let portable = from_fn("portable", |y| y.yield_app(1));
+    /// is_send(&portable);
+    /// let local = from_fn("local", |y| y.yield_app(std::rc::Rc::new(1)));
+    /// // is_send(&local); // does not compile: the value is an `Rc`
+    /// # let _ = local;
+    /// ```
     pub struct FromFn<T, F, Fut> {
         config: Config,
         init: Option<F>,
@@ -196,6 +207,17 @@ impl<T> std::fmt::Debug for Yielder<T> {
 
 /// The future returned by [`Yielder::yield_app`]: pending once (the app runs), then
 /// ready (the shutdown half begins).
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, Lifespan};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// // A body may be the yield point alone: it yields, and has nothing to close.
+/// let value = from_fn("value", |yielder| yielder.yield_app("only a value"));
+/// let running = value.start().await.unwrap();
+/// assert_eq!(*running, "only a value");
+/// running.stop().await.unwrap();
+/// # });
+/// ```
 #[must_use = "the lifespan only suspends at `yield_app(..)` when it is awaited"]
 pub struct YieldApp<T> {
     slot: Arc<Mutex<Option<T>>>,

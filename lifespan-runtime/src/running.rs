@@ -27,6 +27,16 @@ pub(crate) mod sealed {
 /// Every [`Lifespan`](crate::Lifespan) is one. `Running<T>` stores its lifespan as
 /// `dyn ErasedLifespan + Send`; this is what [`Running::erased`] and a scope's
 /// children hold. The trait is sealed and has nothing to call.
+///
+/// ```
+/// use lifespan_runtime::{ErasedLifespan, Running};
+///
+/// // What `Running<T>` stands for:
+/// fn same<T>(running: Running<T>) -> Running<T, dyn ErasedLifespan + Send> {
+///     running
+/// }
+/// # let _ = same::<()>;
+/// ```
 pub trait ErasedLifespan: sealed::Sealed {
     #[doc(hidden)]
     fn __poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>>;

@@ -20,7 +20,21 @@ use crate::teardown::{Frame, stop_tree};
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// The future returned by [`Lifespan::start`]: runs the startup half up to the yield
-/// point, then resolves to the [`Running`] lifespan.
+/// point, then resolves to the [`Running`] lifespan. It is `Send` when the lifespan is,
+/// so it can be awaited inside `tokio::spawn`.
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, Lifespan};
+/// # tokio::runtime::Builder::new_multi_thread().build().unwrap().block_on(async {
+/// let handle = tokio::spawn(async {
+///     let running = from_fn("remote", |y| y.yield_app(5)).start().await?;
+///     let value = *running;
+///     running.stop().await?;
+///     Ok::<_, lifespan_runtime::Error>(value)
+/// });
+/// assert_eq!(handle.await.unwrap().unwrap(), 5);
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Start<L: Lifespan> {
     state: StartState<L>,
@@ -220,6 +234,22 @@ fn with_rollback(error: Error, rollback: Vec<Error>) -> Error {
 
 /// The future returned by [`Lifespan::enter`]: starts the lifespan, registers it in the
 /// scope that was current when `enter` was called, and resolves to its value.
+///
+/// ```
+/// # use lifespan_runtime::{from_fn, Lifespan, Scope};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let service = from_fn("service", |yielder| async move {
+///     // Created here, inside the service's scope, and awaited later.
+///     let entering = from_fn("dependency", |y| y.yield_app(3)).enter();
+///     let dependency = entering.await?;
+///     yielder.yield_app(dependency * 2).await;
+///     Ok::<(), lifespan_runtime::Error>(())
+/// });
+/// let scope = Scope::new();
+/// assert_eq!(scope.enter(service).await.unwrap(), 6);
+/// scope.shutdown().await.unwrap();
+/// # });
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Enter<L: Lifespan> {
     state: EnterState<L>,
