@@ -41,11 +41,40 @@
 //! they expand to [`from_fn`].
 #![forbid(unsafe_code)]
 
+pub use lifespan_macros::lifespan;
 pub use lifespan_runtime::*;
+
+/// Marks where a lifespan's startup ends and the app runs: `yield_app!(value)` hands
+/// `value` over, `yield_app!()` hands over `()`. Only `#[lifespan]` understands it; used
+/// anywhere else it is a compile error.
+///
+/// ```compile_fail
+/// fn not_a_lifespan() {
+///     lifespan::yield_app!(1);
+/// }
+/// ```
+#[macro_export]
+macro_rules! yield_app {
+    // What `#[lifespan]` rewrites a top-level `yield_app!` into: the user's own path to
+    // this macro stays in use, and the value keeps its span for type errors.
+    (@__lifespan $yielder:ident) => {
+        $yielder.yield_app(()).await
+    };
+    (@__lifespan $yielder:ident, $value:expr) => {
+        $yielder.yield_app($value).await
+    };
+    ($($value:tt)*) => {
+        ::core::compile_error!(
+            "`yield_app!` only works at the top level of the body of a `#[lifespan] async fn`: \
+             put it there, or hand the value over with `yielder.yield_app(value).await` inside `from_fn`"
+        )
+    };
+}
 
 /// What generated code reaches the runtime through. Not public API: it may change in any
 /// release.
 #[doc(hidden)]
 pub mod __private {
-    pub use lifespan_runtime;
+    pub use lifespan_runtime::Lifespan;
+    pub use lifespan_runtime::private::*;
 }

@@ -84,6 +84,8 @@ mod from_fn;
 mod lifespan;
 mod outcome;
 mod phase;
+#[doc(hidden)]
+pub mod private;
 mod running;
 mod scope;
 mod start;
