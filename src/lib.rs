@@ -57,6 +57,8 @@ pub use lifespan_runtime::*;
 macro_rules! yield_app {
     // What `#[lifespan]` rewrites a top-level `yield_app!` into: the user's own path to
     // this macro stays in use, and the value keeps its span for type errors.
+    // What the fallback of a `#[lifespan]` with a mistake refers to: nothing.
+    (@__lifespan_unused) => {};
     (@__lifespan $yielder:ident) => {
         $yielder.yield_app(()).await
     };

@@ -25,17 +25,20 @@ impl Args {
             .map(|ident| ident.to_string())
             .unwrap_or_default();
         match key.as_str() {
-            "name" => set(&mut self.name, &meta, meta.value()?.parse::<LitStr>()?),
+            "name" => {
+                let name = string(&meta, "name = \"database\"")?;
+                set(&mut self.name, &meta, name)
+            }
             "startup_timeout" => {
-                let duration = parse_duration(&meta.value()?.parse::<LitStr>()?)?;
+                let duration = parse_duration(&string(&meta, "startup_timeout = \"10s\"")?)?;
                 set(&mut self.startup_timeout, &meta, duration)
             }
             "shutdown_timeout" => {
-                let duration = parse_duration(&meta.value()?.parse::<LitStr>()?)?;
+                let duration = parse_duration(&string(&meta, "shutdown_timeout = \"5s\"")?)?;
                 set(&mut self.shutdown_timeout, &meta, duration)
             }
             "crate" => {
-                let path = meta.value()?.parse::<LitStr>()?.parse::<Path>()?;
+                let path = string(&meta, "crate = \"::my_crate::lifespan\"")?.parse::<Path>()?;
                 set(&mut self.krate, &meta, path)
             }
             "timeout" => Err(meta.error(
@@ -46,6 +49,16 @@ impl Args {
             ))),
         }
     }
+}
+
+/// The string after `key =`; anything else is an error that shows `example`.
+fn string(meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<LitStr> {
+    let value = meta.value()?;
+    let span = value.span();
+    value.parse::<LitStr>().map_err(|_| {
+        let key = quote::ToTokens::to_token_stream(&meta.path).to_string();
+        syn::Error::new(span, format!("`{key}` takes a string: write `{example}`"))
+    })
 }
 
 fn set<T>(slot: &mut Option<T>, meta: &ParseNestedMeta<'_>, value: T) -> syn::Result<()> {

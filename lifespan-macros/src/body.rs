@@ -34,20 +34,25 @@ pub(crate) fn split(block: &Block, signature_span: Span, errors: &mut Errors) ->
             "a lifespan has exactly one `yield_app!`: the startup half ends at the first one; remove this one",
         ));
     }
+    let mut finder = NestedYield {
+        errors: &mut *errors,
+        found: None,
+    };
     for (index, stmt) in block.stmts.iter().enumerate() {
-        let mut finder = NestedYield {
-            errors: &mut *errors,
-        };
         match top_level_yield(stmt) {
             Some(call) if at_top.contains(&index) => finder.scan(call.tokens.clone()),
             _ => finder.visit_stmt(stmt),
         }
     }
+    let nested = finder.found.is_some();
     let Some(&index) = at_top.first() else {
-        errors.push(syn::Error::new(
-            signature_span,
-            "this lifespan has no `yield_app!`: write `yield_app!(value);` where startup ends and the app runs",
-        ));
+        // A nested one has been reported already, with its fix: one mistake, one error.
+        if !nested {
+            errors.push(syn::Error::new(
+                signature_span,
+                "this lifespan has no `yield_app!`: write `yield_app!(value);` where startup ends and the app runs",
+            ));
+        }
         return None;
     };
     let call = top_level_yield(&block.stmts[index]).expect("found above");
@@ -97,6 +102,20 @@ fn is_yield(call: &Macro) -> bool {
 /// Reports every `yield_app!` it meets: it visits only what is not the top-level one.
 struct NestedYield<'a> {
     errors: &'a mut Errors,
+    /// The path of the first one met.
+    found: Option<syn::Path>,
+}
+
+/// The path of the first `yield_app!` written anywhere in `block`, even where it is not
+/// allowed: the fallback expansion refers to it, so that the user's import stays used.
+pub(crate) fn any_yield_path(block: &Block) -> Option<syn::Path> {
+    let mut ignored = Errors::default();
+    let mut finder = NestedYield {
+        errors: &mut ignored,
+        found: None,
+    };
+    finder.visit_block(block);
+    finder.found
 }
 
 const NESTED: &str = "`yield_app!` must be a statement at the top level of the lifespan's body, \
@@ -112,6 +131,7 @@ impl NestedYield<'_> {
                 TokenTree::Punct(punct) if punct.as_char() == '!' => {
                     if let Some(ident) = previous.take().filter(|ident| ident == "yield_app") {
                         self.errors.push(syn::Error::new(ident.span(), NESTED));
+                        self.found.get_or_insert_with(|| ident.into());
                     }
                 }
                 TokenTree::Ident(ident) => previous = Some(ident),
@@ -129,6 +149,7 @@ impl<'ast> Visit<'ast> for NestedYield<'_> {
     fn visit_macro(&mut self, call: &'ast Macro) {
         if is_yield(call) {
             self.errors.push(syn::Error::new(call.span(), NESTED));
+            self.found.get_or_insert_with(|| call.path.clone());
         }
         self.scan(call.tokens.clone());
     }

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, Path, Type, parse_quote};
 
 use crate::args::Args;
-use crate::body::{Split, split};
+use crate::body::{Split, any_yield_path, split};
 use crate::errors::Errors;
 use crate::signature::Returns;
 
@@ -173,8 +173,13 @@ fn placeholder(function: &ItemFn, args: &Args, returns: &Returns, krate: &Path) 
     let signature = signature(function, returns, krate);
     let (value, _, output) = lifespan_types(returns, krate);
     let name = name_of(function, args);
+    // Keeps the user's `use lifespan::yield_app` in use; expands to nothing.
+    let keep_import =
+        any_yield_path(&function.block).map(|path| quote!(#path!(@__lifespan_unused);));
     quote! {
+        #[allow(unused_variables)]
         #signature {
+            #keep_import
             #krate::__private::placeholder::<#value, #output>(#name)
         }
     }

@@ -1,0 +1,6 @@
+use lifespan::lifespan;
+
+#[lifespan]
+struct Database;
+
+fn main() {}

@@ -1,0 +1,9 @@
+use lifespan::{lifespan, yield_app};
+
+#[lifespan]
+async fn database() -> u32 {
+    yield_app!(1);
+    yield_app!(2);
+}
+
+fn main() {}
