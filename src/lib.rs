@@ -41,7 +41,7 @@
 //! they expand to [`from_fn`].
 #![forbid(unsafe_code)]
 
-pub use lifespan_macros::lifespan;
+pub use lifespan_macros::{lifespan, test};
 pub use lifespan_runtime::*;
 
 /// Marks where a lifespan's startup ends and the app runs: `yield_app!(value)` hands

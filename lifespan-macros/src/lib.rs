@@ -7,6 +7,7 @@ mod body;
 mod errors;
 mod expand;
 mod signature;
+mod test;
 
 use proc_macro::TokenStream;
 
@@ -14,8 +15,18 @@ use proc_macro::TokenStream;
 /// `impl Lifespan<Value = T, Error = E>`. See the `lifespan` crate's documentation.
 #[proc_macro_attribute]
 pub fn lifespan(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::lifespan(parse_args(args), item.into()).into()
+}
+
+/// Like `#[tokio::test]`, with a root scope that is torn down after the body; the test
+/// fails if the teardown does. See the `lifespan` crate's documentation.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test::test(parse_args(args), item.into()).into()
+}
+
+fn parse_args(args: TokenStream) -> syn::Result<args::Args> {
     let mut parsed = args::Args::default();
     let parser = syn::meta::parser(|meta| parsed.parse_one(meta));
-    let args = syn::parse::Parser::parse(parser, args).map(|()| parsed);
-    expand::lifespan(args, item.into()).into()
+    syn::parse::Parser::parse(parser, args).map(|()| parsed)
 }

@@ -44,3 +44,38 @@ pub fn placeholder<T, O: Outcome>(
 fn never_called<O>() -> O {
     unreachable!("a #[lifespan] fn that did not compile is never called")
 }
+
+/// The body of a `#[lifespan::test]`: runs `body` on a current-thread runtime with a root
+/// scope current, then tears the scope down. A teardown failure (an error, a panic, a
+/// timeout) fails the test; a panic of the body is resumed after the teardown, so that
+/// `#[should_panic]` sees it.
+pub fn run_test<O, F>(shutdown_timeout: Option<Duration>, body: F) -> O
+where
+    F: Future<Output = O>,
+{
+    use futures_util::FutureExt;
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("#[lifespan::test] could not build its tokio runtime");
+    runtime.block_on(async move {
+        let scope = match shutdown_timeout {
+            Some(limit) => crate::Scope::with_shutdown_timeout(limit),
+            None => crate::Scope::new(),
+        };
+        let run = crate::current::CURRENT.scope(scope.clone(), body);
+        let outcome = std::panic::AssertUnwindSafe(run).catch_unwind().await;
+        let teardown = scope.shutdown().await;
+        match (outcome, teardown) {
+            (Ok(output), Ok(())) => output,
+            (Ok(_), Err(error)) => panic!("the test's teardown failed: {error}"),
+            (Err(panic), teardown) => {
+                if let Err(error) = teardown {
+                    eprintln!("the test's teardown failed too: {error}");
+                }
+                std::panic::resume_unwind(panic)
+            }
+        }
+    })
+}

@@ -1,0 +1,61 @@
+//! `#[lifespan::test]`: a root scope for the body, torn down after it; a failing
+//! teardown fails the test. Teardown happens after the body, so these tests observe it
+//! through the panic it produces, with `#[should_panic(expected = ..)]`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use lifespan::{Lifespan, lifespan, yield_app};
+
+#[lifespan]
+async fn flag_on_stop(stopped: Arc<AtomicBool>) {
+    yield_app!();
+    stopped.store(true, Ordering::SeqCst);
+}
+
+/// Panics at shutdown, saying whether `later` had already stopped.
+#[lifespan]
+async fn check_order(later: Arc<AtomicBool>) {
+    yield_app!();
+    panic!("later stopped first: {}", later.load(Ordering::SeqCst));
+}
+
+#[lifespan::test]
+#[should_panic(
+    expected = "the test's teardown failed: lifespan `check_order` panicked during shutdown: later stopped first: true"
+)]
+async fn the_scope_is_torn_down_in_reverse_after_the_body() {
+    let later = Arc::new(AtomicBool::new(false));
+    check_order(later.clone()).enter().await.unwrap();
+    flag_on_stop(later).enter().await.unwrap();
+}
+
+#[lifespan::test]
+#[should_panic(expected = "the test's teardown failed: task `worker` failed: queue closed")]
+async fn a_failed_task_fails_the_test() {
+    lifespan::spawn("worker", async { Err::<(), _>("queue closed") });
+}
+
+#[lifespan::test(shutdown_timeout = "100ms")]
+#[should_panic(expected = "shutdown hook `hang` timed out after")]
+async fn a_teardown_past_its_deadline_fails_the_test() {
+    lifespan::on_shutdown("hang", std::future::pending::<()>());
+}
+
+#[lifespan::test]
+#[should_panic(expected = "the body's own panic")]
+async fn a_panicking_body_still_tears_down_and_keeps_its_panic() {
+    lifespan::on_shutdown("cleanup", async {});
+    panic!("the body's own panic");
+}
+
+#[lifespan::test]
+async fn the_body_runs_in_a_scope_and_may_return_a_result() -> Result<(), lifespan::Error> {
+    let stopped = Arc::new(AtomicBool::new(false));
+    let running = flag_on_stop(stopped.clone()).start().await?;
+    running.stop().await?;
+    assert!(stopped.load(Ordering::SeqCst));
+    assert!(lifespan::Scope::try_current().is_some());
+    lifespan::enter(flag_on_stop(stopped)).await?;
+    Ok(())
+}
