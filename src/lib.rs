@@ -3,42 +3,141 @@
 //! background tasks a real service needs. What ASGI's `lifespan` gives Starlette and
 //! FastAPI, for tokio services.
 //!
+//! # One function per resource
+//!
+//! Everything before `yield_app!` is the startup half, everything after it the shutdown
+//! half; the locals belong to both. The fn becomes a plain fn returning
+//! `impl Lifespan<Value = T, Error = E>`, and calling it runs nothing until the lifespan
+//! is started.
+//!
 //! ```
-//! use lifespan::{from_fn, Lifespan, Scope};
+//! use lifespan::{lifespan, yield_app, Lifespan};
 //!
-//! #[derive(Clone, Debug)]
-//! struct Pool(&'static str);
+//! #[derive(Clone)]
+//! struct Pool;
+//! impl Pool {
+//!     async fn connect(_url: &str) -> std::io::Result<Pool> { Ok(Pool) }
+//!     async fn execute(&self, _sql: &str) -> std::io::Result<()> { Ok(()) }
+//!     async fn close(&self) -> std::io::Result<()> { Ok(()) }
+//! }
 //!
-//! /// The app's database pool: connect, hand it over, close it at shutdown.
-//! fn database(url: &'static str) -> impl Lifespan<Value = Pool, Error = std::io::Error> {
-//!     from_fn("database", move |yielder| async move {
-//!         let pool = Pool(url);                     // startup half
-//!         yielder.yield_app(pool.clone()).await;    // the app runs here
-//!         println!("closing {}", pool.0);           // shutdown half
-//!         Ok(())
-//!     })
+//! /// The app's database pool.
+//! #[lifespan(startup_timeout = "10s", shutdown_timeout = "5s")]
+//! async fn database(url: String) -> std::io::Result<Pool> {
+//!     let pool = Pool::connect(&url).await?;   // startup half
+//!     pool.execute("SELECT 1").await?;         // fail fast on a bad URL
+//!     yield_app!(pool.clone());                // the app runs here
+//!     pool.close().await?;                     // shutdown half
+//!     Ok(())
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! let running = database("sqlite::memory:".into()).start().await?;
+//! running.execute("SELECT 42").await?;          // `Running<Pool>` derefs to the pool
+//! running.stop().await?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! The return type says what the lifespan yields and how it fails:
+//!
+//! - `Result<T, E>`, or an alias whose last segment is `Result` (`anyhow::Result<T>`,
+//!   `std::io::Result<T>`): yields `T`, both halves fail with `E`, `?` works in both.
+//!   The shutdown half ends in `Ok(())` (added for you when nothing follows the yield).
+//! - Any other type `T`: yields `T` and cannot fail; no return type yields `()`.
+//!
+//! Arguments: `name = ".."` (default: the fn's name), `startup_timeout = ".."` and
+//! `shutdown_timeout = ".."` (`"250ms"`, `"10s"`, `"2m"`, checked at compile time; the
+//! [`Lifespan`] methods of the same names override them), and `crate = ".."` for crates
+//! that re-export `lifespan`. It works on methods (`&self`), generic fns and fns with
+//! `impl Trait` arguments.
+//!
+//! # Lifespans inside lifespans
+//!
+//! A lifespan's body runs in a [`Scope`] of its own: what it enters is stopped right
+//! after its shutdown half, in reverse order. Independent lifespans start concurrently
+//! with `tokio::try_join!`.
+//!
+//! ```
+//! use lifespan::{lifespan, yield_app, Lifespan, Scope};
+//!
+//! #[lifespan]
+//! async fn cache() -> &'static str {
+//!     yield_app!("cache");
+//!     println!("3. cache closed");
+//! }
+//!
+//! #[lifespan]
+//! async fn queue() -> &'static str {
+//!     yield_app!("queue");
+//!     println!("2. queue closed");
+//! }
+//!
+//! #[lifespan]
+//! async fn app() -> Result<String, lifespan::Error> {
+//!     let (cache, queue) = tokio::try_join!(cache().enter(), queue().enter())?;
+//!     yield_app!(format!("{cache}+{queue}"));
+//!     println!("1. app drained");
+//!     Ok(())
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let app = Scope::new();
-//! let pool = app.enter(database("sqlite::memory:")).await?;
-//! app.spawn("server", {
-//!     let shutdown = app.shutdown_requested();
-//!     async move {
-//!         println!("serving with {pool:?}");
-//!         shutdown.await;
-//!     }
-//! });
-//! app.request_shutdown();
-//! app.shutdown().await?; // the server task, then the pool
+//! let root = Scope::new();
+//! assert_eq!(root.enter(app()).await?, "cache+queue");
+//! root.shutdown().await?; // prints 1, 2, 3
 //! # Ok::<(), lifespan::Error>(())
 //! # }).unwrap();
 //! ```
 //!
-//! Everything here comes from [`lifespan_runtime`]; see its documentation for the
+//! # Testing a lifespan
+//!
+//! `#[lifespan::test]` is `#[tokio::test]` with a root scope: after the body, the scope
+//! is torn down and the test fails if any part of the teardown failed, timed out or
+//! panicked. It takes `shutdown_timeout = ".."` and `crate = ".."`, and works with
+//! `#[should_panic]`.
+//!
+//! ```no_run
+//! use lifespan::{lifespan, yield_app, Lifespan};
+//!
+//! #[lifespan]
+//! async fn counter() -> u32 {
+//!     yield_app!(0);
+//! }
+//!
+//! #[lifespan::test]
+//! async fn counter_starts_at_zero() -> Result<(), lifespan::Error> {
+//!     assert_eq!(counter().enter().await?, 0);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # What the compiler tells you
+//!
+//! Each mistake is one error, at the offending tokens, saying what to write instead;
+//! the fn keeps its signature, so its callers raise nothing more.
+//!
+//! | mistake | message |
+//! | --- | --- |
+//! | not `async` | #[lifespan] needs an `async fn`: write `async fn` |
+//! | `const`, `unsafe`, `extern` | a lifespan cannot be a `const fn`: remove `const` (and likewise) |
+//! | not a fn | #[lifespan] goes on an `async fn` whose body has one `yield_app!(value)` |
+//! | no `yield_app!` | this lifespan has no `yield_app!`: write `yield_app!(value);` where startup ends and the app runs |
+//! | a second `yield_app!` | a lifespan has exactly one `yield_app!`: the startup half ends at the first one; remove this one |
+//! | nested `yield_app!` | `yield_app!` must be a statement at the top level of the lifespan's body, not inside a block, `if`, `match`, loop, closure, async block or another macro: move it out, so that startup always reaches it exactly once |
+//! | `return` before it | a lifespan must reach `yield_app!`: this `return` would end startup without it; fail startup with `?` or `return Err(..)` |
+//! | `yield_app!` elsewhere | `yield_app!` only works at the top level of the body of a `#[lifespan] async fn`: put it there, or hand the value over with `yielder.yield_app(value).await` inside `from_fn` |
+//! | unknown argument | unknown argument of #[lifespan]: the valid ones are `name`, `startup_timeout`, `shutdown_timeout` and `crate` |
+//! | repeated argument | `name` is given twice: keep one |
+//! | malformed argument | `name` takes a string: write `name = "database"` |
+//! | bad duration | `10` has no unit: write a whole number and a unit, such as "250ms", "10s" or "2m" |
+//! | yielded value of the wrong type | rustc's `mismatched types`, at the value |
+//!
+//! # Without the macro
+//!
+//! `#[lifespan]` expands to [`from_fn`], which is public: a closure receives a
+//! [`Yielder`] and `yielder.yield_app(value).await` is the yield point. The runtime's
 //! guarantees (ordering, rollback, timeouts, panics, tasks) and the decisions behind
-//! them. `#[lifespan]`, `#[lifespan::main]` and `#[lifespan::test]` are on their way;
-//! they expand to [`from_fn`].
+//! them are documented in [`lifespan_runtime`].
 #![forbid(unsafe_code)]
 
 pub use lifespan_macros::{lifespan, test};
