@@ -9,18 +9,16 @@ use syn::{ItemFn, Path, Type, parse_quote};
 use crate::args::Args;
 use crate::body::{Split, any_yield_path, split};
 use crate::errors::Errors;
+use crate::item::{parse_fn, with_error};
 use crate::signature::Returns;
 
 pub(crate) fn lifespan(args: syn::Result<Args>, item: TokenStream) -> TokenStream {
-    let function: ItemFn = match syn::parse2(item.clone()) {
+    let function = match parse_fn(
+        item,
+        "#[lifespan] goes on an `async fn` whose body has one `yield_app!(value)`",
+    ) {
         Ok(function) => function,
-        Err(_) => {
-            let error = syn::Error::new(
-                Span::call_site(),
-                "#[lifespan] goes on an `async fn` whose body has one `yield_app!(value)`",
-            );
-            return with_error(item, error);
-        }
+        Err(tokens) => return tokens,
     };
     let mut errors = Errors::default();
     let args = args.unwrap_or_else(|error| {
@@ -183,10 +181,4 @@ fn placeholder(function: &ItemFn, args: &Args, returns: &Returns, krate: &Path) 
             #krate::__private::placeholder::<#value, #output>(#name)
         }
     }
-}
-
-fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {
-    let mut tokens = item;
-    tokens.extend(error.into_compile_error());
-    tokens
 }

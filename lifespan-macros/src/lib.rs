@@ -6,6 +6,7 @@ mod args;
 mod body;
 mod errors;
 mod expand;
+mod item;
 mod signature;
 mod test;
 

@@ -7,19 +7,15 @@ use syn::{ItemFn, ReturnType, parse_quote};
 
 use crate::args::Args;
 use crate::errors::Errors;
+use crate::item::{parse_fn, with_error};
 
 pub(crate) fn test(args: syn::Result<Args>, item: TokenStream) -> TokenStream {
-    let function: ItemFn = match syn::parse2(item.clone()) {
+    let function = match parse_fn(
+        item,
+        "#[lifespan::test] goes on an `async fn` with no parameters",
+    ) {
         Ok(function) => function,
-        Err(_) => {
-            let error = syn::Error::new(
-                Span::call_site(),
-                "#[lifespan::test] goes on an `async fn` with no parameters",
-            );
-            let mut tokens = item;
-            tokens.extend(error.into_compile_error());
-            return tokens;
-        }
+        Err(tokens) => return tokens,
     };
     let mut errors = Errors::default();
     let args = args.unwrap_or_else(|error| {
@@ -69,15 +65,15 @@ pub(crate) fn test(args: syn::Result<Args>, item: TokenStream) -> TokenStream {
     } else {
         quote!(#krate::__private::run_test::<#output, _>(#limit, async move #block))
     };
-    let mut tokens = quote! {
+    let tokens = quote! {
         #[::core::prelude::v1::test]
         #(#attrs)*
         #vis fn #ident() -> #output {
             #body
         }
     };
-    if let Some(error) = errors.finish() {
-        tokens.extend(error.into_compile_error());
+    match errors.finish() {
+        Some(error) => with_error(tokens, error),
+        None => tokens,
     }
-    tokens
 }
