@@ -14,6 +14,15 @@ impl Errors {
         }
     }
 
+    /// The value, or its default with the error kept: checking goes on, so that
+    /// independent mistakes are reported together.
+    pub(crate) fn or_default<T: Default>(&mut self, result: syn::Result<T>) -> T {
+        result.unwrap_or_else(|error| {
+            self.push(error);
+            T::default()
+        })
+    }
+
     /// Whether any error was found.
     pub(crate) fn any(&self) -> bool {
         self.combined.is_some()

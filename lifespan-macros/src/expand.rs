@@ -21,10 +21,7 @@ pub(crate) fn lifespan(args: syn::Result<Args>, item: TokenStream) -> TokenStrea
         Err(tokens) => return tokens,
     };
     let mut errors = Errors::default();
-    let args = args.unwrap_or_else(|error| {
-        errors.push(error);
-        Args::default()
-    });
+    let args = errors.or_default(args);
     check_signature(&function, &mut errors);
     let returns = Returns::of(&function.sig.output);
     let krate = args

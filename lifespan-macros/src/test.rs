@@ -18,10 +18,7 @@ pub(crate) fn test(args: syn::Result<Args>, item: TokenStream) -> TokenStream {
         Err(tokens) => return tokens,
     };
     let mut errors = Errors::default();
-    let args = args.unwrap_or_else(|error| {
-        errors.push(error);
-        Args::default()
-    });
+    let args = errors.or_default(args);
     if args.name.is_some() || args.startup_timeout.is_some() {
         errors.push(syn::Error::new(
             Span::call_site(),
