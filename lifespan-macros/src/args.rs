@@ -1,11 +1,45 @@
-//! The arguments of `#[lifespan(..)]`.
+//! The arguments of `#[lifespan(..)]` and `#[lifespan::test(..)]`.
 
 use std::time::Duration;
 
+use proc_macro2::TokenStream;
 use syn::meta::ParseNestedMeta;
 use syn::{LitStr, Path};
 
-/// `name`, `startup_timeout`, `shutdown_timeout` and `crate`, as written.
+/// Which attribute the arguments belong to: each takes its own set.
+#[derive(Clone, Copy)]
+pub(crate) enum Attribute {
+    Lifespan,
+    Test,
+}
+
+impl Attribute {
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Attribute::Lifespan => &["name", "startup_timeout", "shutdown_timeout", "crate"],
+            Attribute::Test => &["shutdown_timeout", "crate"],
+        }
+    }
+
+    fn written(self) -> &'static str {
+        match self {
+            Attribute::Lifespan => "#[lifespan]",
+            Attribute::Test => "#[lifespan::test]",
+        }
+    }
+
+    /// "`a`, `b` and `c`".
+    fn valid(self) -> String {
+        let keys: Vec<String> = self.keys().iter().map(|key| format!("`{key}`")).collect();
+        match keys.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+}
+
+/// The arguments, as written.
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) name: Option<LitStr>,
@@ -14,16 +48,39 @@ pub(crate) struct Args {
     pub(crate) krate: Option<Path>,
 }
 
-const VALID: &str = "`name`, `startup_timeout`, `shutdown_timeout` and `crate`";
+/// Reads the arguments of `attribute`, all or nothing.
+pub(crate) fn parse(tokens: TokenStream, attribute: Attribute) -> syn::Result<Args> {
+    let mut args = Args::default();
+    let parser = syn::meta::parser(|meta| args.parse_one(meta, attribute));
+    syn::parse::Parser::parse2(parser, tokens).map(|()| args)
+}
 
 impl Args {
     /// Reads one `key = "value"` pair.
-    pub(crate) fn parse_one(&mut self, meta: ParseNestedMeta<'_>) -> syn::Result<()> {
+    fn parse_one(&mut self, meta: ParseNestedMeta<'_>, attribute: Attribute) -> syn::Result<()> {
         let key = meta
             .path
             .get_ident()
             .map(|ident| ident.to_string())
             .unwrap_or_default();
+        if key == "timeout" {
+            let valid = attribute
+                .keys()
+                .iter()
+                .filter(|key| key.ends_with("_timeout"));
+            let hint: Vec<String> = valid.map(|key| format!("`{key} = \"..\"`")).collect();
+            return Err(meta.error(format!(
+                "unknown argument `timeout`: write {}",
+                hint.join(" or ")
+            )));
+        }
+        if !attribute.keys().contains(&key.as_str()) {
+            return Err(meta.error(format!(
+                "unknown argument of {}: the valid ones are {}",
+                attribute.written(),
+                attribute.valid()
+            )));
+        }
         match key.as_str() {
             "name" => {
                 let name = string(&meta, "name = \"database\"")?;
@@ -41,12 +98,7 @@ impl Args {
                 let path = string(&meta, "crate = \"::my_crate::lifespan\"")?.parse::<Path>()?;
                 set(&mut self.krate, &meta, path)
             }
-            "timeout" => Err(meta.error(
-                "unknown argument `timeout`: write `startup_timeout = \"..\"` or `shutdown_timeout = \"..\"`",
-            )),
-            _ => Err(meta.error(format!(
-                "unknown argument of #[lifespan]: the valid ones are {VALID}"
-            ))),
+            _ => unreachable!("every key in `Attribute::keys` is read above"),
         }
     }
 }

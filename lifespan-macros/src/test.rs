@@ -1,76 +1,105 @@
 //! `#[lifespan::test]`: an async test with a root scope, torn down after the body.
+//!
+//! ```ignore
+//! #[::core::prelude::v1::test]
+//! fn pool_answers() {
+//!     ::lifespan::__private::run_test::<(), _>(::core::option::Option::None, async move {
+//!         let pool = database().enter().await.unwrap();
+//!         assert_eq!(pool.size(), 4);
+//!     })
+//! }
+//! ```
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
-use syn::spanned::Spanned;
-use syn::{ItemFn, ReturnType, parse_quote};
+use syn::{Path, ReturnType, Signature, parse_quote};
 
 use crate::args::Args;
 use crate::errors::Errors;
-use crate::item::{parse_fn, with_error};
+use crate::parse::{ItemFn, item_fn, with_error};
 
 pub(crate) fn test(args: syn::Result<Args>, item: TokenStream) -> TokenStream {
-    let function = match parse_fn(
+    let item = match item_fn(
         item,
         "#[lifespan::test] goes on an `async fn` with no parameters",
     ) {
-        Ok(function) => function,
+        Ok(item) => item,
         Err(tokens) => return tokens,
     };
     let mut errors = Errors::default();
     let args = errors.or_default(args);
-    if args.name.is_some() || args.startup_timeout.is_some() {
-        errors.push(syn::Error::new(
-            Span::call_site(),
-            "#[lifespan::test] takes only `shutdown_timeout` and `crate`",
-        ));
-    }
-    let sig = &function.sig;
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
-            sig.fn_token.span(),
-            "#[lifespan::test] needs an `async fn`: write `async fn`",
-        ));
-    }
-    if !sig.inputs.is_empty() {
-        errors.push(syn::Error::new(
-            sig.inputs.span(),
-            "a test takes no parameters: remove them",
-        ));
-    }
-    let krate = args.krate.unwrap_or_else(|| parse_quote!(::lifespan));
+    validate(&item, &mut errors);
+    let krate: Path = args.krate.unwrap_or_else(|| parse_quote!(::lifespan));
     let ItemFn {
         attrs,
         vis,
-        sig,
-        block,
-    } = &function;
-    let ident = &sig.ident;
-    let output = match &sig.output {
+        sig: Signature { ident, output, .. },
+        body,
+    } = &item;
+    let output = match output {
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) => quote!(#ty),
     };
     let limit = match args.shutdown_timeout {
         Some(limit) => {
-            let millis = limit.as_millis() as u64;
+            let millis = u64::try_from(limit.as_millis()).expect("parsed from a u64 of millis");
             quote!(::core::option::Option::Some(#krate::__private::Duration::from_millis(#millis)))
         }
         None => quote!(::core::option::Option::None),
     };
-    let body = if errors.any() {
+    let body = &body.tokens;
+    let run = if errors.any() {
+        // The test fn still exists, so the error comes alone.
         quote!(::core::unimplemented!())
     } else {
-        quote!(#krate::__private::run_test::<#output, _>(#limit, async move #block))
+        quote!(#krate::__private::run_test::<#output, _>(#limit, async move { #body }))
     };
     let tokens = quote! {
         #[::core::prelude::v1::test]
         #(#attrs)*
         #vis fn #ident() -> #output {
-            #body
+            #run
         }
     };
     match errors.finish() {
         Some(error) => with_error(tokens, error),
         None => tokens,
+    }
+}
+
+/// A test is a plain `async fn` with no parameters and no second `#[test]`.
+fn validate(item: &ItemFn, errors: &mut Errors) {
+    let sig = &item.sig;
+    if sig.asyncness.is_none() {
+        errors.push(syn::Error::new_spanned(
+            sig.fn_token,
+            "#[lifespan::test] needs an `async fn`: write `async fn`",
+        ));
+    }
+    if !sig.inputs.is_empty() {
+        errors.push(syn::Error::new_spanned(
+            &sig.inputs,
+            "a test takes no parameters: remove them, and build what it needs in its body",
+        ));
+    }
+    if !sig.generics.params.is_empty() {
+        errors.push(syn::Error::new_spanned(
+            &sig.generics,
+            "a test cannot be generic: remove the generic parameters",
+        ));
+    }
+    for attr in &item.attrs {
+        // `#[test]`, `#[tokio::test]`, a second `#[lifespan::test]`.
+        if attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "test")
+        {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                "#[lifespan::test] already makes this a test: remove this attribute",
+            ));
+        }
     }
 }

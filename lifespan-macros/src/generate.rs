@@ -1,0 +1,104 @@
+//! The expansion of a `#[lifespan]` fn that broke no rule: a plain fn returning
+//! `impl Lifespan`, whose body hands the user's halves to `from_fn`.
+//!
+//! ```ignore
+//! fn database(url: String) -> impl ::lifespan::Lifespan<Value = Pool, Error = DbError> {
+//!     let __lifespan = ::lifespan::__private::from_fn_typed::<Pool, Result<(), DbError>, _, _>(
+//!         "database",
+//!         move |__yielder| async move {
+//!             let pool = Pool::connect(&url).await?;
+//!             yield_app!(@__lifespan __yielder, pool.clone());
+//!             pool.close().await?;
+//!             Ok(())
+//!         },
+//!     );
+//!     let __lifespan = ::lifespan::Lifespan::startup_timeout(__lifespan, ::lifespan::__private::Duration::from_millis(10000u64));
+//!     __lifespan
+//! }
+//! ```
+
+use std::time::Duration;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+use crate::outline::{Outline, Types};
+use crate::returns::Returns;
+use crate::split::{Split, YieldPoint};
+
+pub(crate) fn lifespan(outline: &Outline, split: Split) -> TokenStream {
+    let Outline { krate, name, .. } = outline;
+    let signature = outline.signature();
+    let Types { value, output, .. } = outline.types();
+    let yielder = Ident::new("__yielder", Span::mixed_site());
+    let lifespan = Ident::new("__lifespan", Span::mixed_site());
+    let Split {
+        startup,
+        yield_point,
+        mut shutdown,
+        parsed,
+    } = split;
+    let yield_call = yield_call(&yield_point, &yielder);
+    if shutdown.is_empty() && matches!(outline.returns, Returns::Fallible { .. }) {
+        shutdown = quote!(::core::result::Result::Ok(()));
+    }
+    let startup_timeout = timeout(
+        outline,
+        &lifespan,
+        "startup_timeout",
+        outline.startup_timeout,
+    );
+    let shutdown_timeout = timeout(
+        outline,
+        &lifespan,
+        "shutdown_timeout",
+        outline.shutdown_timeout,
+    );
+    // rustc's recovery from a syntax error may drop the yield call; this keeps the
+    // user's import of `yield_app` in use, so that the error comes alone.
+    let keep_import = (!parsed).then(|| {
+        let path = &yield_point.path;
+        quote!(#path!(@__lifespan_unused);)
+    });
+    quote! {
+        #signature {
+            #keep_import
+            let #lifespan = #krate::__private::from_fn_typed::<#value, #output, _, _>(
+                #name,
+                move |#yielder| async move {
+                    #startup
+                    #yield_call
+                    #shutdown
+                },
+            );
+            #startup_timeout
+            #shutdown_timeout
+            #lifespan
+        }
+    }
+}
+
+/// `path!(@__lifespan __yielder, value);`, spanned at the value, so that a type
+/// mismatch is reported there.
+fn yield_call(yield_point: &YieldPoint, yielder: &Ident) -> TokenStream {
+    let YieldPoint { path, value } = yield_point;
+    match value.clone().into_iter().next() {
+        Some(first) => quote_spanned!(first.span()=> #path!(@__lifespan #yielder, #value);),
+        None => quote!(#path!(@__lifespan #yielder);),
+    }
+}
+
+/// `let __lifespan = Lifespan::setter(__lifespan, ..);` when the attribute sets it.
+fn timeout(
+    outline: &Outline,
+    lifespan: &Ident,
+    setter: &str,
+    limit: Option<Duration>,
+) -> Option<TokenStream> {
+    let krate = &outline.krate;
+    let setter = Ident::new(setter, Span::call_site());
+    let millis = u64::try_from(limit?.as_millis()).expect("parsed from a u64 of millis");
+    Some(quote! {
+        let #lifespan = #krate::Lifespan::#setter(#lifespan, #krate::__private::Duration::from_millis(#millis));
+    })
+}
