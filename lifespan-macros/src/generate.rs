@@ -12,15 +12,16 @@
 //!             Ok(())
 //!         },
 //!     );
-//!     let __lifespan = ::lifespan::Lifespan::startup_timeout(__lifespan, ::lifespan::__private::Duration::from_millis(10000u64));
+//!     let __lifespan = ::lifespan::Lifespan::startup_timeout(__lifespan, ::lifespan::__private::Duration::from_secs(10));
 //!     __lifespan
 //! }
 //! ```
 
 use std::time::Duration;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::Path;
 
 use crate::outline::{Outline, Types};
 use crate::returns::Returns;
@@ -97,8 +98,20 @@ fn timeout(
 ) -> Option<TokenStream> {
     let krate = &outline.krate;
     let setter = Ident::new(setter, Span::call_site());
-    let millis = u64::try_from(limit?.as_millis()).expect("parsed from a u64 of millis");
+    let limit = duration(krate, limit?);
     Some(quote! {
-        let #lifespan = #krate::Lifespan::#setter(#lifespan, #krate::__private::Duration::from_millis(#millis));
+        let #lifespan = #krate::Lifespan::#setter(#lifespan, #limit);
     })
+}
+
+/// `Duration::from_secs(10)` or `Duration::from_millis(250)`, as a person would write it.
+pub(crate) fn duration(krate: &Path, limit: Duration) -> TokenStream {
+    let millis = u64::try_from(limit.as_millis()).expect("parsed from a u64 of millis");
+    let (constructor, amount) = if millis % 1_000 == 0 {
+        (quote!(from_secs), millis / 1_000)
+    } else {
+        (quote!(from_millis), millis)
+    };
+    let amount = Literal::u64_unsuffixed(amount);
+    quote!(#krate::__private::Duration::#constructor(#amount))
 }

@@ -33,3 +33,5 @@ pub fn lifespan(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     test::test(args::parse(args.into(), Attribute::Test), item.into()).into()
 }
+#[cfg(test)]
+mod snapshots;

@@ -16,6 +16,7 @@ use syn::{Path, ReturnType, Signature, parse_quote};
 
 use crate::args::Args;
 use crate::errors::Errors;
+use crate::generate::duration;
 use crate::parse::{ItemFn, item_fn, with_error};
 
 pub(crate) fn test(args: syn::Result<Args>, item: TokenStream) -> TokenStream {
@@ -42,8 +43,8 @@ pub(crate) fn test(args: syn::Result<Args>, item: TokenStream) -> TokenStream {
     };
     let limit = match args.shutdown_timeout {
         Some(limit) => {
-            let millis = u64::try_from(limit.as_millis()).expect("parsed from a u64 of millis");
-            quote!(::core::option::Option::Some(#krate::__private::Duration::from_millis(#millis)))
+            let limit = duration(&krate, limit);
+            quote!(::core::option::Option::Some(#limit))
         }
         None => quote!(::core::option::Option::None),
     };

@@ -1,0 +1,38 @@
+/// No return type: yields `()`, with the yield as the tail.
+fn marker(
+    events: Events,
+) -> impl ::lifespan::Lifespan<Value = (), Error = ::core::convert::Infallible> {
+    let __lifespan = ::lifespan::__private::from_fn_typed::<
+        (),
+        (),
+        _,
+        _,
+    >(
+        "marker",
+        move |__yielder| async move {
+            events.push("started");
+            lifespan::yield_app!(@ __lifespan __yielder);
+        },
+    );
+    __lifespan
+}
+/// Any other type: yields it and cannot fail.
+pub(crate) fn counter() -> impl ::lifespan::Lifespan<
+    Value = Arc<AtomicUsize>,
+    Error = ::core::convert::Infallible,
+> {
+    let __lifespan = ::lifespan::__private::from_fn_typed::<
+        Arc<AtomicUsize>,
+        (),
+        _,
+        _,
+    >(
+        "counter",
+        move |__yielder| async move {
+            let count = Arc::new(AtomicUsize::new(0));
+            yield_app!(@ __lifespan __yielder, count.clone());
+            tracing::info!(count = count.load(Ordering::Relaxed), "stopped");
+        },
+    );
+    __lifespan
+}

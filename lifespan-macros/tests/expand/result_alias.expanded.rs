@@ -1,0 +1,24 @@
+use lifespan::{lifespan, yield_app};
+/// An alias whose last segment is `Result`: the error is read through it, and the
+/// shutdown half, left empty, ends in `Ok(())`.
+fn config(
+    path: &'static str,
+) -> impl ::lifespan::Lifespan<
+    Value = String,
+    Error = <std::io::Result<()> as ::lifespan::__private::ResultOutput>::Err,
+> {
+    let __lifespan = ::lifespan::__private::from_fn_typed::<
+        String,
+        std::io::Result<()>,
+        _,
+        _,
+    >(
+        "config",
+        move |__yielder| async move {
+            let text = std::fs::read_to_string(path)?;
+            yield_app!(@ __lifespan __yielder, text);
+            ::core::result::Result::Ok(())
+        },
+    );
+    __lifespan
+}
