@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifespan::{Lifespan, Scope, from_fn};
+use lifespan::{Scope, lifespan, yield_app};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -21,14 +21,13 @@ struct Config {
 }
 
 /// Reads the configuration. Infallible here; a real one would read the environment.
-fn config() -> impl Lifespan<Value = Config> {
-    from_fn("config", |yielder| async move {
-        let config = Config {
-            listen: "127.0.0.1:0".into(),
-            job_every: Duration::from_millis(50),
-        };
-        yielder.yield_app(config).await;
-    })
+#[lifespan]
+async fn config() -> Config {
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        job_every: Duration::from_millis(50),
+    };
+    yield_app!(config);
 }
 
 /// A toy key-value "database": checked at startup, flushed at shutdown.
@@ -48,41 +47,40 @@ impl Database {
     }
 }
 
-fn database() -> impl Lifespan<Value = Database, Error = std::io::Error> {
-    from_fn("database", |yielder| async move {
-        let db = Database::default();
-        db.ping().await?;
-        yielder.yield_app(db.clone()).await;
-        let rows = db.0.lock().unwrap().len();
-        println!("database: flushed {rows} rows");
-        Ok(())
-    })
+/// Opens the database and fails fast if it does not answer; flushes it at shutdown.
+#[lifespan(startup_timeout = "5s", shutdown_timeout = "2s")]
+async fn database() -> std::io::Result<Database> {
+    let db = Database::default();
+    db.ping().await?;
+    yield_app!(db.clone());
+    let rows = db.0.lock().unwrap().len();
+    println!("database: flushed {rows} rows");
+    Ok(())
 }
 
 /// A line server: answers each line with how often it has seen it. Its accept loop is a
 /// task of the server's own scope, so it stops before the server's shutdown half.
-fn server(config: Config, db: Database) -> impl Lifespan<Value = String, Error = std::io::Error> {
-    from_fn("server", move |yielder| async move {
-        let listener = TcpListener::bind(&config.listen).await?;
-        let address = listener.local_addr()?.to_string();
-        lifespan::spawn("accept-loop", async move {
-            let shutdown = lifespan::shutdown_requested();
-            tokio::pin!(shutdown);
-            loop {
-                tokio::select! {
-                    _ = &mut shutdown => return Ok::<(), std::io::Error>(()),
-                    accepted = listener.accept() => {
-                        let (stream, _) = accepted?;
-                        lifespan::spawn_detached("connection", serve(stream, db.clone()));
-                    }
+#[lifespan]
+async fn server(config: Config, db: Database) -> std::io::Result<String> {
+    let listener = TcpListener::bind(&config.listen).await?;
+    let address = listener.local_addr()?.to_string();
+    lifespan::spawn("accept-loop", async move {
+        let shutdown = lifespan::shutdown_requested();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return Ok::<(), std::io::Error>(()),
+                accepted = listener.accept() => {
+                    let (stream, _) = accepted?;
+                    lifespan::spawn_detached("connection", serve(stream, db.clone()));
                 }
             }
-        });
-        println!("server: listening on {address}");
-        yielder.yield_app(address).await;
-        println!("server: stopped accepting");
-        Ok(())
-    })
+        }
+    });
+    println!("server: listening on {address}");
+    yield_app!(address);
+    println!("server: stopped accepting");
+    Ok(())
 }
 
 async fn serve(stream: TcpStream, db: Database) -> std::io::Result<()> {
