@@ -56,7 +56,16 @@
 //!
 //! A lifespan's body runs in a [`Scope`] of its own: what it enters is stopped right
 //! after its shutdown half, in reverse order. Independent lifespans start concurrently
-//! with `tokio::try_join!`.
+//! with `tokio::try_join!`. When the startup half fails after entering some, those are
+//! stopped, in reverse, before the failure is returned.
+//!
+//! `?` on [`enter`](Lifespan::enter) needs the lifespan's error to convert from
+//! [`Error`]: `lifespan::Error` itself, `anyhow::Error` and
+//! `Box<dyn std::error::Error + Send + Sync>` do; give your own error enum a variant and
+//! a `From<lifespan::Error>` impl. The failed part's error is then the `source()` of the
+//! outer one. With a concrete error type, [`Error::downcast_ref`] reaches it; with
+//! `anyhow` it survives as text and in the source chain but cannot be downcast, because
+//! anyhow's conversion to a boxed error hides the type.
 //!
 //! ```
 //! use lifespan::{lifespan, yield_app, Lifespan, Scope};
@@ -94,7 +103,8 @@
 //! `#[lifespan::test]` is `#[tokio::test]` with a root scope: after the body, the scope
 //! is torn down and the test fails if any part of the teardown failed, timed out or
 //! panicked. It takes `shutdown_timeout = ".."` and `crate = ".."`, and works with
-//! `#[should_panic]`.
+//! `#[should_panic]`. The runtime is current-thread, so a test of timeouts can call
+//! `tokio::time::pause()` first (tokio's `test-util` feature) and cost no real time.
 //!
 //! ```no_run
 //! use lifespan::{lifespan, yield_app, Lifespan};
@@ -131,6 +141,39 @@
 //! | malformed argument | `name` takes a string: write `name = "database"` |
 //! | bad duration | `10` has no unit: write a whole number and a unit, such as "250ms", "10s" or "2m" |
 //! | yielded value of the wrong type | rustc's `mismatched types`, at the value |
+//! | a body that does not parse yet | rustc's own syntax error, alone: the macro still expands what you typed |
+//! | `#[lifespan::test]` not async | #\[lifespan::test\] needs an `async fn`: write `async fn` |
+//! | `#[lifespan::test]` with parameters | a test takes no parameters: remove them, and build what it needs in its body |
+//! | `#[lifespan::test]` with `#[test]` | #\[lifespan::test\] already makes this a test: remove this attribute |
+//! | `#[lifespan::test(name = ..)]` | unknown argument of #\[lifespan::test\]: the valid ones are `shutdown_timeout` and `crate` |
+//!
+//! # What it expands to
+//!
+//! Nothing hidden: the body moves, unchanged, into a closure handed to [`from_fn`], and
+//! `yield_app!` becomes the [`Yielder`] call. The first example above expands to:
+//!
+//! ```text
+//! /// The app's database pool.
+//! fn database(url: String) -> impl ::lifespan::Lifespan<Value = Pool, Error = std::io::Error> {
+//!     let __lifespan = ::lifespan::__private::from_fn_typed::<Pool, std::io::Result<()>, _, _>(
+//!         "database",
+//!         move |__yielder| async move {
+//!             let pool = Pool::connect(&url).await?;
+//!             pool.execute("SELECT 1").await?;
+//!             __yielder.yield_app(pool.clone()).await;
+//!             pool.close().await?;
+//!             Ok(())
+//!         },
+//!     );
+//!     let __lifespan = ::lifespan::Lifespan::startup_timeout(__lifespan, ::lifespan::__private::Duration::from_secs(10));
+//!     let __lifespan = ::lifespan::Lifespan::shutdown_timeout(__lifespan, ::lifespan::__private::Duration::from_secs(5));
+//!     __lifespan
+//! }
+//! ```
+//!
+//! (The error type of an alias is read through a hidden trait,
+//! `<std::io::Result<()> as ResultOutput>::Err`; it is shown resolved here.) The
+//! expansions are kept as reviewed snapshots in `lifespan-macros/tests/expand/`.
 //!
 //! # Without the macro
 //!
