@@ -16,12 +16,12 @@ fn marker(
     );
     __lifespan
 }
-/// Any other type: yields it and cannot fail.
-pub(crate) fn counter() -> impl ::lifespan::Lifespan<
+/// Any other type: yields it and cannot fail. Generated paths go through `crate`.
+pub(crate) fn counter() -> impl my_app::runtime::Lifespan<
     Value = Arc<AtomicUsize>,
     Error = ::core::convert::Infallible,
 > {
-    let __lifespan = ::lifespan::__private::from_fn_typed::<
+    let __lifespan = my_app::runtime::__private::from_fn_typed::<
         Arc<AtomicUsize>,
         (),
         _,

@@ -5,8 +5,8 @@ async fn marker(events: Events) {
     lifespan::yield_app!()
 }
 
-/// Any other type: yields it and cannot fail.
-#[lifespan]
+/// Any other type: yields it and cannot fail. Generated paths go through `crate`.
+#[lifespan(crate = "my_app::runtime")]
 pub(crate) async fn counter() -> Arc<AtomicUsize> {
     let count = Arc::new(AtomicUsize::new(0));
     yield_app!(count.clone());
