@@ -52,6 +52,12 @@ fn part(
     scripted(journal.clone(), name, startup, shutdown).named(name)
 }
 
+/// Starts `lifespan`, which must succeed, and stops it, which must fail.
+async fn stop_fails(lifespan: impl Lifespan) -> lifespan::Error {
+    let running = lifespan.start().await.expect("startup succeeds");
+    running.stop().await.expect_err("shutdown fails")
+}
+
 /// An app whose third part acts as told at startup: `?` on `enter` with anyhow.
 #[lifespan]
 async fn anyhow_app(journal: Journal, third: Act) -> anyhow::Result<()> {
@@ -101,43 +107,29 @@ async fn enum_app(journal: Journal, second: Act) -> Result<u8, AppError> {
 }
 
 #[tokio::test]
-async fn a_failed_enter_rolls_back_what_the_startup_half_had_entered() {
-    let journal = Journal::default();
-    let error = anyhow_app(journal.clone(), Act::Fail)
-        .start()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (error.name(), error.stage(), error.kind()),
-        ("anyhow_app", Stage::Startup, ErrorKind::Failed)
-    );
-    assert_eq!(
-        error.to_string(),
-        "lifespan `anyhow_app` failed during startup: \
-         lifespan `third` failed during startup: third refused to start"
-    );
-    assert_eq!(
-        entries(&journal),
-        ["start first", "start second", "stop second", "stop first"]
-    );
-}
-
-#[tokio::test]
-async fn a_panicking_startup_is_caught_named_and_rolled_back() {
-    let journal = Journal::default();
-    let error = anyhow_app(journal.clone(), Act::Panic)
-        .start()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "lifespan `anyhow_app` failed during startup: \
-         lifespan `third` panicked during startup: third exploded"
-    );
-    assert_eq!(
-        entries(&journal),
-        ["start first", "start second", "stop second", "stop first"]
-    );
+async fn a_failed_or_panicking_enter_rolls_back_what_the_startup_half_had_entered() {
+    for (third, cause) in [
+        (Act::Fail, "failed during startup: third refused to start"),
+        (Act::Panic, "panicked during startup: third exploded"),
+    ] {
+        let journal = Journal::default();
+        let error = anyhow_app(journal.clone(), third)
+            .start()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (error.name(), error.stage(), error.kind()),
+            ("anyhow_app", Stage::Startup, ErrorKind::Failed)
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("lifespan `anyhow_app` failed during startup: lifespan `third` {cause}")
+        );
+        assert_eq!(
+            entries(&journal),
+            ["start first", "start second", "stop second", "stop first"]
+        );
+    }
 }
 
 #[tokio::test]
@@ -177,13 +169,7 @@ async fn teardown_goes_on_past_failures_and_reports_all_of_them() {
         anyhow::bail!("app failed to stop")
     }
     let journal = Journal::default();
-    let error = app(journal.clone())
-        .start()
-        .await
-        .unwrap()
-        .stop()
-        .await
-        .unwrap_err();
+    let error = stop_fails(app(journal.clone())).await;
     let reported: Vec<(&str, ErrorKind)> = error
         .errors()
         .iter()
@@ -216,13 +202,7 @@ async fn a_timed_out_shutdown_half_is_cancelled_and_its_children_still_stop() {
     }
     let journal = Journal::default();
     let started = tokio::time::Instant::now();
-    let error = hangs_at_shutdown(journal.clone())
-        .start()
-        .await
-        .unwrap()
-        .stop()
-        .await
-        .unwrap_err();
+    let error = stop_fails(hangs_at_shutdown(journal.clone())).await;
     assert_eq!(
         (error.name(), error.stage(), error.timeout()),
         (
