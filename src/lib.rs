@@ -183,7 +183,7 @@
 //! them are documented in [`lifespan_runtime`].
 #![forbid(unsafe_code)]
 
-pub use lifespan_macros::{lifespan, test};
+pub use lifespan_macros::{lifespan, main, test};
 pub use lifespan_runtime::*;
 
 /// Marks where a lifespan's startup ends and the app runs: `yield_app!(value)` hands

@@ -1,4 +1,4 @@
-//! The arguments of `#[lifespan(..)]` and `#[lifespan::test(..)]`.
+//! The arguments of `#[lifespan(..)]`, `#[lifespan::main(..)]` and `#[lifespan::test(..)]`.
 
 use std::time::Duration;
 
@@ -10,6 +10,7 @@ use syn::{LitStr, Path};
 #[derive(Clone, Copy)]
 pub(crate) enum Attribute {
     Lifespan,
+    Main,
     Test,
 }
 
@@ -17,13 +18,21 @@ impl Attribute {
     fn keys(self) -> &'static [&'static str] {
         match self {
             Attribute::Lifespan => &["name", "startup_timeout", "shutdown_timeout", "crate"],
+            Attribute::Main => &[
+                "flavor",
+                "worker_threads",
+                "startup_timeout",
+                "shutdown_timeout",
+                "crate",
+            ],
             Attribute::Test => &["shutdown_timeout", "crate"],
         }
     }
 
-    fn written(self) -> &'static str {
+    pub(crate) fn written(self) -> &'static str {
         match self {
             Attribute::Lifespan => "#[lifespan]",
+            Attribute::Main => "#[lifespan::main]",
             Attribute::Test => "#[lifespan::test]",
         }
     }
@@ -46,6 +55,15 @@ pub(crate) struct Args {
     pub(crate) startup_timeout: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
     pub(crate) krate: Option<Path>,
+    pub(crate) flavor: Option<Flavor>,
+    pub(crate) worker_threads: Option<usize>,
+}
+
+/// The tokio scheduler `#[lifespan::main]` builds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Flavor {
+    MultiThread,
+    CurrentThread,
 }
 
 /// Reads the arguments of `attribute`, all or nothing.
@@ -97,6 +115,38 @@ impl Args {
             "crate" => {
                 let path = string(&meta, "crate = \"::my_crate::lifespan\"")?.parse::<Path>()?;
                 set(&mut self.krate, &meta, path)
+            }
+            "flavor" => {
+                let literal = string(&meta, "flavor = \"current_thread\"")?;
+                let flavor = match literal.value().as_str() {
+                    "multi_thread" => Flavor::MultiThread,
+                    "current_thread" => Flavor::CurrentThread,
+                    other => {
+                        return Err(syn::Error::new(
+                            literal.span(),
+                            format!(
+                                "`{other}` is not a flavor: write \"multi_thread\" or \"current_thread\""
+                            ),
+                        ));
+                    }
+                };
+                set(&mut self.flavor, &meta, flavor)
+            }
+            "worker_threads" => {
+                let value = meta.value()?;
+                let span = value.span();
+                let threads = value
+                    .parse::<syn::LitInt>()
+                    .and_then(|literal| literal.base10_parse::<usize>())
+                    .ok()
+                    .filter(|&threads| threads > 0)
+                    .ok_or_else(|| {
+                        syn::Error::new(
+                            span,
+                            "`worker_threads` takes a whole number above zero: write `worker_threads = 4`",
+                        )
+                    })?;
+                set(&mut self.worker_threads, &meta, threads)
             }
             _ => unreachable!("every key in `Attribute::keys` is read above"),
         }

@@ -3,7 +3,7 @@
 
 use proc_macro2::TokenStream;
 
-use crate::args::Args;
+use crate::args::{Args, Attribute};
 use crate::errors::Errors;
 use crate::outline::Outline;
 use crate::parse::{item_fn, with_error};
@@ -19,8 +19,13 @@ pub(crate) fn lifespan(args: syn::Result<Args>, item: TokenStream) -> TokenStrea
     };
     let mut errors = Errors::default();
     let args = errors.or_default(args);
-    validate::signature(&item.sig, &mut errors);
-    let split = validate::body(&item.body, item.sig.ident.span(), &mut errors);
+    validate::signature(&item.sig, Attribute::Lifespan, &mut errors);
+    let split = validate::body(
+        &item.body,
+        item.sig.ident.span(),
+        Attribute::Lifespan,
+        &mut errors,
+    );
     let outline = Outline::new(&item, args);
     match (errors.finish(), split) {
         (None, Some(split)) => generate::lifespan(&outline, split),

@@ -7,6 +7,7 @@ mod errors;
 mod expand;
 mod fallback;
 mod generate;
+mod main_attr;
 mod marker;
 mod outline;
 mod parse;
@@ -25,6 +26,14 @@ use crate::args::Attribute;
 #[proc_macro_attribute]
 pub fn lifespan(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::lifespan(args::parse(args.into(), Attribute::Lifespan), item.into()).into()
+}
+
+/// Runs `async fn main` as a service: builds the tokio runtime, starts the body up to
+/// its `yield_app!()`, serves until SIGINT, SIGTERM or `request_shutdown()`, then tears
+/// down within a deadline. See the `lifespan` crate's documentation.
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    main_attr::main(args::parse(args.into(), Attribute::Main), item.into()).into()
 }
 
 /// Like `#[tokio::test]`, with a root scope that is torn down after the body; the test

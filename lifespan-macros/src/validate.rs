@@ -4,13 +4,14 @@
 use proc_macro2::Span;
 use syn::{Expr, Signature};
 
+use crate::args::Attribute;
 use crate::errors::Errors;
 use crate::parse::Body;
 use crate::rules::{early_returns, nested_yields};
 use crate::split::{Split, top_level_yield};
 
 /// Reports what makes `sig` unfit for a lifespan: it must be a plain `async fn`.
-pub(crate) fn signature(sig: &Signature, errors: &mut Errors) {
+pub(crate) fn signature(sig: &Signature, attribute: Attribute, errors: &mut Errors) {
     if let Some(constness) = &sig.constness {
         errors.push(syn::Error::new_spanned(
             constness,
@@ -32,7 +33,10 @@ pub(crate) fn signature(sig: &Signature, errors: &mut Errors) {
     if sig.asyncness.is_none() {
         errors.push(syn::Error::new_spanned(
             sig.fn_token,
-            "#[lifespan] needs an `async fn`: write `async fn`",
+            format!(
+                "{} needs an `async fn`: write `async fn`",
+                attribute.written()
+            ),
         ));
     }
 }
@@ -44,7 +48,12 @@ pub(crate) fn signature(sig: &Signature, errors: &mut Errors) {
 /// A body that does not parse yet is cut by its tokens and checked no further: rustc
 /// reports its syntax error, and the expansion keeps its tokens for rust-analyzer.
 /// `None` then means it has no top-level `yield_app!` yet, and nothing is reported.
-pub(crate) fn body(body: &Body, name: Span, errors: &mut Errors) -> Option<Split> {
+pub(crate) fn body(
+    body: &Body,
+    name: Span,
+    attribute: Attribute,
+    errors: &mut Errors,
+) -> Option<Split> {
     let stmts = match &body.stmts {
         Ok(stmts) => stmts,
         // rustc has reported the syntax error already, when it parsed the item.
@@ -66,10 +75,15 @@ pub(crate) fn body(body: &Body, name: Span, errors: &mut Errors) -> Option<Split
     let Some(index) = first else {
         // A nested one has been reported already, with its fix: one mistake, one error.
         if !nested {
-            errors.push(syn::Error::new(
-                name,
-                "this lifespan has no `yield_app!`: write `yield_app!(value);` where startup ends and the app runs",
-            ));
+            let message = match attribute {
+                Attribute::Main => {
+                    "this main has no `yield_app!()`: write `yield_app!();` where startup ends and the service runs until shutdown"
+                }
+                _ => {
+                    "this lifespan has no `yield_app!`: write `yield_app!(value);` where startup ends and the app runs"
+                }
+            };
+            errors.push(syn::Error::new(name, message));
         }
         return None;
     };

@@ -203,6 +203,15 @@ impl Error {
         }
     }
 
+    /// Every failure this error stands for: the nested ones of a
+    /// [`ErrorKind::Several`], or itself.
+    pub(crate) fn into_errors(self) -> Vec<Error> {
+        match self.inner.detail {
+            Detail::Several(errors) => errors,
+            _ => vec![self],
+        }
+    }
+
     /// The name of the lifespan, task or hook that failed (for
     /// [`ErrorKind::Several`], of the lifespan or scope being started or stopped).
     pub fn name(&self) -> &str {
@@ -351,6 +360,8 @@ impl fmt::Display for Error {
                 write!(f, "{subject} panicked{}: {message}", During(stage))
             }
             Detail::TimedOut { limit, cause } => {
+                // What was left of a deadline is rarely round: whole milliseconds read better.
+                let limit = Duration::from_millis((limit.as_secs_f64() * 1e3).round() as u64);
                 write!(f, "{subject} timed out after {limit:?}{}", During(stage))?;
                 match (stage, cause) {
                     (Stage::Task, _) => f.write_str(
@@ -407,8 +418,13 @@ impl fmt::Display for Error {
     }
 }
 
+/// `{:?}` is the one-line message, so that `fn main() -> Result<(), lifespan::Error>`
+/// prints something a person can act on; `{:#?}` shows the structure.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
         let mut debug = f.debug_struct("Error");
         debug
             .field("name", &self.inner.name)

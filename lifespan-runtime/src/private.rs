@@ -8,6 +8,8 @@ use crate::outcome::Outcome;
 
 pub use core::time::Duration;
 
+pub use crate::service::{DEFAULT_SHUTDOWN_TIMEOUT, Flavor, MainConfig, run as run_main};
+
 /// [`from_fn`] with the yielded type `T` and the body's output `O` written out, so that
 /// `?` in the body infers its error type and a mistyped `yield_app!(value)` is reported
 /// at `value`.

@@ -14,6 +14,7 @@ use tracing::Instrument;
 
 use crate::error::{BoxError, Error, Name, Stage};
 use crate::scope::Scope;
+use crate::service::ledger::Event;
 use crate::sync::into_inner;
 use crate::teardown::{Frame, stop_tree};
 use crate::time::{effective_limit, within};
@@ -257,6 +258,7 @@ impl<L: ?Sized + ErasedLifespan> Suspended<L> {
         self.scope.cancel();
         let span = tracing::info_span!("lifespan", name = %self.name, phase = "shutdown");
         tracing::debug!(parent: &span, "stopping");
+        self.scope.record(Event::Stopping);
         let limit = effective_limit(self.shutdown_timeout, deadline);
         let resume =
             AssertUnwindSafe(poll_fn(|cx| body.as_mut().__poll_shutdown(cx))).catch_unwind();
@@ -286,6 +288,7 @@ impl<L: ?Sized + ErasedLifespan> Suspended<L> {
         match error {
             Some(error) => {
                 tracing::error!(parent: &span, %error, "shutdown half failed");
+                self.scope.record(Event::ShutdownFailed(&error));
                 Err(error)
             }
             None => Ok(()),

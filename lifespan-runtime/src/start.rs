@@ -15,6 +15,7 @@ use crate::error::{Error, Name, Stage, TimeoutCause};
 use crate::lifespan::{Lifespan, Started};
 use crate::running::{Running, Suspended};
 use crate::scope::Scope;
+use crate::service::ledger::Event;
 use crate::teardown::{Frame, stop_tree};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -201,6 +202,7 @@ impl<L: Lifespan> Starting<L> {
 
     fn into_running(self, value: L::Value) -> Running<L::Value, L> {
         tracing::info!(parent: &self.span, elapsed = ?self.began.elapsed(), "started");
+        self.scope.record(Event::Started);
         let suspended = Suspended::new(self.name, self.shutdown_timeout, self.scope, self.lifespan);
         Running::new(value, suspended)
     }
@@ -216,6 +218,7 @@ impl<L: Lifespan> Starting<L> {
         } = self;
         span.in_scope(|| drop(lifespan));
         tracing::error!(parent: &span, %error, "startup failed");
+        scope.record(Event::StartupFailed(error));
         scope
     }
 }

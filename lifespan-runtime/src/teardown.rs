@@ -5,6 +5,7 @@ use tokio::time::Instant;
 use crate::error::{Error, Name};
 use crate::scope::Scope;
 use crate::scope::children::Child;
+use crate::service::ledger::Event;
 
 /// A scope being torn down, with the lifespan that owns it (if any), for the
 /// "stopped" event.
@@ -30,6 +31,7 @@ impl Frame {
     fn finish(self) {
         if let Some((name, began)) = self.owner {
             tracing::info!(name = %name, elapsed = ?began.elapsed(), "stopped");
+            self.scope.record(Event::Stopped);
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::lifespan::Lifespan;
 use crate::outcome::Outcome;
 use crate::phase::{Phase, SharedPhase};
 use crate::running::{ErasedLifespan, Suspended};
+use crate::service::ledger::{EntryId, Event, Ledger};
 use crate::start::Enter;
 use crate::sync::lock;
 use crate::teardown::{Frame, stop_tree};
@@ -66,6 +67,8 @@ struct Inner {
     /// The lifespan whose body runs in this scope, or "app" for a root.
     owner: Name,
     app: Arc<App>,
+    /// The owner's line in the app's ledger, when the app keeps one.
+    entry: Option<EntryId>,
     /// Cancelled when this scope's teardown begins, or any ancestor's: shutdown requested.
     token: CancellationToken,
     is_root: bool,
@@ -79,6 +82,8 @@ struct App {
     phase: SharedPhase,
     /// The root scope's token: `request_shutdown` cancels it.
     shutdown: CancellationToken,
+    /// Kept by a `#[lifespan::main]` service only.
+    ledger: Option<Ledger>,
 }
 
 #[derive(Default)]
@@ -119,10 +124,30 @@ impl Scope {
     }
 
     pub(crate) fn root(owner: Name, shutdown_timeout: Option<Duration>, phase: Phase) -> Scope {
+        Scope::new_app(owner, shutdown_timeout, phase, None)
+    }
+
+    /// The root of a `#[lifespan::main]` service: [`Phase::Starting`], with a ledger.
+    pub(crate) fn service_root() -> Scope {
+        Scope::new_app(
+            Cow::Borrowed("app"),
+            None,
+            Phase::Starting,
+            Some(Ledger::default()),
+        )
+    }
+
+    fn new_app(
+        owner: Name,
+        shutdown_timeout: Option<Duration>,
+        phase: Phase,
+        ledger: Option<Ledger>,
+    ) -> Scope {
         let token = CancellationToken::new();
         let app = Arc::new(App {
             phase: SharedPhase::new(phase),
             shutdown: token.clone(),
+            ledger,
         });
         Scope::from_parts(owner, app, token, true, shutdown_timeout)
     }
@@ -140,10 +165,15 @@ impl Scope {
         is_root: bool,
         shutdown_timeout: Option<Duration>,
     ) -> Scope {
+        let entry = match &app.ledger {
+            Some(ledger) if !is_root => Some(ledger.begin(owner.clone())),
+            _ => None,
+        };
         Scope {
             inner: Arc::new(Inner {
                 owner,
                 app,
+                entry,
                 token,
                 is_root,
                 shutdown_timeout,
@@ -455,6 +485,23 @@ impl Scope {
         let child = state.children.pop();
         state.closed |= child.is_none();
         child
+    }
+
+    /// Notes `event` of this scope's owner in the app's ledger, if it keeps one.
+    pub(crate) fn record(&self, event: Event<'_>) {
+        if let (Some(ledger), Some(entry)) = (&self.inner.app.ledger, self.inner.entry) {
+            ledger.record(entry, event);
+        }
+    }
+
+    /// The app's ledger, if it keeps one.
+    pub(crate) fn ledger(&self) -> Option<&Ledger> {
+        self.inner.app.ledger.as_ref()
+    }
+
+    /// Moves the app on to `phase`; never back.
+    pub(crate) fn advance_phase(&self, phase: Phase) {
+        self.inner.app.phase.advance(phase);
     }
 
     pub(crate) fn take_failures(&self) -> Vec<Error> {

@@ -1,0 +1,181 @@
+//! The record a service keeps of each lifespan: when its startup and shutdown began and
+//! ended, and how. It names what is still starting or stopping when the watchdog has to
+//! force an exit, and it is the summary printed at the end.
+//!
+//! Only a root made for `#[lifespan::main]` keeps one; a plain [`Scope`](crate::Scope)
+//! pays nothing for it.
+
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::error::{Error, ErrorKind, Name};
+use crate::sync::lock;
+
+/// What happened to a lifespan, in the order it can happen.
+#[derive(Debug)]
+pub(crate) enum Event<'a> {
+    Started,
+    StartupFailed(&'a Error),
+    Stopping,
+    ShutdownFailed(&'a Error),
+    /// Its shutdown half and all its children are done.
+    Stopped,
+}
+
+/// Identifies one lifespan's entry.
+pub(crate) type EntryId = usize;
+
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    entries: Mutex<Vec<Entry>>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    name: Name,
+    began: Instant,
+    startup: Option<Duration>,
+    stopping: Option<Instant>,
+    shutdown: Option<Duration>,
+    failures: Vec<String>,
+}
+
+impl Ledger {
+    /// A lifespan named `name` begins its startup now.
+    pub(crate) fn begin(&self, name: Name) -> EntryId {
+        let mut entries = lock(&self.entries);
+        entries.push(Entry {
+            name,
+            began: Instant::now(),
+            startup: None,
+            stopping: None,
+            shutdown: None,
+            failures: Vec::new(),
+        });
+        entries.len() - 1
+    }
+
+    pub(crate) fn record(&self, id: EntryId, event: Event<'_>) {
+        let mut entries = lock(&self.entries);
+        let Some(entry) = entries.get_mut(id) else {
+            return;
+        };
+        match event {
+            Event::Started => entry.startup = Some(entry.began.elapsed()),
+            Event::StartupFailed(error) => {
+                entry.startup = Some(entry.began.elapsed());
+                entry.failures.push(describe("startup", error));
+            }
+            Event::Stopping => entry.stopping = Some(Instant::now()),
+            Event::ShutdownFailed(error) => entry.failures.push(describe("shutdown", error)),
+            Event::Stopped => entry.shutdown = entry.stopping.map(|began| began.elapsed()),
+        }
+    }
+
+    /// What is still starting or stopping, outermost first: "`server` (stopping for
+    /// 5.001s)". Empty when nothing is.
+    pub(crate) fn unfinished(&self) -> Vec<String> {
+        let entries = lock(&self.entries);
+        entries
+            .iter()
+            .filter_map(
+                |entry| match (entry.startup, entry.stopping, entry.shutdown) {
+                    (None, _, _) => Some(format!(
+                        "`{}` (starting for {:?})",
+                        entry.name,
+                        entry.began.elapsed()
+                    )),
+                    (Some(_), Some(stopping), None) => Some(format!(
+                        "`{}` (stopping for {:?})",
+                        entry.name,
+                        stopping.elapsed()
+                    )),
+                    _ => None,
+                },
+            )
+            .collect()
+    }
+
+    /// One line per lifespan, in the order they started: startup time, shutdown time,
+    /// and the outcome.
+    pub(crate) fn summary(&self) -> String {
+        let entries = lock(&self.entries);
+        let width = entries
+            .iter()
+            .map(|entry| entry.name.len())
+            .max()
+            .unwrap_or(0);
+        let mut summary = String::new();
+        for entry in entries.iter() {
+            let startup = entry.startup.map_or("-".into(), |d| format!("{d:.1?}"));
+            let shutdown = entry.shutdown.map_or("-".into(), |d| format!("{d:.1?}"));
+            let outcome = match entry.failures.as_slice() {
+                [] if entry.startup.is_some() && entry.shutdown.is_some() => "ok".to_owned(),
+                [] if entry.startup.is_none() => "never started".to_owned(),
+                [] if entry.shutdown.is_none() => "never stopped".to_owned(),
+                [] => "ok".to_owned(),
+                failures => failures.join("; "),
+            };
+            let _ = writeln!(
+                summary,
+                "  {:width$}  started in {startup:>9}  stopped in {shutdown:>9}  {outcome}",
+                entry.name
+            );
+        }
+        summary
+    }
+}
+
+/// "startup failed", "shutdown timed out": the stage and the kind, without the detail
+/// the error report already gives.
+fn describe(stage: &str, error: &Error) -> String {
+    let kind = match error.kind() {
+        ErrorKind::Failed => "failed",
+        ErrorKind::Panicked => "panicked",
+        ErrorKind::TimedOut => "timed out",
+        ErrorKind::ReturnedBeforeYield => "returned before its yield",
+        _ => "failed",
+    };
+    format!("{stage} {kind}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Stage;
+
+    #[test]
+    fn names_what_is_unfinished_and_summarises_the_rest() {
+        let ledger = Ledger::default();
+        let db = ledger.begin("db".into());
+        let server = ledger.begin("server".into());
+        let stuck = ledger.begin("stuck".into());
+        ledger.record(db, Event::Started);
+        ledger.record(server, Event::Started);
+        ledger.record(server, Event::Stopping);
+        let unfinished = ledger.unfinished();
+        assert_eq!(unfinished.len(), 2);
+        assert!(unfinished[0].starts_with("`server` (stopping for "));
+        assert!(unfinished[1].starts_with("`stuck` (starting for "));
+
+        let timeout = Error::timed_out(
+            "server".into(),
+            Stage::Shutdown,
+            Duration::from_secs(1),
+            crate::error::TimeoutCause::Own,
+        );
+        ledger.record(server, Event::ShutdownFailed(&timeout));
+        ledger.record(server, Event::Stopped);
+        ledger.record(db, Event::Stopping);
+        ledger.record(db, Event::Stopped);
+        let summary = ledger.summary();
+        let lines: Vec<&str> = summary.lines().collect();
+        assert!(lines[0].starts_with("  db      started in"), "{summary}");
+        assert!(lines[0].ends_with("  ok"), "{summary}");
+        assert!(lines[1].ends_with("  shutdown timed out"), "{summary}");
+        assert!(lines[2].ends_with("  never started"), "{summary}");
+    }
+}

@@ -1,0 +1,178 @@
+//! What `#[lifespan::main]` runs: a whole service, from building the tokio runtime to
+//! the exit code.
+//!
+//! The body is the root lifespan, named `main`. Between its halves the service waits
+//! for the first of SIGINT, SIGTERM (ctrl-c on Windows), [`request_shutdown`] or a
+//! failed non-detached task. Teardown then resolves every `shutdown_requested()`, runs
+//! main's shutdown half, and stops its children in reverse, all within one deadline.
+//! The [`Phase`] moves from `Starting` to `Running` to `Stopping` to `Stopped`.
+//!
+//! A signal during startup lets startup finish (or fail) and then shuts down at once;
+//! the shutdown deadline counts from that signal, and a second one exits at once.
+//!
+//! [`request_shutdown`]: crate::request_shutdown
+
+pub(crate) mod ledger;
+mod notify;
+mod output;
+mod watchdog;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::error::{Error, Stage};
+use crate::from_fn::{Yielder, from_fn};
+use crate::lifespan::Lifespan;
+use crate::phase::Phase;
+use crate::scope::Scope;
+use crate::start::Start;
+use crate::sync::lock;
+use crate::teardown::{Frame, stop_tree};
+use watchdog::Watchdog;
+
+pub use output::MainOutput;
+
+/// The default global shutdown deadline: the usual grace period of an orchestrator.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How `#[lifespan::main]` builds and bounds the service.
+#[derive(Debug, Clone)]
+pub struct MainConfig {
+    /// Which tokio scheduler to build.
+    pub flavor: Flavor,
+    /// Worker threads of the multi-thread scheduler; tokio's default (one per core)
+    /// when `None`.
+    pub worker_threads: Option<usize>,
+    /// The whole startup's deadline; none by default.
+    pub startup_timeout: Option<Duration>,
+    /// The whole teardown's deadline, enforced by the watchdog.
+    pub shutdown_timeout: Duration,
+}
+
+/// The tokio scheduler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// `tokio::runtime::Builder::new_multi_thread`, the default.
+    MultiThread,
+    /// `tokio::runtime::Builder::new_current_thread`.
+    CurrentThread,
+}
+
+/// Runs `body` as the service's root lifespan and returns what `fn main` returns.
+pub fn run<O, F, Fut>(config: MainConfig, body: F) -> O::Exit
+where
+    F: FnOnce(Yielder<()>) -> Fut,
+    Fut: Future<Output = O>,
+    O: MainOutput,
+{
+    let runtime = match config.flavor {
+        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+        Flavor::MultiThread => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            if let Some(threads) = config.worker_threads {
+                builder.worker_threads(threads);
+            }
+            builder
+        }
+    }
+    .enable_all()
+    .build()
+    .expect("#[lifespan::main] could not build its tokio runtime");
+    let root = Scope::service_root();
+    let watchdog = Watchdog::start(root.clone(), config.shutdown_timeout);
+    let (output, failure) = runtime.block_on(serve(&config, &root, &watchdog, body));
+    watchdog.finished();
+    // Tasks were stopped or aborted in teardown; blocking threads still busy are not
+    // waited for, as a deadline that has passed must not be extended.
+    runtime.shutdown_background();
+    O::exit(output, failure)
+}
+
+/// Startup, the wait, teardown: the body's output, and every failure but the body's own.
+async fn serve<O, F, Fut>(
+    config: &MainConfig,
+    root: &Scope,
+    watchdog: &Watchdog,
+    body: F,
+) -> (Option<O>, Option<Error>)
+where
+    F: FnOnce(Yielder<()>) -> Fut,
+    Fut: Future<Output = O>,
+    O: MainOutput,
+{
+    let output = Arc::new(Mutex::new(None));
+    let slot = output.clone();
+    let mut main = from_fn("main", move |yielder| async move {
+        let output = body(yielder).await;
+        let failed = output.is_failure();
+        *lock(&slot) = Some(output);
+        if failed { Err(BodyFailed) } else { Ok(()) }
+    });
+    if let Some(limit) = config.startup_timeout {
+        main = main.startup_timeout(limit);
+    }
+    let failure = match Start::new(main, Some(root.clone())).await {
+        Err(error) => Some(error),
+        Ok(running) => {
+            root.advance_phase(Phase::Running);
+            notify::ready();
+            tracing::info!("started; serving until SIGINT, SIGTERM or request_shutdown()");
+            shutdown_requested(root).await;
+            let deadline = tokio::time::Instant::from_std(watchdog.begin_shutdown());
+            root.advance_phase(Phase::Stopping);
+            notify::stopping();
+            let (_, main) = running.into_parts();
+            let mut errors: Vec<Error> =
+                main.stop(Some(deadline)).await.err().into_iter().collect();
+            errors.extend(stop_tree(Frame::root(root.clone()), Some(deadline)).await);
+            Error::collect(&"main".into(), Stage::Shutdown, errors).err()
+        }
+    };
+    root.advance_phase(Phase::Stopped);
+    if let Some(ledger) = root.ledger() {
+        tracing::info!("lifespan summary:\n{}", ledger.summary());
+    }
+    let output = lock(&output).take();
+    (output, failure.and_then(without_body_failure))
+}
+
+/// Resolves when shutdown is requested: through [`Scope::request_shutdown`] (which the
+/// signal watchdog and failed tasks call) or, on Windows, by ctrl-c.
+async fn shutdown_requested(root: &Scope) {
+    #[cfg(not(unix))]
+    {
+        let requested = root.shutdown_requested();
+        tokio::select! {
+            () = requested => {}
+            _ = tokio::signal::ctrl_c() => root.request_shutdown(),
+        }
+    }
+    #[cfg(unix)]
+    root.shutdown_requested().await;
+}
+
+/// Stands for the body's own error in the runtime, which reports it by returning it
+/// from `main` rather than as a lifespan failure.
+#[derive(Debug)]
+struct BodyFailed;
+
+impl std::fmt::Display for BodyFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("main returned an error")
+    }
+}
+
+impl std::error::Error for BodyFailed {}
+
+/// `failure` without the body's own error, which `main` returns itself.
+fn without_body_failure(failure: Error) -> Option<Error> {
+    let name = failure.name().to_owned();
+    let stage = failure.stage();
+    let rest: Vec<Error> = failure
+        .into_errors()
+        .into_iter()
+        .filter(|error| error.downcast_ref::<BodyFailed>().is_none())
+        .collect();
+    Error::collect(&name.into(), stage, rest).err()
+}

@@ -1,0 +1,89 @@
+//! What `#[lifespan::main]` may return, and how each becomes the process's exit.
+
+use std::process::ExitCode;
+
+use crate::error::Error;
+
+/// A return type of a `#[lifespan::main]` body: `()`, [`ExitCode`], or
+/// `Result<(), E>` where `E: From<lifespan::Error>`.
+///
+/// A failure anywhere (the body's own error, a failed or panicked part, a timeout in
+/// teardown) makes the exit non-zero. The body's own error wins; the others are printed
+/// to stderr before it.
+pub trait MainOutput: Sized {
+    /// What the generated `fn main` returns: `ExitCode` for `()` and `ExitCode`, the
+    /// same `Result<(), E>` otherwise, so that `E` is reported as Rust reports it.
+    type Exit: std::process::Termination;
+
+    /// Whether the body itself failed; its startup half then counts as failed too.
+    #[doc(hidden)]
+    fn is_failure(&self) -> bool;
+
+    /// The exit, given the body's output (none if it panicked, timed out or never ran)
+    /// and every other failure.
+    #[doc(hidden)]
+    fn exit(output: Option<Self>, failure: Option<Error>) -> Self::Exit;
+}
+
+impl MainOutput for () {
+    type Exit = ExitCode;
+
+    fn is_failure(&self) -> bool {
+        false
+    }
+
+    fn exit(_: Option<()>, failure: Option<Error>) -> ExitCode {
+        report(failure)
+    }
+}
+
+impl MainOutput for ExitCode {
+    type Exit = ExitCode;
+
+    fn is_failure(&self) -> bool {
+        false
+    }
+
+    fn exit(output: Option<ExitCode>, failure: Option<Error>) -> ExitCode {
+        match (output, failure) {
+            (Some(code), None) => code,
+            (_, failure) => report(failure),
+        }
+    }
+}
+
+impl<E> MainOutput for Result<(), E>
+where
+    E: From<Error> + std::fmt::Debug,
+{
+    type Exit = Result<(), E>;
+
+    fn is_failure(&self) -> bool {
+        self.is_err()
+    }
+
+    fn exit(output: Option<Self>, failure: Option<Error>) -> Result<(), E> {
+        match (output, failure) {
+            (Some(Err(error)), others) => {
+                if let Some(others) = others {
+                    eprintln!("Error: {others}");
+                }
+                Err(error)
+            }
+            (_, Some(failure)) => Err(E::from(failure)),
+            (_, None) => Ok(()),
+        }
+    }
+}
+
+/// `ExitCode::SUCCESS`, or the failure on stderr as Rust's own `main` prints an error,
+/// and `ExitCode::FAILURE`.
+fn report(failure: Option<Error>) -> ExitCode {
+    match failure {
+        None => ExitCode::SUCCESS,
+        Some(failure) => {
+            eprintln!("Error: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The force paths of a service, on threads of their own so that no async code can
+//! defeat them, not even a task that blocks its worker thread:
+//!
+//! - the first SIGINT or SIGTERM requests shutdown; the second, at any time after,
+//!   exits at once with code 130;
+//! - once shutdown has begun, the deadline passing (plus a short grace, so that the
+//!   runtime's own timeouts report first) exits with code 1.
+//!
+//! Either way, what was still starting or stopping is named on stderr.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::scope::Scope;
+
+/// How long after the deadline the watchdog waits for teardown to report by itself.
+const GRACE: Duration = Duration::from_millis(250);
+
+/// Exit code after a second signal: 128 + SIGINT, what shells use for an interrupt.
+const INTERRUPTED: i32 = 130;
+
+/// Exit code when the shutdown deadline passes.
+const DEADLINE_PASSED: i32 = 1;
+
+#[derive(Debug)]
+pub(crate) struct Watchdog {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    root: Scope,
+    shutdown_timeout: Duration,
+    /// When shutdown began, by a signal or by the runner.
+    began: OnceLock<Instant>,
+    /// Teardown is over: nothing is left to force.
+    finished: AtomicBool,
+}
+
+impl Watchdog {
+    /// Starts listening for SIGINT and SIGTERM for the whole life of the process.
+    pub(crate) fn start(root: Scope, shutdown_timeout: Duration) -> Watchdog {
+        let shared = Arc::new(Shared {
+            root,
+            shutdown_timeout,
+            began: OnceLock::new(),
+            finished: AtomicBool::new(false),
+        });
+        #[cfg(unix)]
+        listen(shared.clone());
+        Watchdog { shared }
+    }
+
+    /// Shutdown begins now, unless a signal began it already; returns the deadline.
+    pub(crate) fn begin_shutdown(&self) -> Instant {
+        self.shared.begin_shutdown()
+    }
+
+    /// Teardown is over; the process is about to exit by itself.
+    pub(crate) fn finished(&self) {
+        self.shared.finished.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Shared {
+    fn on_signal(self: &Arc<Self>, signal: &str) {
+        if self.finished.load(Ordering::SeqCst) {
+            return;
+        }
+        if self.began.get().is_some() {
+            self.force_exit(
+                INTERRUPTED,
+                &format!("a second {signal} arrived during shutdown"),
+            );
+        }
+        eprintln!("lifespan: {signal} received, shutting down; send it again to exit at once");
+        tracing::info!("{signal} received: shutting down; a second one exits at once");
+        self.begin_shutdown();
+        self.root.request_shutdown();
+    }
+
+    fn begin_shutdown(self: &Arc<Self>) -> Instant {
+        let mut first = false;
+        let began = *self.began.get_or_init(|| {
+            first = true;
+            Instant::now()
+        });
+        let deadline = began + self.shutdown_timeout;
+        if first {
+            let shared = self.clone();
+            let spawned = thread::Builder::new()
+                .name("lifespan-deadline".into())
+                .spawn(move || {
+                    thread::sleep((deadline + GRACE).saturating_duration_since(Instant::now()));
+                    if !shared.finished.load(Ordering::SeqCst) {
+                        shared.force_exit(
+                            DEADLINE_PASSED,
+                            &format!(
+                                "the shutdown deadline of {:?} passed",
+                                shared.shutdown_timeout
+                            ),
+                        );
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "could not start the shutdown deadline's watchdog");
+            }
+        }
+        deadline
+    }
+
+    fn force_exit(&self, code: i32, why: &str) -> ! {
+        let unfinished = self
+            .root
+            .ledger()
+            .map(|ledger| ledger.unfinished())
+            .unwrap_or_default();
+        let still = if unfinished.is_empty() {
+            "nothing; the runtime was finishing".to_owned()
+        } else {
+            unfinished.join(", ")
+        };
+        eprintln!("lifespan: {why}; exiting with code {code}. Still running: {still}");
+        tracing::error!(code, "{why}; exiting now. Still running: {still}");
+        std::process::exit(code)
+    }
+}
+
+/// A thread that waits for SIGINT and SIGTERM outside the async runtime.
+#[cfg(unix)]
+fn listen(shared: Arc<Shared>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::iterator::Signals;
+
+    let mut signals = match Signals::new([SIGINT, SIGTERM]) {
+        Ok(signals) => signals,
+        Err(error) => {
+            tracing::error!(%error, "could not listen for SIGINT and SIGTERM");
+            return;
+        }
+    };
+    let spawned = thread::Builder::new()
+        .name("lifespan-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                shared.on_signal(if signal == SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                });
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "could not start the signal watchdog");
+    }
+}

@@ -1,0 +1,55 @@
+//! A service of three parts, `a`, `b` and `c`, started in order. Each prints its
+//! events on stdout; the first argument picks what goes wrong:
+//!
+//! - `clean`: nothing;
+//! - `fail-startup`: `c` fails its startup;
+//! - `hang-async`: `c`'s shutdown half awaits forever;
+//! - `hang-blocking`: `c`'s shutdown half blocks its thread for a minute.
+//!
+//! The shutdown deadline is one second.
+
+use std::time::Duration;
+
+use lifespan::{Lifespan, lifespan, yield_app};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    FailStartup,
+    HangAsync,
+    HangBlocking,
+}
+
+#[lifespan]
+async fn part(name: &'static str, fault: Fault) -> std::io::Result<()> {
+    if fault == Fault::FailStartup {
+        return Err(std::io::Error::other(format!("{name} refused to start")));
+    }
+    println!("started {name}");
+    yield_app!(());
+    println!("stopping {name}");
+    match fault {
+        Fault::HangAsync => std::future::pending::<()>().await,
+        Fault::HangBlocking => std::thread::sleep(Duration::from_secs(60)),
+        Fault::None | Fault::FailStartup => {}
+    }
+    println!("stopped {name}");
+    Ok(())
+}
+
+#[lifespan::main(shutdown_timeout = "1s")]
+async fn main() -> Result<(), lifespan::Error> {
+    let fault = match std::env::args().nth(1).as_deref() {
+        Some("fail-startup") => Fault::FailStartup,
+        Some("hang-async") => Fault::HangAsync,
+        Some("hang-blocking") => Fault::HangBlocking,
+        _ => Fault::None,
+    };
+    part("a", Fault::None).named("a").enter().await?;
+    part("b", Fault::None).named("b").enter().await?;
+    part("c", fault).named("c").enter().await?;
+    println!("ready, phase {:?}", lifespan::phase());
+    yield_app!();
+    println!("main draining, phase {:?}", lifespan::phase());
+    Ok(())
+}

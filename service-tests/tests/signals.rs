@@ -1,0 +1,219 @@
+//! `#[lifespan::main]` as a service manager sees it: the `service` binary is started,
+//! sent real signals, and judged by its exit code, its timing and what it printed.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// The fixture, started with `fault` and read up to its "ready" line.
+struct Service {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    printed: Vec<String>,
+}
+
+impl Service {
+    fn start(fault: &str) -> Service {
+        Service::start_with(fault, &[])
+    }
+
+    fn start_with(fault: &str, env: &[(&str, &str)]) -> Service {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_service"))
+            .arg(fault)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the service binary starts");
+        let stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let mut service = Service {
+            child,
+            stdout,
+            printed: Vec::new(),
+        };
+        service.read_until(|line| line.starts_with("ready"));
+        service
+    }
+
+    /// Reads stdout up to and including the first line that matches.
+    fn read_until(&mut self, wanted: impl Fn(&str) -> bool) {
+        loop {
+            let mut line = String::new();
+            let read = self.stdout.read_line(&mut line).expect("stdout reads");
+            assert!(
+                read > 0,
+                "the service ended before printing it: {:?}",
+                self.printed
+            );
+            let line = line.trim_end().to_owned();
+            let found = wanted(&line);
+            self.printed.push(line);
+            if found {
+                return;
+            }
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the exit; returns it, how long it took, all of stdout and stderr.
+    fn wait(mut self) -> (ExitStatus, Duration, Vec<String>, String) {
+        let waited = Instant::now();
+        let status = self.child.wait().expect("the service is waited for");
+        let took = waited.elapsed();
+        let mut rest = String::new();
+        self.stdout.read_to_string(&mut rest).expect("stdout reads");
+        self.printed.extend(rest.lines().map(str::to_owned));
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .expect("piped")
+            .read_to_string(&mut stderr)
+            .expect("stderr reads");
+        (status, took, self.printed, stderr)
+    }
+}
+
+const STARTED: [&str; 3] = ["started a", "started b", "started c"];
+
+#[test]
+fn sigterm_and_sigint_stop_everything_in_reverse_and_exit_0() {
+    for signal in ["TERM", "INT"] {
+        let service = Service::start("clean");
+        service.signal(signal);
+        let (status, _, printed, stderr) = service.wait();
+        assert_eq!(status.code(), Some(0), "SIG{signal}: {stderr}");
+        assert_eq!(printed[..3], STARTED);
+        assert_eq!(
+            printed[4..],
+            [
+                "main draining, phase Stopping",
+                "stopping c",
+                "stopped c",
+                "stopping b",
+                "stopped b",
+                "stopping a",
+                "stopped a",
+            ],
+            "SIG{signal}"
+        );
+        assert!(
+            stderr.contains(&format!("SIG{signal} received")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_startup_stops_what_had_started_and_exits_non_zero() {
+    let child = Command::new(env!("CARGO_BIN_EXE_service"))
+        .arg("fail-startup")
+        .output()
+        .expect("the service binary runs");
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    assert_eq!(child.status.code(), Some(1));
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "started a",
+            "started b",
+            "stopping b",
+            "stopped b",
+            "stopping a",
+            "stopped a"
+        ]
+    );
+    assert_eq!(
+        stderr.trim_end(),
+        "Error: lifespan `c` failed during startup: c refused to start"
+    );
+}
+
+#[test]
+fn a_teardown_that_hangs_is_cut_at_the_deadline_and_named() {
+    // `hang-async` is cancelled by the runtime's own timeout; `hang-blocking` blocks the
+    // thread that runs teardown, so only the watchdog thread can end it.
+    for (fault, culprit) in [
+        (
+            "hang-async",
+            "during shutdown (what was left of the shutdown deadline)",
+        ),
+        ("hang-blocking", "Still running: `main` (stopping for"),
+    ] {
+        let service = Service::start(fault);
+        let signalled = Instant::now();
+        service.signal("TERM");
+        let (status, _, printed, stderr) = service.wait();
+        let took = signalled.elapsed();
+        assert_eq!(status.code(), Some(1), "{fault}: {stderr}");
+        assert!(stderr.contains(culprit), "{fault}: {stderr}");
+        assert!(
+            stderr.contains("`c`"),
+            "{fault} names the culprit: {stderr}"
+        );
+        assert!(
+            (Duration::from_secs(1)..Duration::from_secs(3)).contains(&took),
+            "{fault} exited after {took:?}"
+        );
+        assert_eq!(
+            printed.last().map(String::as_str),
+            Some(match fault {
+                "hang-async" => "stopped a",
+                _ => "stopping c",
+            })
+        );
+    }
+}
+
+#[test]
+fn a_second_signal_exits_130_at_once_naming_what_was_stopping() {
+    let mut service = Service::start("hang-async");
+    service.signal("TERM");
+    service.read_until(|line| line == "stopping c");
+    service.signal("INT");
+    let (status, took, _, stderr) = service.wait();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(took < Duration::from_millis(100), "exited after {took:?}");
+    assert!(
+        stderr.contains("a second SIGINT arrived during shutdown; exiting with code 130. Still running: `main` (stopping for"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`c` (stopping for"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn notify_socket_receives_ready_then_stopping() {
+    use std::os::unix::net::UnixDatagram;
+
+    let folder = std::env::temp_dir().join(format!("lifespan-notify-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("notify.sock");
+    let _ = std::fs::remove_file(&path);
+    let socket = UnixDatagram::bind(&path).expect("the test owns the socket");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let receive = || {
+        let mut buffer = [0_u8; 256];
+        let length = socket.recv(&mut buffer).expect("a notification arrives");
+        String::from_utf8_lossy(&buffer[..length]).into_owned()
+    };
+
+    let service = Service::start_with("clean", &[("NOTIFY_SOCKET", path.to_str().unwrap())]);
+    assert_eq!(receive().trim_end(), "READY=1");
+    service.signal("TERM");
+    assert_eq!(receive().trim_end(), "STOPPING=1");
+    let (status, ..) = service.wait();
+    assert_eq!(status.code(), Some(0));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
