@@ -54,6 +54,17 @@ impl<'a> MakeWriter<'a> for Captured {
 
 /// Runs `body` on a current-thread runtime with a subscriber that captures DEBUG and up.
 fn capture<F: std::future::Future>(body: impl FnOnce() -> F) -> Captured {
+    capture_sync(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(body());
+    })
+}
+
+/// Runs `body` on this thread with a subscriber that captures DEBUG and up.
+fn capture_sync(body: impl FnOnce()) -> Captured {
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(captured.clone())
@@ -61,13 +72,7 @@ fn capture<F: std::future::Future>(body: impl FnOnce() -> F) -> Captured {
         .with_ansi(false)
         .without_time()
         .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap()
-            .block_on(body());
-    });
+    tracing::subscriber::with_default(subscriber, body);
     captured
 }
 
@@ -136,4 +141,53 @@ fn dropping_a_running_lifespan_warns_that_its_shutdown_half_will_not_run() {
         "`forgotten` was dropped while running",
         "call `stop().await`",
     ]);
+}
+
+#[test]
+fn a_service_ends_with_one_summary_of_every_lifespan() {
+    use lifespan_runtime::private::{Flavor, MainConfig, run_main};
+
+    let journal = Journal::new();
+    let config = MainConfig {
+        flavor: Flavor::CurrentThread,
+        worker_threads: None,
+        startup_timeout: None,
+        shutdown_timeout: std::time::Duration::from_secs(5),
+    };
+    let captured = capture_sync(|| {
+        let _ = run_main(config, |yielder| async {
+            part(&journal, "database").enter().await?;
+            scripted(&journal, "cache", Act::Succeed, Act::Fail)
+                .enter()
+                .await?;
+            lifespan_runtime::request_shutdown();
+            yielder.yield_app(()).await;
+            Ok::<(), lifespan_runtime::Error>(())
+        });
+    });
+    let lines = captured.lines();
+    let summary = lines
+        .iter()
+        .position(|line| line.contains("lifespan summary:"))
+        .unwrap_or_else(|| panic!("no summary in:\n{}", lines.join("\n")));
+    let rows: Vec<(String, String)> = lines[summary + 1..summary + 4]
+        .iter()
+        .map(|row| {
+            let name = row.split_whitespace().next().unwrap().to_owned();
+            let outcome = row.rsplit("  ").next().unwrap().to_owned();
+            assert!(
+                row.contains("started in") && row.contains("stopped in"),
+                "{row}"
+            );
+            (name, outcome)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("main".into(), "ok".into()),
+            ("database".into(), "ok".into()),
+            ("cache".into(), "shutdown failed".into()),
+        ]
+    );
 }

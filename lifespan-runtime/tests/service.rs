@@ -1,0 +1,185 @@
+//! What `#[lifespan::main]` runs, called directly: phases, exits for each return type,
+//! a failed task ending the service, and the global deadlines. Signals and the
+//! watchdog are tested against a real binary in `service-tests/`.
+
+mod common;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use common::{Act, Journal, part, scripted};
+use lifespan_runtime::private::{Flavor, MainConfig, run_main};
+use lifespan_runtime::{Error, ErrorKind, Lifespan, Phase, Stage};
+
+fn config(startup_timeout: Option<Duration>, shutdown_timeout: Duration) -> MainConfig {
+    MainConfig {
+        flavor: Flavor::CurrentThread,
+        worker_threads: None,
+        startup_timeout,
+        shutdown_timeout,
+    }
+}
+
+fn quick() -> MainConfig {
+    config(None, Duration::from_secs(5))
+}
+
+#[test]
+fn the_phase_moves_from_starting_to_running_to_stopping() {
+    let journal = Journal::new();
+    let seen = journal.clone();
+    let exit: ExitCode = run_main(quick(), move |yielder| async move {
+        seen.log(format!("startup: {:?}", lifespan_runtime::phase()));
+        let task = seen.clone();
+        // On a current-thread runtime this first runs once main waits between halves.
+        lifespan_runtime::spawn("readiness", async move {
+            task.log(format!("task: {:?}", lifespan_runtime::phase()));
+            lifespan_runtime::request_shutdown();
+        });
+        yielder.yield_app(()).await;
+        seen.log(format!("shutdown: {:?}", lifespan_runtime::phase()));
+    });
+    assert_eq!(exit, ExitCode::SUCCESS);
+    assert_eq!(
+        journal.entries(),
+        [
+            format!("startup: {:?}", Phase::Starting),
+            format!("task: {:?}", Phase::Running),
+            format!("shutdown: {:?}", Phase::Stopping),
+        ]
+    );
+}
+
+#[derive(Debug, PartialEq)]
+enum AppError {
+    Refused,
+    Lifespan(String),
+}
+
+impl From<Error> for AppError {
+    fn from(error: Error) -> Self {
+        AppError::Lifespan(error.to_string())
+    }
+}
+
+#[test]
+fn a_failed_startup_returns_the_bodys_own_error_after_stopping_what_started() {
+    let journal = Journal::new();
+    let log = journal.clone();
+    let exit = run_main(quick(), move |yielder| async move {
+        part(&log, "db").enter().await?;
+        part(&log, "cache").enter().await?;
+        Err::<(), AppError>(AppError::Refused)?;
+        yielder.yield_app(()).await;
+        Ok(())
+    });
+    assert_eq!(exit, Err(AppError::Refused));
+    assert_eq!(
+        journal.entries(),
+        ["start db", "start cache", "stop cache", "stop db"]
+    );
+}
+
+#[test]
+fn a_failed_part_becomes_the_error_main_returns() {
+    let journal = Journal::new();
+    let log = journal.clone();
+    let exit = run_main(quick(), move |yielder| async move {
+        scripted(&log, "db", Act::Succeed, Act::Fail)
+            .enter()
+            .await?;
+        lifespan_runtime::request_shutdown();
+        yielder.yield_app(()).await;
+        Ok::<(), AppError>(())
+    });
+    assert_eq!(
+        exit,
+        Err(AppError::Lifespan(
+            "lifespan `db` failed during shutdown: shutdown of db failed on purpose".into()
+        ))
+    );
+}
+
+#[test]
+fn a_failed_task_shuts_the_service_down_and_fails_the_exit() {
+    let journal = Journal::new();
+    let log = journal.clone();
+    let exit = run_main(quick(), move |yielder| async move {
+        lifespan_runtime::spawn("worker", async {
+            Err::<(), _>(std::io::Error::other("worker lost its queue"))
+        });
+        yielder.yield_app(()).await;
+        log.log("main stopping");
+    });
+    assert_eq!(exit, ExitCode::FAILURE);
+    assert_eq!(journal.entries(), ["main stopping"]);
+}
+
+#[test]
+fn an_exit_code_from_the_body_is_kept() {
+    let exit = run_main(quick(), |yielder| async move {
+        lifespan_runtime::request_shutdown();
+        yielder.yield_app(()).await;
+        ExitCode::from(3)
+    });
+    assert_eq!(exit, ExitCode::from(3));
+}
+
+#[test]
+fn the_startup_timeout_bounds_the_whole_startup() {
+    let journal = Journal::new();
+    let log = journal.clone();
+    let limit = Duration::from_millis(50);
+    let exit = run_main(
+        config(Some(limit), Duration::from_secs(5)),
+        move |yielder| async move {
+            part(&log, "db").enter().await?;
+            scripted(&log, "stuck", Act::Hang, Act::Succeed)
+                .enter()
+                .await?;
+            yielder.yield_app(()).await;
+            Ok::<(), Error>(())
+        },
+    );
+    let error = exit.expect_err("startup timed out");
+    assert_eq!(
+        (error.name(), error.stage(), error.kind(), error.timeout()),
+        ("main", Stage::Startup, ErrorKind::TimedOut, Some(limit))
+    );
+    assert_eq!(journal.entries(), ["start db", "stop db"]);
+}
+
+#[test]
+fn the_shutdown_deadline_caps_every_part_and_reports_each() {
+    let journal = Journal::new();
+    let log = journal.clone();
+    let started = Instant::now();
+    let exit = run_main(
+        config(None, Duration::from_millis(100)),
+        move |yielder| async move {
+            scripted(&log, "first", Act::Succeed, Act::Hang)
+                .enter()
+                .await?;
+            scripted(&log, "second", Act::Succeed, Act::Hang)
+                .enter()
+                .await?;
+            lifespan_runtime::request_shutdown();
+            yielder.yield_app(()).await;
+            Ok::<(), Error>(())
+        },
+    );
+    let error = exit.expect_err("both parts timed out");
+    let timed_out: Vec<(&str, ErrorKind)> = error
+        .errors()
+        .iter()
+        .map(|error| (error.name(), error.kind()))
+        .collect();
+    assert_eq!(
+        timed_out,
+        [
+            ("second", ErrorKind::TimedOut),
+            ("first", ErrorKind::TimedOut)
+        ]
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
