@@ -100,13 +100,39 @@ fn check_signature(item: &ItemFn, errors: &mut Errors) {
             "`main` cannot be generic: remove the generic parameters",
         ));
     }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if !returns_exit(ty) {
+            errors.push(syn::Error::new_spanned(
+                ty,
+                "#[lifespan::main] returns `()`, `ExitCode` or `Result<(), E>` where `E: From<lifespan::Error>`: return one of those",
+            ));
+        }
+    }
+}
+
+/// `()`, or a path ending in `ExitCode` or `Result`: what `MainOutput` is implemented
+/// for, read from the tokens so that a wrong type gets one error, not three.
+fn returns_exit(ty: &Type) -> bool {
+    match ty {
+        Type::Tuple(tuple) => tuple.elems.is_empty(),
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "ExitCode" || last.ident == "Result"),
+        Type::Paren(inner) => returns_exit(&inner.elem),
+        _ => false,
+    }
 }
 
 /// The body's output, and what the generated `fn main` returns.
 fn output_and_exit(item: &ItemFn) -> (Type, Type) {
     match &item.sig.output {
-        ReturnType::Default => (parse_quote!(()), parse_quote!(::std::process::ExitCode)),
-        ReturnType::Type(_, ty) => ((**ty).clone(), (**ty).clone()),
+        ReturnType::Type(_, ty) if returns_exit(ty) && !matches!(**ty, Type::Tuple(_)) => {
+            ((**ty).clone(), (**ty).clone())
+        }
+        // `()`, and in the fallback a type that cannot be returned.
+        _ => (parse_quote!(()), parse_quote!(::std::process::ExitCode)),
     }
 }
 
@@ -157,7 +183,10 @@ fn config(args: &Args, krate: &Path) -> TokenStream {
         Some(tokens) => quote!(::core::option::Option::Some(#tokens)),
         None => quote!(::core::option::Option::None),
     };
-    let worker_threads = some(args.worker_threads.map(|threads| quote!(#threads)));
+    let worker_threads = some(args.worker_threads.map(|threads| {
+        let threads = proc_macro2::Literal::usize_unsuffixed(threads);
+        quote!(#threads)
+    }));
     let startup_timeout = some(args.startup_timeout.map(|limit| duration(krate, limit)));
     let shutdown_timeout = match args.shutdown_timeout {
         Some(limit) => duration(krate, limit),

@@ -51,7 +51,8 @@ fn inputs() -> Vec<PathBuf> {
     inputs
 }
 
-/// The file with each `#[lifespan]` and `#[lifespan::test]` item expanded.
+/// The file with each `#[lifespan]`, `#[lifespan::main]` and `#[lifespan::test]` item
+/// expanded.
 fn expand_file(source: &str) -> String {
     let file: syn::File = syn::parse_str(source).unwrap();
     let mut tokens = TokenStream::new();
@@ -77,6 +78,16 @@ fn expand_item(item: Item) -> TokenStream {
             }
             block.into_token_stream()
         }
+        Item::Mod(mut module) => {
+            if let Some((_, items)) = &mut module.content {
+                let expanded: Vec<Item> = items
+                    .drain(..)
+                    .map(|item| Item::Verbatim(expand_item(item)))
+                    .collect();
+                *items = expanded;
+            }
+            module.into_token_stream()
+        }
         other => other.into_token_stream(),
     }
 }
@@ -101,6 +112,7 @@ fn expand_fn(attrs: Vec<syn::Attribute>, tokens: TokenStream) -> TokenStream {
     let item = function.into_token_stream();
     match attribute {
         Attribute::Lifespan => expand::lifespan(parsed, item),
+        Attribute::Main => crate::main_attr::main(parsed, item),
         Attribute::Test => crate::test::test(parsed, item),
     }
 }
@@ -110,11 +122,12 @@ fn which(attr: &syn::Attribute) -> Option<Attribute> {
     let path = attr.path();
     if path.is_ident("lifespan") {
         Some(Attribute::Lifespan)
-    } else if path.segments.len() == 2
-        && path.segments[0].ident == "lifespan"
-        && path.segments[1].ident == "test"
-    {
-        Some(Attribute::Test)
+    } else if path.segments.len() == 2 && path.segments[0].ident == "lifespan" {
+        match path.segments[1].ident.to_string().as_str() {
+            "main" => Some(Attribute::Main),
+            "test" => Some(Attribute::Test),
+            _ => None,
+        }
     } else {
         None
     }

@@ -152,7 +152,7 @@ mod tests {
         let ledger = Ledger::default();
         let db = ledger.begin("db".into());
         let server = ledger.begin("server".into());
-        let stuck = ledger.begin("stuck".into());
+        let _never_started = ledger.begin("stuck".into());
         ledger.record(db, Event::Started);
         ledger.record(server, Event::Started);
         ledger.record(server, Event::Stopping);

@@ -18,7 +18,7 @@ fn send(state: sd_notify::NotifyState<'_>) {
     if std::env::var_os("NOTIFY_SOCKET").is_none() {
         return;
     }
-    if let Err(error) = sd_notify::notify(false, &[state.clone()]) {
+    if let Err(error) = sd_notify::notify(false, std::slice::from_ref(&state)) {
         tracing::warn!(%error, "could not tell the service manager {state}");
     }
 }

@@ -10,6 +10,10 @@ use crate::error::Error;
 /// A failure anywhere (the body's own error, a failed or panicked part, a timeout in
 /// teardown) makes the exit non-zero. The body's own error wins; the others are printed
 /// to stderr before it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from #[lifespan::main]",
+    label = "return `()`, `ExitCode` or `Result<(), E>` where `E: From<lifespan::Error>`"
+)]
 pub trait MainOutput: Sized {
     /// What the generated `fn main` returns: `ExitCode` for `()` and `ExitCode`, the
     /// same `Result<(), E>` otherwise, so that `E` is reported as Rust reports it.

@@ -6,7 +6,21 @@
 //! - `hang-async`: `c`'s shutdown half awaits forever;
 //! - `hang-blocking`: `c`'s shutdown half blocks its thread for a minute.
 //!
-//! The shutdown deadline is one second.
+//! The shutdown deadline is one second. The crate denies what a strict user crate
+//! denies, so that `#[lifespan::main]`'s output is checked against those lints too.
+
+#![forbid(unsafe_code)]
+#![deny(
+    warnings,
+    future_incompatible,
+    rust_2018_idioms,
+    unused,
+    unreachable_pub,
+    unused_qualifications,
+    unused_results,
+    missing_debug_implementations
+)]
+#![deny(clippy::all, clippy::pedantic)]
 
 use std::time::Duration;
 
