@@ -1,5 +1,6 @@
 //! A small service: config, a database, a background job and a TCP server, each a
-//! lifespan or a task; it talks to itself, then shuts down in reverse order.
+//! lifespan or a task, under `#[lifespan::main]`; it talks to itself, then shuts down
+//! in reverse order.
 //!
 //! ```text
 //! cargo run --example quickstart            # runs, makes three requests, exits 0
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifespan::{Scope, lifespan, yield_app};
+use lifespan::{Lifespan, lifespan, yield_app};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -103,42 +104,37 @@ async fn request(address: &str, line: &str) -> std::io::Result<String> {
     Ok(answer.trim_end().to_owned())
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let serve_forever = std::env::args().any(|arg| arg == "--serve");
-    let app = Scope::with_shutdown_timeout(Duration::from_secs(10));
-
-    let config = app.enter(config()).await?;
-    let db = app.enter(database()).await?;
-    let address = app.enter(server(config.clone(), db.clone())).await?;
-    app.spawn("report-job", {
-        let shutdown = app.shutdown_requested();
-        let every = config.job_every;
-        async move {
-            tokio::pin!(shutdown);
-            loop {
-                tokio::select! {
-                    _ = &mut shutdown => return,
-                    _ = tokio::time::sleep(every) => {}
-                }
-            }
-        }
-    });
-
-    if serve_forever {
-        println!("serving on {address}; ctrl-c to stop");
+/// Ticks until shutdown is requested: a periodic background job.
+async fn report_job(every: Duration) {
+    let shutdown = lifespan::shutdown_requested();
+    tokio::pin!(shutdown);
+    loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = app.shutdown_requested() => {}
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(every) => {}
         }
-    } else {
-        for line in ["hello", "hello", "lifespan"] {
-            println!("client: {}", request(&address, line).await?);
-        }
-        app.request_shutdown();
     }
+}
 
-    app.shutdown().await?;
-    println!("stopped cleanly");
+#[lifespan::main(shutdown_timeout = "10s")]
+async fn main() -> Result<(), lifespan::Error> {
+    let config = config().enter().await?;
+    let db = database().enter().await?;
+    let address = server(config.clone(), db).enter().await?;
+    lifespan::spawn("report-job", report_job(config.job_every));
+    if std::env::args().any(|arg| arg == "--serve") {
+        println!("serving on {address}; ctrl-c to stop");
+    } else {
+        // Talks to itself, then asks the service to stop, as a signal would.
+        lifespan::spawn("self-test", async move {
+            for line in ["hello", "hello", "lifespan"] {
+                println!("client: {}", request(&address, line).await?);
+            }
+            lifespan::request_shutdown();
+            Ok::<(), std::io::Error>(())
+        });
+    }
+    yield_app!();
+    println!("main: shutting down");
     Ok(())
 }

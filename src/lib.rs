@@ -98,6 +98,84 @@
 //! # }).unwrap();
 //! ```
 //!
+//! # A whole service: `#[lifespan::main]`
+//!
+//! Put `#[lifespan::main]` where `#[tokio::main]` was. The body is the root lifespan,
+//! named `main`: its startup half enters the service's parts, its one `yield_app!()`
+//! (no value) is where the service runs, and its shutdown half drains.
+//!
+//! ```no_run
+//! use lifespan::{lifespan, yield_app, Lifespan};
+//!
+//! #[lifespan(startup_timeout = "10s")]
+//! async fn listener() -> std::io::Result<tokio::net::TcpListener> {
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//!     yield_app!(listener);
+//! }
+//!
+//! #[lifespan::main(shutdown_timeout = "30s")]
+//! async fn main() -> Result<(), lifespan::Error> {
+//!     let listener = listener().enter().await?;
+//!     lifespan::spawn("accept-loop", async move {
+//!         let shutdown = lifespan::shutdown_requested();
+//!         tokio::select! {
+//!             _ = shutdown => Ok(()),
+//!             accepted = listener.accept() => accepted.map(drop),
+//!         }
+//!     });
+//!     yield_app!(); // serves until SIGINT, SIGTERM, request_shutdown() or a failed task
+//!     println!("draining");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! What it does:
+//!
+//! - Builds the tokio runtime: `flavor = "multi_thread"` (the default) or
+//!   `"current_thread"`, and `worker_threads = N`. `crate = ".."` as for `#[lifespan]`.
+//! - Runs the startup half, within `startup_timeout` if given (none by default). A
+//!   failed startup stops what had started, in reverse, and exits non-zero with the
+//!   cause on stderr.
+//! - Between the halves, waits for the first of SIGINT, SIGTERM (ctrl-c on Windows),
+//!   [`request_shutdown`] from anywhere, or a failed or panicked task that was not
+//!   spawned detached.
+//! - Teardown: every [`shutdown_requested`] resolves at once, then main's shutdown
+//!   half runs, then its children stop in reverse order, each capped by what is left of
+//!   `shutdown_timeout` (30 seconds by default, the usual orchestrator grace period).
+//! - Force paths that no async code can defeat, run by a watchdog on threads of its
+//!   own (so they work even when a task blocks the thread teardown runs on): a second
+//!   SIGINT or SIGTERM exits at once with code 130; the deadline passing (plus 250 ms
+//!   for the runtime's own timeouts to report first) exits with code 1. Both print
+//!   what was still starting or stopping, and for how long.
+//! - [`phase`] moves from `Starting` to `Running` (after the startup half) to
+//!   `Stopping` to `Stopped`: a `/readyz` handler answers from it. With the `systemd`
+//!   feature, READY=1 and STOPPING=1 go to the service manager when `NOTIFY_SOCKET` is
+//!   set, and nothing happens otherwise.
+//! - At the end, one `INFO` event `lifespan summary:` with a row per lifespan: its
+//!   startup time, its shutdown time (children included) and how it ended.
+//!
+//! The return type decides the exit:
+//!
+//! | `main` returns | success | any failure |
+//! | --- | --- | --- |
+//! | `()` | exit 0 | `Error: ..` on stderr, exit 1 |
+//! | `ExitCode` | the code returned | `Error: ..` on stderr, exit 1 |
+//! | `Result<(), E>`, `E: From<lifespan::Error>` | exit 0 | `Err(e)`, printed by Rust as usual |
+//!
+//! With `Result`, the body's own error is returned as it is (the others, if any, are
+//! printed first); a failed part becomes `E::from(error)`.
+//!
+//! Decisions where the design left room:
+//!
+//! - A first signal during startup does not cancel it: startup finishes (or fails) and
+//!   the service shuts down at once, so no startup half is cut where it cannot clean
+//!   up. The shutdown deadline counts from that first signal, and a second signal
+//!   still exits at once.
+//! - Blocking threads (`spawn_blocking`) still running after teardown are not waited
+//!   for: a passed deadline is never extended.
+//! - On Windows only ctrl-c is listened for, on the runtime rather than a watchdog
+//!   thread; the deadline watchdog works everywhere.
+//!
 //! # Testing a lifespan
 //!
 //! `#[lifespan::test]` is `#[tokio::test]` with a root scope: after the body, the scope
@@ -146,6 +224,12 @@
 //! | `#[lifespan::test]` with parameters | a test takes no parameters: remove them, and build what it needs in its body |
 //! | `#[lifespan::test]` with `#[test]` | #\[lifespan::test\] already makes this a test: remove this attribute |
 //! | `#[lifespan::test(name = ..)]` | unknown argument of #\[lifespan::test\]: the valid ones are `shutdown_timeout` and `crate` |
+//! | `#[lifespan::main]` not on `main` | #\[lifespan::main\] goes on `fn main`: rename it `main`, or write #\[lifespan\] to make it a lifespan |
+//! | `main` with parameters | `main` takes no parameters: remove them, and read arguments with `std::env::args()` |
+//! | `yield_app!(value)` in `main` | main's `yield_app!()` takes no value: the service runs until shutdown; remove the value |
+//! | no `yield_app!()` in `main` | this main has no `yield_app!()`: write `yield_app!();` where startup ends and the service runs until shutdown |
+//! | `main` returns another type | #\[lifespan::main\] returns `()`, `ExitCode` or `Result<(), E>` where `E: From<lifespan::Error>`: return one of those |
+//! | bad `flavor` | `single` is not a flavor: write "multi_thread" or "current_thread" |
 //!
 //! # What it expands to
 //!

@@ -70,6 +70,13 @@
 //! - Without a deadline (a plain [`Scope::new`]), a task that ignores shutdown keeps
 //!   teardown waiting; give the root a deadline to bound it.
 //!
+//! # Services
+//!
+//! `#[lifespan::main]` runs a whole service on this engine: signals, a global startup
+//! and shutdown deadline, a watchdog for the force paths, exit codes through
+//! [`MainOutput`], readiness through [`phase`], and a summary at the end. Its contract
+//! is documented with the macro, in the `lifespan` crate.
+//!
 //! # Observability
 //!
 //! Each half runs in a `tracing` span `lifespan{name, phase}`; tasks in `task{name}`,

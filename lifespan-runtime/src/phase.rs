@@ -8,6 +8,11 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// example in a `/readyz` handler that answers 200 only while the app is
 /// [`Running`](Phase::Running).
 ///
+/// Under `#[lifespan::main]` the app is `Starting` until main's startup half reaches
+/// its `yield_app!()`, `Running` until shutdown is requested, `Stopping` during
+/// teardown and `Stopped` after it. A root made with [`Scope::new`](crate::Scope::new)
+/// has no startup of its own, so it starts as `Running`.
+///
 /// # Examples
 ///
 /// ```

@@ -10,6 +10,19 @@ use crate::error::Error;
 /// A failure anywhere (the body's own error, a failed or panicked part, a timeout in
 /// teardown) makes the exit non-zero. The body's own error wins; the others are printed
 /// to stderr before it.
+///
+/// # Examples
+///
+/// ```
+/// use std::process::ExitCode;
+/// use lifespan_runtime::MainOutput;
+///
+/// fn can_end_main<O: MainOutput>() {}
+/// can_end_main::<()>();
+/// can_end_main::<ExitCode>();
+/// can_end_main::<Result<(), lifespan_runtime::Error>>();
+/// can_end_main::<Result<(), Box<dyn std::error::Error + Send + Sync>>>();
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from #[lifespan::main]",
     label = "return `()`, `ExitCode` or `Result<(), E>` where `E: From<lifespan::Error>`"
