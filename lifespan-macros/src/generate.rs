@@ -31,18 +31,11 @@ pub(crate) fn lifespan(outline: &Outline, split: Split) -> TokenStream {
     let Outline { krate, name, .. } = outline;
     let signature = outline.signature();
     let Types { value, output, .. } = outline.types();
-    let yielder = Ident::new("__yielder", Span::mixed_site());
     let lifespan = Ident::new("__lifespan", Span::mixed_site());
-    let Split {
-        startup,
-        yield_point,
-        mut shutdown,
-        parsed,
-    } = split;
-    let yield_call = yield_call(&yield_point, &yielder);
-    if shutdown.is_empty() && matches!(outline.returns, Returns::Fallible { .. }) {
-        shutdown = quote!(::core::result::Result::Ok(()));
-    }
+    let Body {
+        keep_import,
+        closure,
+    } = body(split, &outline.returns);
     let startup_timeout = timeout(
         outline,
         &lifespan,
@@ -55,27 +48,53 @@ pub(crate) fn lifespan(outline: &Outline, split: Split) -> TokenStream {
         "shutdown_timeout",
         outline.shutdown_timeout,
     );
-    // rustc's recovery from a syntax error may drop the yield call; this keeps the
-    // user's import of `yield_app` in use, so that the error comes alone.
-    let keep_import = (!parsed).then(|| {
-        let path = &yield_point.path;
-        quote!(#path!(@__lifespan_unused);)
-    });
     quote! {
         #signature {
             #keep_import
             let #lifespan = #krate::__private::from_fn_typed::<#value, #output, _, _>(
                 #name,
-                move |#yielder| async move {
-                    #startup
-                    #yield_call
-                    #shutdown
-                },
+                #closure,
             );
             #startup_timeout
             #shutdown_timeout
             #lifespan
         }
+    }
+}
+
+/// A cut body as both `#[lifespan]` and `#[lifespan::main]` hand it to the runtime.
+pub(crate) struct Body {
+    /// While the body is half-typed, rustc's recovery from its syntax error may drop
+    /// the yield call; this statement keeps the user's import of `yield_app` in use, so
+    /// that the syntax error comes alone.
+    pub(crate) keep_import: Option<TokenStream>,
+    /// `move |__yielder| async move { startup; yield; shutdown }`.
+    pub(crate) closure: TokenStream,
+}
+
+/// The closure around `split`; a fallible shutdown half left empty ends in `Ok(())`.
+pub(crate) fn body(split: Split, returns: &Returns) -> Body {
+    let yielder = Ident::new("__yielder", Span::mixed_site());
+    let Split {
+        startup,
+        yield_point,
+        mut shutdown,
+        parsed,
+    } = split;
+    let yield_call = yield_call(&yield_point, &yielder);
+    if shutdown.is_empty() && matches!(returns, Returns::Fallible { .. }) {
+        shutdown = quote!(::core::result::Result::Ok(()));
+    }
+    let path = &yield_point.path;
+    Body {
+        keep_import: (!parsed).then(|| quote!(#path!(@__lifespan_unused);)),
+        closure: quote! {
+            move |#yielder| async move {
+                #startup
+                #yield_call
+                #shutdown
+            }
+        },
     }
 }
 

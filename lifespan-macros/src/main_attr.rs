@@ -19,14 +19,14 @@
 //! }
 //! ```
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Path, ReturnType, Type, parse_quote};
 
 use crate::args::{Args, Attribute, Flavor};
 use crate::errors::Errors;
-use crate::generate::duration;
-use crate::marker;
+use crate::fallback::keep_import;
+use crate::generate::{Body, body, duration};
 use crate::parse::{ItemFn, item_fn, with_error};
 use crate::returns::Returns;
 use crate::split::Split;
@@ -88,18 +88,12 @@ fn check_signature(item: &ItemFn, errors: &mut Errors) {
             "#[lifespan::main] goes on `fn main`: rename it `main`, or write #[lifespan] to make it a lifespan",
         ));
     }
-    if !sig.inputs.is_empty() {
-        errors.push(syn::Error::new_spanned(
-            &sig.inputs,
-            "`main` takes no parameters: remove them, and read arguments with `std::env::args()`",
-        ));
-    }
-    if !sig.generics.params.is_empty() {
-        errors.push(syn::Error::new_spanned(
-            &sig.generics,
-            "`main` cannot be generic: remove the generic parameters",
-        ));
-    }
+    validate::entry_point(
+        sig,
+        "`main`",
+        "read arguments with `std::env::args()`",
+        errors,
+    );
     if let ReturnType::Type(_, ty) = &sig.output {
         if !returns_exit(ty) {
             errors.push(syn::Error::new_spanned(
@@ -142,32 +136,16 @@ fn generate(item: &ItemFn, args: &Args, krate: &Path, split: Split) -> TokenStre
     } = item;
     let ident = &sig.ident;
     let (output, exit) = output_and_exit(item);
-    let yielder = Ident::new("__yielder", Span::mixed_site());
-    let Split {
-        startup,
-        yield_point,
-        mut shutdown,
-        parsed,
-    } = split;
-    let path = &yield_point.path;
-    let yield_call = quote!(#path!(@__lifespan #yielder););
-    let keep_import = (!parsed).then(|| quote!(#path!(@__lifespan_unused);));
-    if shutdown.is_empty() && matches!(Returns::of(&sig.output), Returns::Fallible { .. }) {
-        shutdown = quote!(::core::result::Result::Ok(()));
-    }
+    let Body {
+        keep_import,
+        closure,
+    } = body(split, &Returns::of(&sig.output));
     let config = config(args, krate);
     quote! {
         #(#attrs)*
         #vis fn #ident() -> #exit {
             #keep_import
-            #krate::__private::run_main::<#output, _, _>(
-                #config,
-                move |#yielder| async move {
-                    #startup
-                    #yield_call
-                    #shutdown
-                },
-            )
+            #krate::__private::run_main::<#output, _, _>(#config, #closure)
         }
     }
 }
@@ -213,11 +191,7 @@ fn fallback(item: &ItemFn) -> TokenStream {
     } = item;
     let ident = &sig.ident;
     let (_, exit) = output_and_exit(item);
-    let mut first_path = None;
-    marker::calls_anywhere(body.tokens.clone(), &mut |call| {
-        first_path.get_or_insert(call.path);
-    });
-    let keep_import = first_path.map(|path| quote!(#path!(@__lifespan_unused);));
+    let keep_import = keep_import(&body.tokens);
     quote! {
         #(#attrs)*
         #vis fn #ident() -> #exit {

@@ -18,6 +18,7 @@ use crate::args::Args;
 use crate::errors::Errors;
 use crate::generate::duration;
 use crate::parse::{ItemFn, item_fn, with_error};
+use crate::validate;
 
 pub(crate) fn test(args: syn::Result<Args>, item: TokenStream) -> TokenStream {
     let item = match item_fn(
@@ -77,18 +78,7 @@ fn validate(item: &ItemFn, errors: &mut Errors) {
             "#[lifespan::test] needs an `async fn`: write `async fn`",
         ));
     }
-    if !sig.inputs.is_empty() {
-        errors.push(syn::Error::new_spanned(
-            &sig.inputs,
-            "a test takes no parameters: remove them, and build what it needs in its body",
-        ));
-    }
-    if !sig.generics.params.is_empty() {
-        errors.push(syn::Error::new_spanned(
-            &sig.generics,
-            "a test cannot be generic: remove the generic parameters",
-        ));
-    }
+    validate::entry_point(sig, "a test", "build what it needs in its body", errors);
     for attr in &item.attrs {
         // `#[test]`, `#[tokio::test]`, a second `#[lifespan::test]`.
         if attr

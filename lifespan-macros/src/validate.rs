@@ -41,6 +41,23 @@ pub(crate) fn signature(sig: &Signature, attribute: Attribute, errors: &mut Erro
     }
 }
 
+/// Reports parameters and generic parameters, which an entry point (`main`, a test)
+/// cannot have: `subject` is how messages name it, `instead` how to do without.
+pub(crate) fn entry_point(sig: &Signature, subject: &str, instead: &str, errors: &mut Errors) {
+    if !sig.inputs.is_empty() {
+        errors.push(syn::Error::new_spanned(
+            &sig.inputs,
+            format!("{subject} takes no parameters: remove them, and {instead}"),
+        ));
+    }
+    if !sig.generics.params.is_empty() {
+        errors.push(syn::Error::new_spanned(
+            &sig.generics,
+            format!("{subject} cannot be generic: remove the generic parameters"),
+        ));
+    }
+}
+
 /// The body cut at its one top-level `yield_app!`, after reporting every misplaced,
 /// missing or repeated one and every `return` in the startup half that is not
 /// `return Err(..)`. `None` when it cannot be cut; the reason is in `errors`.
