@@ -93,6 +93,8 @@ mod outcome;
 mod phase;
 #[doc(hidden)]
 pub mod private;
+#[cfg(all(feature = "process", unix))]
+pub mod process;
 mod running;
 mod scope;
 mod service;
