@@ -1,0 +1,96 @@
+//! Every example runs to completion, exits 0 and prints what it is there to show.
+//! `cargo test` builds the examples; this runs the binaries it built.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `target/<profile>/examples/NAME`, next to this test's own binary in `deps/`.
+fn example(name: &str) -> PathBuf {
+    let test = std::env::current_exe().expect("the test binary has a path");
+    let profile = test
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    profile.join("examples").join(name)
+}
+
+/// Runs the example; returns its stdout, after checking it exited 0.
+fn run(name: &str) -> String {
+    let output = Command::new(example(name))
+        .output()
+        .unwrap_or_else(|error| {
+            panic!(
+                "example `{name}` did not run ({error}); `cargo test --workspace` builds the \
+                 examples, `cargo test --test examples` alone may not"
+            )
+        });
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "example `{name}` exited with {}:\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The positions of `lines`' first occurrences in `stdout`, which must be increasing.
+fn assert_in_order(stdout: &str, lines: &[&str]) {
+    let mut after = 0;
+    for line in lines {
+        let at = stdout[after..]
+            .find(line)
+            .unwrap_or_else(|| panic!("`{line}` missing, or out of order, in:\n{stdout}"));
+        after += at + line.len();
+    }
+}
+
+#[test]
+fn quickstart_serves_itself_then_stops_in_reverse() {
+    assert_in_order(
+        &run("quickstart"),
+        &[
+            "client: hello seen 1 time(s)",
+            "client: hello seen 2 time(s)",
+            "client: lifespan seen 1 time(s)",
+            "main: shutting down",
+            "server: stopped accepting",
+            "database: flushed 2 rows",
+        ],
+    );
+}
+
+#[test]
+fn external_service_waits_for_the_ready_line_and_stops_the_child() {
+    let stdout = run("external_service");
+    assert_in_order(
+        &stdout,
+        &[
+            "backend: pid ",
+            " ready on 127.0.0.1:",
+            "client: backend said \"hello from the backend\"",
+            "main: stopping; the backend gets SIGTERM next",
+        ],
+    );
+}
+
+#[test]
+fn library_hooks_flush_last_without_the_app_asking() {
+    let stdout = run("library_hooks");
+    assert_in_order(
+        &stdout,
+        &[
+            "ingest: started",
+            "render: started",
+            "main: shutting down",
+            "render: stopped",
+            "ingest: stopped",
+            "metrics: final flush: ",
+        ],
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("metrics: final flush:") && last.contains("\"worker.stopped\": 2"),
+        "{stdout}"
+    );
+}
