@@ -94,3 +94,21 @@ fn library_hooks_flush_last_without_the_app_asking() {
         "{stdout}"
     );
 }
+
+#[test]
+fn tcp_to_websocket_forwards_every_line_and_leaves_nothing_open() {
+    let stdout = run("tcp_to_websocket");
+    assert_in_order(
+        &stdout,
+        &[
+            "ws client: port ",
+            ": line 1 via tcp",
+            ": line 2 via tcp",
+            ": line 3 via tcp",
+            "ws client: the server closed the socket",
+            "web: stopped, every WebSocket closed",
+            "listeners: stopped accepting, connections closed",
+            "open at exit: 0 TCP, 0 WebSocket",
+        ],
+    );
+}

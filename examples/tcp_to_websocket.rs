@@ -1,0 +1,231 @@
+//! Three TCP listeners whose lines reach the WebSocket clients of an axum route.
+//!
+//! `listeners` is a lifespan that binds three ports and forwards every line it
+//! receives to a broadcast channel; `web` is a lifespan that serves `/ws`, where each
+//! client gets every line. At shutdown the listeners stop accepting, every TCP and
+//! WebSocket connection is closed, and the example checks that none is left open.
+//!
+//! ```text
+//! cargo run --example tcp_to_websocket            # drives itself, then exits 0
+//! cargo run --example tcp_to_websocket -- --serve # until ctrl-c: `nc 127.0.0.1 PORT`
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::StreamExt;
+use lifespan::{Lifespan, Scope, lifespan, yield_app};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, watch};
+
+/// Open connections of one kind: zero again once everything has stopped.
+#[derive(Clone)]
+struct Open(Arc<watch::Sender<usize>>);
+
+impl Open {
+    fn new() -> Open {
+        Open(Arc::new(watch::channel(0).0))
+    }
+
+    /// Counts a connection until the returned guard is dropped.
+    fn track(&self) -> impl Drop + Send + 'static {
+        struct Guard(Arc<watch::Sender<usize>>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                self.0.send_modify(|open| *open -= 1);
+            }
+        }
+        self.0.send_modify(|open| *open += 1);
+        Guard(self.0.clone())
+    }
+
+    fn count(&self) -> usize {
+        *self.0.borrow()
+    }
+
+    /// Resolves once none is open.
+    async fn all_closed(&self) {
+        let _ = self.0.subscribe().wait_for(|open| *open == 0).await;
+    }
+}
+
+/// Binds `count` TCP ports and forwards each line received on them to `lines`.
+#[lifespan]
+async fn listeners(
+    count: usize,
+    lines: broadcast::Sender<String>,
+    open: Open,
+) -> std::io::Result<Vec<SocketAddr>> {
+    let mut addresses = Vec::new();
+    for _ in 0..count {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        addresses.push(address);
+        lifespan::spawn(
+            format!("accept {address}"),
+            accept(listener, lines.clone(), open.clone()),
+        );
+    }
+    println!("listeners: accepting on {addresses:?}");
+    yield_app!(addresses);
+    println!("listeners: stopped accepting, connections closed");
+    Ok(())
+}
+
+async fn accept(
+    listener: TcpListener,
+    lines: broadcast::Sender<String>,
+    open: Open,
+) -> std::io::Result<()> {
+    let port = listener.local_addr()?.port();
+    let shutdown = lifespan::shutdown_requested();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => {
+                let (stream, _) = accepted?;
+                lifespan::spawn("tcp connection", forward_lines(stream, port, lines.clone(), open.clone()));
+            }
+        }
+    }
+}
+
+/// Reads lines from one TCP client until it hangs up or shutdown begins.
+async fn forward_lines(
+    stream: TcpStream,
+    port: u16,
+    lines: broadcast::Sender<String>,
+    open: Open,
+) -> std::io::Result<()> {
+    let _open = open.track();
+    let mut reader = BufReader::new(stream).lines();
+    let shutdown = lifespan::shutdown_requested();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            line = reader.next_line() => match line? {
+                Some(line) => { let _ = lines.send(format!("port {port}: {line}")); }
+                None => return Ok(()),
+            },
+        }
+    }
+}
+
+/// What the WebSocket route needs: the lines, the connection count, and the scope
+/// whose shutdown closes the sockets (axum runs handlers on tasks of its own, outside
+/// any lifespan scope).
+#[derive(Clone)]
+struct Web {
+    lines: broadcast::Sender<String>,
+    open: Open,
+    scope: Scope,
+}
+
+/// Serves `/ws` until shutdown; each WebSocket client receives every line.
+#[lifespan]
+async fn web(lines: broadcast::Sender<String>, open: Open) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let state = Web {
+        lines,
+        open: open.clone(),
+        scope: Scope::current(),
+    };
+    let app = axum::Router::new()
+        .route("/ws", axum::routing::get(upgrade))
+        .with_state(state);
+    lifespan::spawn("http", async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(lifespan::shutdown_requested())
+            .await
+    });
+    println!("web: serving ws://{address}/ws");
+    yield_app!(address);
+    // axum runs upgraded sockets on tasks of its own: wait until each has closed.
+    open.all_closed().await;
+    println!("web: stopped, every WebSocket closed");
+    Ok(())
+}
+
+async fn upgrade(request: WebSocketUpgrade, State(web): State<Web>) -> Response {
+    request.on_upgrade(move |socket| stream_lines(socket, web))
+}
+
+/// Sends `hello`, then every line, until the client leaves or shutdown begins; then
+/// closes the socket.
+async fn stream_lines(mut socket: WebSocket, web: Web) {
+    let _open = web.open.track();
+    let mut lines = web.lines.subscribe();
+    let shutdown = web.scope.shutdown_requested();
+    tokio::pin!(shutdown);
+    if socket.send(Message::Text("hello".into())).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            line = lines.recv() => match line {
+                Ok(line) => if socket.send(Message::Text(line.into())).await.is_err() { return },
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => if !matches!(incoming, Some(Ok(_))) { return },
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// A WebSocket client and three TCP clients: each TCP line arrives on the socket.
+async fn drive(web: SocketAddr, tcp: Vec<SocketAddr>) -> Result<(), lifespan::BoxError> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{web}/ws")).await?;
+    let hello = socket.next().await.ok_or("no hello")??;
+    assert_eq!(hello.to_text()?, "hello");
+    for (index, address) in tcp.iter().enumerate() {
+        let mut client = TcpStream::connect(address).await?;
+        client
+            .write_all(format!("line {} via tcp\n", index + 1).as_bytes())
+            .await?;
+        let received = socket.next().await.ok_or("socket closed")??;
+        println!("ws client: {}", received.to_text()?);
+    }
+    lifespan::request_shutdown();
+    while let Some(message) = socket.next().await {
+        if message?.is_close() {
+            println!("ws client: the server closed the socket");
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[lifespan::main(shutdown_timeout = "10s")]
+async fn main() -> Result<(), lifespan::Error> {
+    let (tcp_open, ws_open) = (Open::new(), Open::new());
+    // Registered first, so it runs last: after every part has stopped.
+    lifespan::on_shutdown("leak check", {
+        let (tcp_open, ws_open) = (tcp_open.clone(), ws_open.clone());
+        async move {
+            println!(
+                "open at exit: {} TCP, {} WebSocket",
+                tcp_open.count(),
+                ws_open.count()
+            );
+        }
+    });
+    let (lines, _) = broadcast::channel(64);
+    let tcp = listeners(3, lines.clone(), tcp_open).enter().await?;
+    let address = web(lines, ws_open).enter().await?;
+    if std::env::args().any(|arg| arg == "--serve") {
+        println!("serving; ctrl-c to stop");
+    } else {
+        lifespan::spawn("demo", drive(address, tcp));
+    }
+    yield_app!();
+    Ok(())
+}
