@@ -112,3 +112,26 @@ fn tcp_to_websocket_forwards_every_line_and_leaves_nothing_open() {
         ],
     );
 }
+
+#[test]
+fn shared_http_pool_measures_both_clients_and_stops_the_server() {
+    let stdout = run("shared_http_pool");
+    assert_in_order(
+        &stdout,
+        &[
+            "new client per request: 200 requests in ",
+            "one pooled client:      200 requests in ",
+            "speedup: ",
+            "client: connection pool closed",
+            "server: stopped",
+        ],
+    );
+    let speedup: f64 = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("speedup: "))
+        .and_then(|rest| rest.split('x').next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("no speedup in:\n{stdout}"));
+    // Measured, not asserted: only that it was computed from two real totals.
+    assert!(speedup.is_finite() && speedup > 0.0, "{stdout}");
+}
