@@ -1,138 +1,200 @@
-//! A small service: config, a database, a background job and a TCP server, each a
-//! lifespan or a task, under `#[lifespan::main]`; it talks to itself, then shuts down
-//! in reverse order.
+//! A small service under `#[lifespan::main]`: configuration, an embedded SQLite
+//! database checked with `SELECT 1` at startup, one shared HTTP client, a periodic
+//! background job, and an axum server with `/` and `/readyz`. Each is a lifespan or a
+//! task; the service makes a few requests to itself, then shuts down in reverse order
+//! and prints the timing summary.
 //!
 //! ```text
-//! cargo run --example quickstart            # runs, makes three requests, exits 0
+//! cargo run --example quickstart            # runs, talks to itself, exits 0
 //! cargo run --example quickstart -- --serve # serves until ctrl-c
 //! ```
 
-use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifespan::{Lifespan, lifespan, yield_app};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use axum::extract::State;
+use axum::http::StatusCode;
+use lifespan::{Lifespan, Phase, Scope, lifespan, yield_app};
+
+type BoxError = lifespan::BoxError;
 
 #[derive(Clone, Debug)]
 struct Config {
-    listen: String,
+    listen: SocketAddr,
+    database: PathBuf,
     job_every: Duration,
 }
 
-/// Reads the configuration. Infallible here; a real one would read the environment.
+/// Reads the configuration: `LISTEN` and `DATABASE`, with defaults that run anywhere.
 #[lifespan]
-async fn config() -> Config {
-    let config = Config {
-        listen: "127.0.0.1:0".into(),
-        job_every: Duration::from_millis(50),
-    };
-    yield_app!(config);
-}
-
-/// A toy key-value "database": checked at startup, flushed at shutdown.
-#[derive(Clone, Default)]
-struct Database(Arc<Mutex<HashMap<String, u64>>>);
-
-impl Database {
-    async fn ping(&self) -> std::io::Result<()> {
-        Ok(()) // a real pool would run `SELECT 1` here, so that a bad URL fails fast
-    }
-
-    fn bump(&self, key: &str) -> u64 {
-        let mut table = self.0.lock().unwrap();
-        let count = table.entry(key.to_owned()).or_default();
-        *count += 1;
-        *count
-    }
-}
-
-/// Opens the database and fails fast if it does not answer; flushes it at shutdown.
-#[lifespan(startup_timeout = "5s", shutdown_timeout = "2s")]
-async fn database() -> std::io::Result<Database> {
-    let db = Database::default();
-    db.ping().await?;
-    yield_app!(db.clone());
-    let rows = db.0.lock().unwrap().len();
-    println!("database: flushed {rows} rows");
+async fn config() -> Result<Config, BoxError> {
+    let listen = std::env::var("LISTEN").unwrap_or_else(|_| "127.0.0.1:0".into());
+    let database = std::env::var_os("DATABASE").map_or_else(
+        || std::env::temp_dir().join(format!("lifespan-quickstart-{}.db", std::process::id())),
+        PathBuf::from,
+    );
+    yield_app!(Config {
+        listen: listen.parse()?,
+        database,
+        job_every: Duration::from_millis(100),
+    });
     Ok(())
 }
 
-/// A line server: answers each line with how often it has seen it. Its accept loop is a
-/// task of the server's own scope, so it stops before the server's shutdown half.
+/// An embedded SQLite database. Its calls block, so they run on tokio's blocking
+/// threads; one connection behind a mutex is all this example needs.
+#[derive(Clone)]
+struct Database(Arc<Mutex<rusqlite::Connection>>);
+
+impl Database {
+    async fn call<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, BoxError> {
+        let connection = self.0.clone();
+        let result = tokio::task::spawn_blocking(move || query(&connection.lock().unwrap()));
+        Ok(result.await??)
+    }
+}
+
+/// Opens the database and fails fast if it does not answer `SELECT 1`; at shutdown,
+/// reports what it holds and removes its file.
+#[lifespan(startup_timeout = "5s", shutdown_timeout = "2s")]
+async fn database(path: PathBuf) -> Result<Database, BoxError> {
+    let opened = path.clone();
+    let connection =
+        tokio::task::spawn_blocking(move || rusqlite::Connection::open(opened)).await??;
+    let db = Database(Arc::new(Mutex::new(connection)));
+    let one: i64 = db
+        .call(|c| c.query_row("SELECT 1", [], |row| row.get(0)))
+        .await?;
+    assert_eq!(one, 1);
+    db.call(|c| {
+        c.execute(
+            "CREATE TABLE IF NOT EXISTS visits (id INTEGER PRIMARY KEY)",
+            [],
+        )
+    })
+    .await?;
+    println!("database: {} answers SELECT 1", path.display());
+    yield_app!(db.clone());
+    let visits: i64 = db
+        .call(|c| c.query_row("SELECT COUNT(*) FROM visits", [], |row| row.get(0)))
+        .await?;
+    drop(db);
+    std::fs::remove_file(&path)?;
+    println!("database: closed with {visits} visit(s) recorded, file removed");
+    Ok(())
+}
+
+/// The app's one HTTP client: one connection pool for every outgoing request.
 #[lifespan]
-async fn server(config: Config, db: Database) -> std::io::Result<String> {
-    let listener = TcpListener::bind(&config.listen).await?;
-    let address = listener.local_addr()?.to_string();
-    lifespan::spawn("accept-loop", async move {
-        let shutdown = lifespan::shutdown_requested();
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => return Ok::<(), std::io::Error>(()),
-                accepted = listener.accept() => {
-                    let (stream, _) = accepted?;
-                    lifespan::spawn_detached("connection", serve(stream, db.clone()));
-                }
-            }
-        }
+async fn http_client() -> Result<reqwest::Client, BoxError> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    yield_app!(client);
+    println!("http client: connection pool closed");
+    Ok(())
+}
+
+/// What the routes need. Handlers run on axum's tasks, outside any lifespan scope, so
+/// the scope is carried here for `/readyz`.
+#[derive(Clone)]
+struct App {
+    db: Database,
+    scope: Scope,
+}
+
+/// Serves `/` (records a visit) and `/readyz` (200 only while the service runs).
+#[lifespan]
+async fn server(listen: SocketAddr, db: Database) -> Result<SocketAddr, BoxError> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let address = listener.local_addr()?;
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(visit))
+        .route("/readyz", axum::routing::get(readyz))
+        .with_state(App {
+            db,
+            scope: Scope::current(),
+        });
+    lifespan::spawn("http", async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(lifespan::shutdown_requested())
+            .await
     });
-    println!("server: listening on {address}");
+    println!("server: listening on http://{address}");
     yield_app!(address);
     println!("server: stopped accepting");
     Ok(())
 }
 
-async fn serve(stream: TcpStream, db: Database) -> std::io::Result<()> {
-    let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read).lines();
-    while let Some(line) = lines.next_line().await? {
-        let seen = db.bump(&line);
-        write
-            .write_all(format!("{line} seen {seen} time(s)\n").as_bytes())
-            .await?;
-    }
-    Ok(())
+async fn visit(State(app): State<App>) -> Result<String, StatusCode> {
+    let visitor = app
+        .db
+        .call(|c| {
+            c.execute("INSERT INTO visits DEFAULT VALUES", [])?;
+            Ok(c.last_insert_rowid())
+        })
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    Ok(format!("hello, visitor #{visitor}"))
 }
 
-async fn request(address: &str, line: &str) -> std::io::Result<String> {
-    let mut stream = TcpStream::connect(address).await?;
-    stream.write_all(format!("{line}\n").as_bytes()).await?;
-    let mut answer = String::new();
-    BufReader::new(&mut stream).read_line(&mut answer).await?;
-    Ok(answer.trim_end().to_owned())
+async fn readyz(State(app): State<App>) -> (StatusCode, String) {
+    match app.scope.phase() {
+        Phase::Running => (StatusCode::OK, "ready".into()),
+        phase => (StatusCode::SERVICE_UNAVAILABLE, format!("{phase:?}")),
+    }
 }
 
 /// Ticks until shutdown is requested: a periodic background job.
-async fn report_job(every: Duration) {
+async fn report_job(every: Duration, db: Database) -> Result<(), BoxError> {
     let shutdown = lifespan::shutdown_requested();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(every) => {}
+            () = &mut shutdown => return Ok(()),
+            () = tokio::time::sleep(every) => {
+                db.call(|c| c.query_row("SELECT COUNT(*) FROM visits", [], |row| row.get::<_, i64>(0))).await?;
+            }
         }
     }
 }
 
+/// Calls the service the way a client and a load balancer would, then asks it to stop.
+async fn self_test(client: reqwest::Client, address: SocketAddr) -> Result<(), BoxError> {
+    for path in ["/readyz", "/", "/"] {
+        let response = client.get(format!("http://{address}{path}")).send().await?;
+        println!(
+            "client: GET {path} -> {} {}",
+            response.status().as_u16(),
+            response.text().await?
+        );
+    }
+    lifespan::request_shutdown();
+    Ok(())
+}
+
 #[lifespan::main(shutdown_timeout = "10s")]
-async fn main() -> Result<(), lifespan::Error> {
+async fn main() -> Result<(), BoxError> {
+    // Lifecycle events, the forwarded output and the final summary, on stdout.
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .init();
     let config = config().enter().await?;
-    let db = database().enter().await?;
-    let address = server(config.clone(), db).enter().await?;
-    lifespan::spawn("report-job", report_job(config.job_every));
+    let db = database(config.database.clone()).enter().await?;
+    let client = http_client().enter().await?;
+    let address = server(config.listen, db.clone()).enter().await?;
+    lifespan::spawn("report-job", report_job(config.job_every, db));
     if std::env::args().any(|arg| arg == "--serve") {
-        println!("serving on {address}; ctrl-c to stop");
+        println!("serving on http://{address}; ctrl-c to stop");
     } else {
-        // Talks to itself, then asks the service to stop, as a signal would.
-        lifespan::spawn("self-test", async move {
-            for line in ["hello", "hello", "lifespan"] {
-                println!("client: {}", request(&address, line).await?);
-            }
-            lifespan::request_shutdown();
-            Ok::<(), std::io::Error>(())
-        });
+        lifespan::spawn("self-test", self_test(client, address));
     }
     yield_app!();
     println!("main: shutting down");

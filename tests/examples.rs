@@ -46,16 +46,25 @@ fn assert_in_order(stdout: &str, lines: &[&str]) {
 }
 
 #[test]
-fn quickstart_serves_itself_then_stops_in_reverse() {
+fn quickstart_serves_itself_then_stops_in_reverse_and_summarises() {
     assert_in_order(
         &run("quickstart"),
         &[
-            "client: hello seen 1 time(s)",
-            "client: hello seen 2 time(s)",
-            "client: lifespan seen 1 time(s)",
+            "answers SELECT 1",
+            "server: listening on http://127.0.0.1:",
+            "client: GET /readyz -> 200 ready",
+            "client: GET / -> 200 hello, visitor #1",
+            "client: GET / -> 200 hello, visitor #2",
             "main: shutting down",
             "server: stopped accepting",
-            "database: flushed 2 rows",
+            "http client: connection pool closed",
+            "database: closed with 2 visit(s) recorded, file removed",
+            "lifespan summary:",
+            "  main ",
+            "  config ",
+            "  database ",
+            "  http_client ",
+            "  server ",
         ],
     );
 }
