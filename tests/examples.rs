@@ -69,9 +69,32 @@ fn quickstart_serves_itself_then_stops_in_reverse_and_summarises() {
     );
 }
 
+/// Live processes whose command line is `program` followed by `argument`.
+#[cfg(target_os = "linux")]
+fn running(program: &std::path::Path, argument: &str) -> Vec<u32> {
+    let wanted = format!("{}\0{argument}\0", program.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let command = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let zombie = stat[stat.rfind(')')? + 2..].starts_with('Z');
+            (String::from_utf8_lossy(&command) == wanted && !zombie).then_some(pid)
+        })
+        .collect()
+}
+
 #[test]
 fn external_service_waits_for_the_ready_line_and_stops_the_child() {
     let stdout = run("external_service");
+    #[cfg(target_os = "linux")]
+    assert_eq!(
+        running(&example("external_service"), "--child"),
+        Vec::<u32>::new(),
+        "the backend outlived the example"
+    );
     assert_in_order(
         &stdout,
         &[
