@@ -72,15 +72,9 @@ async fn child() -> std::io::Result<()> {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("ready on {}", listener.local_addr()?);
-    let shutdown = lifespan::shutdown_requested();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            accepted = listener.accept() => {
-                let (mut stream, _) = accepted?;
-                stream.write_all(b"hello from the backend\n").await?;
-            }
-        }
+    while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
+        let (mut stream, _) = accepted?;
+        stream.write_all(b"hello from the backend\n").await?;
     }
+    Ok(())
 }

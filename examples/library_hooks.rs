@@ -70,16 +70,12 @@ mod metrics {
     #[lifespan(shutdown_timeout = "2s")]
     pub async fn exporter(every: Duration) {
         lifespan::spawn("metrics-exporter", async move {
-            let shutdown = lifespan::shutdown_requested();
-            tokio::pin!(shutdown);
-            loop {
-                tokio::select! {
-                    () = &mut shutdown => return,
-                    () = tokio::time::sleep(every) => {
-                        if let Some(client) = SHARED.get() {
-                            client.flush("periodic").await;
-                        }
-                    }
+            while lifespan::until_shutdown(tokio::time::sleep(every))
+                .await
+                .is_some()
+            {
+                if let Some(client) = SHARED.get() {
+                    client.flush("periodic").await;
                 }
             }
         });

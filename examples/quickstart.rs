@@ -152,16 +152,18 @@ async fn readyz(State(app): State<App>) -> (StatusCode, String) {
 
 /// Ticks until shutdown is requested: a periodic background job.
 async fn report_job(every: Duration, db: Database) -> Result<(), BoxError> {
-    let shutdown = lifespan::shutdown_requested();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            () = tokio::time::sleep(every) => {
-                db.call(|c| c.query_row("SELECT COUNT(*) FROM visits", [], |row| row.get::<_, i64>(0))).await?;
-            }
-        }
+    while lifespan::until_shutdown(tokio::time::sleep(every))
+        .await
+        .is_some()
+    {
+        db.call(|c| {
+            c.query_row("SELECT COUNT(*) FROM visits", [], |row| {
+                row.get::<_, i64>(0)
+            })
+        })
+        .await?;
     }
+    Ok(())
 }
 
 /// Calls the service the way a client and a load balancer would, then asks it to stop.

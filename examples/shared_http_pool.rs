@@ -41,17 +41,11 @@ async fn https_server() -> Result<Server, BoxError> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     lifespan::spawn("accept", async move {
-        let shutdown = lifespan::shutdown_requested();
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                () = &mut shutdown => return Ok::<(), std::io::Error>(()),
-                accepted = listener.accept() => {
-                    let (stream, _) = accepted?;
-                    lifespan::spawn_detached("connection", serve(acceptor.clone(), stream));
-                }
-            }
+        while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
+            let (stream, _) = accepted?;
+            lifespan::spawn_detached("connection", serve(acceptor.clone(), stream));
         }
+        Ok::<(), std::io::Error>(())
     });
     yield_app!(Server {
         address,

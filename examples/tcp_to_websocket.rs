@@ -82,17 +82,14 @@ async fn accept(
     open: Open,
 ) -> std::io::Result<()> {
     let port = listener.local_addr()?.port();
-    let shutdown = lifespan::shutdown_requested();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            accepted = listener.accept() => {
-                let (stream, _) = accepted?;
-                lifespan::spawn("tcp connection", forward_lines(stream, port, lines.clone(), open.clone()));
-            }
-        }
+    while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
+        let (stream, _) = accepted?;
+        lifespan::spawn(
+            "tcp connection",
+            forward_lines(stream, port, lines.clone(), open.clone()),
+        );
     }
+    Ok(())
 }
 
 /// Reads lines from one TCP client until it hangs up or shutdown begins.
@@ -104,17 +101,11 @@ async fn forward_lines(
 ) -> std::io::Result<()> {
     let _open = open.track();
     let mut reader = BufReader::new(stream).lines();
-    let shutdown = lifespan::shutdown_requested();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            line = reader.next_line() => match line? {
-                Some(line) => { let _ = lines.send(format!("port {port}: {line}")); }
-                None => return Ok(()),
-            },
-        }
+    while let Some(line) = lifespan::until_shutdown(reader.next_line()).await {
+        let Some(line) = line? else { break };
+        let _ = lines.send(format!("port {port}: {line}"));
     }
+    Ok(())
 }
 
 /// What the WebSocket route needs: the lines, the connection count, and the scope

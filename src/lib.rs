@@ -117,11 +117,11 @@
 //! async fn main() -> Result<(), lifespan::Error> {
 //!     let listener = listener().enter().await?;
 //!     lifespan::spawn("accept-loop", async move {
-//!         let shutdown = lifespan::shutdown_requested();
-//!         tokio::select! {
-//!             _ = shutdown => Ok(()),
-//!             accepted = listener.accept() => accepted.map(drop),
+//!         // Ends when shutdown is requested; tracked, so teardown waits for it.
+//!         while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
+//!             let (_stream, _peer) = accepted?;
 //!         }
+//!         Ok::<(), std::io::Error>(())
 //!     });
 //!     yield_app!(); // serves until SIGINT, SIGTERM, request_shutdown() or a failed task
 //!     println!("draining");

@@ -131,6 +131,33 @@ pub fn request_shutdown() {
     Scope::current_for("request_shutdown").request_shutdown();
 }
 
+/// Runs `future` until it completes or shutdown is requested for the current scope;
+/// `None` when shutdown came first. See [`Scope::until_shutdown`].
+///
+/// # Panics
+///
+/// Outside a scope (when called, not when awaited).
+///
+/// ```
+/// # use lifespan_runtime::Scope;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// scope.spawn("accept-loop", async {
+///     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+///     while let Some(accepted) = lifespan_runtime::until_shutdown(listener.accept()).await {
+///         let (_stream, _peer) = accepted?;
+///     }
+///     Ok::<(), std::io::Error>(()) // shutdown was requested
+/// });
+/// scope.shutdown().await.unwrap();
+/// # });
+/// ```
+#[track_caller]
+pub fn until_shutdown<F: Future>(future: F) -> impl Future<Output = Option<F::Output>> {
+    let scope = Scope::current_for("until_shutdown");
+    async move { scope.until_shutdown(future).await }
+}
+
 /// A future that resolves once shutdown is requested for the current scope; see
 /// [`Scope::shutdown_requested`].
 ///

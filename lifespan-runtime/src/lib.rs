@@ -105,6 +105,7 @@ mod time;
 
 pub use current::{
     enter, on_shutdown, phase, request_shutdown, shutdown_requested, spawn, spawn_detached,
+    until_shutdown,
 };
 pub use error::{BoxError, Error, ErrorKind, Stage};
 pub use from_fn::{FromFn, YieldApp, Yielder, from_fn};

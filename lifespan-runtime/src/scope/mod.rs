@@ -368,6 +368,37 @@ impl Scope {
         self.inner.token.clone().cancelled_owned()
     }
 
+    /// Runs `future` until it completes, or until shutdown is requested for this
+    /// scope, whichever comes first: `Some(output)`, or `None` once shutdown is
+    /// requested (and `future` is dropped). Shutdown is checked first, so a loop around
+    /// it ends promptly even when `future` is always ready.
+    ///
+    /// ```
+    /// # use lifespan_runtime::Scope;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// assert_eq!(scope.until_shutdown(async { 7 }).await, Some(7));
+    /// scope.request_shutdown();
+    /// assert_eq!(scope.until_shutdown(async { 7 }).await, None);
+    /// # });
+    /// ```
+    ///
+    /// # Cancellation safety
+    ///
+    /// As cancel-safe as `future`: an accept loop over
+    /// `until_shutdown(listener.accept())` loses no connection.
+    pub async fn until_shutdown<F: Future>(&self, future: F) -> Option<F::Output> {
+        let mut shutdown = std::pin::pin!(self.shutdown_requested());
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| {
+            if shutdown.as_mut().poll(cx).is_ready() {
+                return std::task::Poll::Ready(None);
+            }
+            future.as_mut().poll(cx).map(Some)
+        })
+        .await
+    }
+
     /// Whether [`shutdown_requested`](Scope::shutdown_requested) would resolve at once.
     ///
     /// ```
