@@ -4,7 +4,8 @@ pub(crate) mod children;
 
 use std::borrow::Cow;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -70,7 +71,14 @@ struct Inner {
     /// The owner's line in the app's ledger, when the app keeps one.
     entry: Option<EntryId>,
     /// Cancelled when this scope's teardown begins, or any ancestor's: shutdown requested.
-    token: CancellationToken,
+    /// Made on first use from the parent's token, so that a lifespan whose body never
+    /// asks pays for no token; a root's is made at once.
+    token: OnceLock<CancellationToken>,
+    /// Where a child's token comes from. Weak: the parent holds its children, so a
+    /// strong link would be a cycle.
+    parent: Option<Weak<Inner>>,
+    /// Cancelled before the token was made: the token starts cancelled.
+    cancelled: AtomicBool,
     is_root: bool,
     /// The global deadline of `shutdown()`, for roots made with `with_shutdown_timeout`.
     shutdown_timeout: Option<Duration>,
@@ -149,22 +157,26 @@ impl Scope {
             shutdown: token.clone(),
             ledger,
         });
-        Scope::from_parts(owner, app, token, true, shutdown_timeout)
+        Scope::from_parts(owner, app, Err(token), shutdown_timeout)
     }
 
     /// The scope a lifespan named `owner` runs its body in, below this one.
     pub(crate) fn child(&self, owner: Name) -> Scope {
-        let token = self.inner.token.child_token();
-        Scope::from_parts(owner, self.inner.app.clone(), token, false, None)
+        Scope::from_parts(owner, self.inner.app.clone(), Ok(self.clone()), None)
     }
 
+    /// `origin` is the parent of a child scope, or the token of a root.
     fn from_parts(
         owner: Name,
         app: Arc<App>,
-        token: CancellationToken,
-        is_root: bool,
+        origin: Result<Scope, CancellationToken>,
         shutdown_timeout: Option<Duration>,
     ) -> Scope {
+        let is_root = origin.is_err();
+        let (parent, token) = match origin {
+            Ok(parent) => (Some(Arc::downgrade(&parent.inner)), OnceLock::new()),
+            Err(token) => (None, OnceLock::from(token)),
+        };
         let entry = match &app.ledger {
             Some(ledger) if !is_root => Some(ledger.begin(owner.clone())),
             _ => None,
@@ -175,6 +187,8 @@ impl Scope {
                 app,
                 entry,
                 token,
+                parent,
+                cancelled: AtomicBool::new(false),
                 is_root,
                 shutdown_timeout,
                 state: Mutex::new(State::default()),
@@ -365,7 +379,7 @@ impl Scope {
     /// # });
     /// ```
     pub fn shutdown_requested(&self) -> impl Future<Output = ()> + Send + 'static + use<> {
-        self.inner.token.clone().cancelled_owned()
+        self.token().clone().cancelled_owned()
     }
 
     /// Runs `future` until it completes, or until shutdown is requested for this
@@ -408,7 +422,7 @@ impl Scope {
     /// assert!(scope.is_shutdown_requested());
     /// ```
     pub fn is_shutdown_requested(&self) -> bool {
-        self.inner.token.is_cancelled()
+        self.token().is_cancelled()
     }
 
     /// Asks the whole app (the root of this scope's tree) to shut down: every
@@ -535,13 +549,41 @@ impl Scope {
         self.inner.app.phase.advance(phase);
     }
 
+    /// This scope's token, made from the parent's on first use.
+    fn token(&self) -> &CancellationToken {
+        let token = self.inner.token.get_or_init(|| {
+            let parent = self
+                .inner
+                .parent
+                .as_ref()
+                .expect("a root's token is made at once");
+            match parent.upgrade() {
+                Some(inner) => Scope { inner }.token().child_token(),
+                // The parent is gone, torn down or abandoned: so is this scope's app.
+                None => {
+                    let orphan = CancellationToken::new();
+                    orphan.cancel();
+                    orphan
+                }
+            }
+        });
+        // A `cancel` that ran before the token existed is applied now.
+        if self.inner.cancelled.load(Ordering::SeqCst) {
+            token.cancel();
+        }
+        token
+    }
+
     pub(crate) fn take_failures(&self) -> Vec<Error> {
         std::mem::take(&mut lock(&self.inner.state).failures)
     }
 
     /// Resolves `shutdown_requested()` for this scope and below.
     pub(crate) fn cancel(&self) {
-        self.inner.token.cancel();
+        self.inner.cancelled.store(true, Ordering::SeqCst);
+        if let Some(token) = self.inner.token.get() {
+            token.cancel();
+        }
     }
 
     /// A task of this scope failed, panicked or was aborted.

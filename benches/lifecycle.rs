@@ -1,0 +1,295 @@
+//! What `lifespan` costs per part, measured against the same work written by hand and
+//! against tokio-graceful-shutdown, in one run so that the ratios compare like with like.
+//!
+//! ```text
+//! cargo bench --bench lifecycle            # the numbers in BENCHMARKS.md
+//! cargo test --bench lifecycle             # a smoke run: one tiny iteration of each
+//! ```
+//!
+//! Each measurement is warmed up, then repeated; the median is reported. Memory is
+//! counted by a global allocator that tracks live bytes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::{Duration, Instant};
+
+use lifespan::{Lifespan, Running, Scope, from_fn};
+use tokio_graceful_shutdown::{SubsystemBuilder, SubsystemHandle, Toplevel};
+
+/// The system allocator, counting the bytes currently allocated.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// A global allocator needs `unsafe impl`: this bench target, which is not published,
+// is the one place with unsafe code; the crates forbid it.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// How much to measure: `cargo bench` passes `--bench`; `cargo test` does not.
+struct Plan {
+    sizes: &'static [usize],
+    runs: usize,
+}
+
+fn main() {
+    // `--profile N`: only `Scope::enter` of N parts, once, for callgrind or perf.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|arg| arg == "--profile") {
+        let n = args
+            .get(at + 1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(10_000);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(with_scope(n));
+        return;
+    }
+    let full = args.iter().any(|arg| arg == "--bench");
+    let plan = if full {
+        Plan {
+            sizes: &[1_000, 10_000, 100_000],
+            runs: 11,
+        }
+    } else {
+        Plan {
+            sizes: &[10],
+            runs: 1,
+        }
+    };
+    let current_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let multi_thread = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for (flavor, runtime) in [
+        ("current-thread runtime", &current_thread),
+        ("multi-thread runtime, 2 workers", &multi_thread),
+    ] {
+        start_stop_table(flavor, runtime, &plan);
+    }
+    let runtime = current_thread;
+
+    let n = *plan.sizes.last().unwrap();
+    println!("\n## memory per running part (N = {n}, live bytes while all run)\n");
+    println!("| how | bytes per part |");
+    println!("| --- | ---: |");
+    runtime.block_on(async {
+        let bytes = live_bytes_per_part(n, |scope| async move {
+            scope.enter(no_op()).await.unwrap();
+        })
+        .await;
+        println!("| `Scope::enter` | {bytes} |");
+        let mut kept: Vec<Running<()>> = Vec::with_capacity(n);
+        let before = LIVE.load(Ordering::SeqCst);
+        for _ in 0..n {
+            kept.push(no_op().start().await.unwrap().erased());
+        }
+        let bytes = (LIVE.load(Ordering::SeqCst) - before) / n as isize;
+        println!("| `start` (a `Running` kept in a `Vec`) | {bytes} |");
+        while let Some(running) = kept.pop() {
+            running.stop().await.unwrap();
+        }
+    });
+    println!(
+        "\nThe user's own future here is {} bytes; the numbers above include it.",
+        user_future_size()
+    );
+
+    let (parts, startup) = if full {
+        (20, Duration::from_millis(50))
+    } else {
+        (2, Duration::from_millis(1))
+    };
+    println!("\n## {parts} independent parts with {startup:?} startups each (wall time)\n");
+    println!("| how | wall time |");
+    println!("| --- | ---: |");
+    let sequential = median(&runtime, plan.runs.min(5), || {
+        sequential_enter(parts, startup)
+    });
+    let concurrent = median(&runtime, plan.runs.min(5), || {
+        concurrent_enter(parts, startup)
+    });
+    println!("| sequential `enter().await` | {sequential:.1?} |");
+    println!("| `try_join_all` of `enter()` | {concurrent:.1?} |");
+}
+
+/// Per-part cost of starting and stopping N parts, each way, on `runtime`.
+fn start_stop_table(flavor: &str, runtime: &tokio::runtime::Runtime, plan: &Plan) {
+    println!(
+        "## start+stop of N no-op parts, per part ({flavor}, median of {} runs)\n",
+        plan.runs
+    );
+    println!(
+        "| N | hand-written | lifespan `Scope::enter` | lifespan `start`/`stop` | tokio-graceful-shutdown | enter / hand | TGS / enter |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for &n in plan.sizes {
+        let hand = median(runtime, plan.runs, || hand_written(n));
+        let enter = median(runtime, plan.runs, || with_scope(n));
+        let start = median(runtime, plan.runs, || with_start(n));
+        let tgs = median(runtime, plan.runs, || with_tgs(n));
+        println!(
+            "| {n} | {} | {} | {} | {} | {:.0}x | {:.1}x |",
+            per_part(hand, n),
+            per_part(enter, n),
+            per_part(start, n),
+            per_part(tgs, n),
+            enter.as_secs_f64() / hand.as_secs_f64(),
+            tgs.as_secs_f64() / enter.as_secs_f64(),
+        );
+    }
+    println!();
+}
+
+/// The lifespan every variant starts: nothing in either half.
+fn no_op() -> impl Lifespan<Value = (), Error = Infallible> + Send + 'static {
+    from_fn("part", |yielder| yielder.yield_app(()))
+}
+
+fn user_future_size() -> usize {
+    fn size_of_body<F: FnOnce(lifespan::Yielder<()>) -> Fut, Fut>(_: &F) -> usize {
+        std::mem::size_of::<Fut>()
+    }
+    size_of_body(&|yielder: lifespan::Yielder<()>| yielder.yield_app(()))
+}
+
+/// The same work by hand: start each in order, stop each in reverse.
+async fn hand_written(n: usize) {
+    async fn start(index: usize) -> usize {
+        std::hint::black_box(index)
+    }
+    async fn stop(value: usize) {
+        std::hint::black_box(value);
+    }
+    let mut started = Vec::with_capacity(n);
+    for index in 0..n {
+        started.push(start(index).await);
+    }
+    while let Some(value) = started.pop() {
+        stop(value).await;
+    }
+}
+
+async fn with_scope(n: usize) {
+    let scope = Scope::new();
+    for _ in 0..n {
+        scope.enter(no_op()).await.unwrap();
+    }
+    scope.shutdown().await.unwrap();
+}
+
+async fn with_start(n: usize) {
+    let mut running = Vec::with_capacity(n);
+    for _ in 0..n {
+        running.push(no_op().start().await.unwrap());
+    }
+    while let Some(part) = running.pop() {
+        part.stop().await.unwrap();
+    }
+}
+
+async fn tgs_part(subsystem: SubsystemHandle) -> Result<(), Infallible> {
+    subsystem.on_shutdown_requested().await;
+    Ok(())
+}
+
+async fn with_tgs(n: usize) {
+    Toplevel::new(move |toplevel| async move {
+        for _ in 0..n {
+            toplevel.start(SubsystemBuilder::new("part", tgs_part));
+        }
+        toplevel.request_shutdown();
+    })
+    .handle_shutdown_requests(Duration::from_secs(600))
+    .await
+    .unwrap();
+}
+
+async fn live_bytes_per_part<F, Fut>(n: usize, enter: F) -> isize
+where
+    F: Fn(Scope) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let scope = Scope::new();
+    // The first entry grows the scope's own vector; measure the steady state.
+    enter(scope.clone()).await;
+    let before = LIVE.load(Ordering::SeqCst);
+    for _ in 0..n {
+        enter(scope.clone()).await;
+    }
+    let bytes = (LIVE.load(Ordering::SeqCst) - before) / n as isize;
+    scope.shutdown().await.unwrap();
+    bytes
+}
+
+fn slow_part(startup: Duration) -> impl Lifespan<Value = (), Error = Infallible> + Send + 'static {
+    from_fn("slow", move |yielder| async move {
+        tokio::time::sleep(startup).await;
+        yielder.yield_app(()).await;
+    })
+}
+
+async fn sequential_enter(parts: usize, startup: Duration) {
+    let scope = Scope::new();
+    for _ in 0..parts {
+        scope.enter(slow_part(startup)).await.unwrap();
+    }
+    scope.shutdown().await.unwrap();
+}
+
+async fn concurrent_enter(parts: usize, startup: Duration) {
+    let scope = Scope::new();
+    futures_util::future::try_join_all((0..parts).map(|_| scope.enter(slow_part(startup))))
+        .await
+        .unwrap();
+    scope.shutdown().await.unwrap();
+}
+
+/// Warms up once, then returns the median of `runs` timings of `work`.
+fn median<F, Fut>(runtime: &tokio::runtime::Runtime, runs: usize, work: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    runtime.block_on(work());
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            runtime.block_on(work());
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn per_part(total: Duration, n: usize) -> String {
+    let nanos = total.as_nanos() as f64 / n as f64;
+    if nanos < 1_000.0 {
+        format!("{nanos:.0} ns")
+    } else {
+        format!("{:.2} µs", nanos / 1_000.0)
+    }
+}
