@@ -43,4 +43,6 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     test::test(args::parse(args.into(), Attribute::Test), item.into()).into()
 }
 #[cfg(test)]
+mod robustness;
+#[cfg(test)]
 mod snapshots;
