@@ -8,7 +8,8 @@
 //! - `--ignore-term`: ignore SIGTERM, so that only SIGKILL stops it;
 //! - `--grandchild`: start a copy of itself with `--sleep` in the same process group,
 //!   and print `grandchild PID`;
-//! - `--sleep`: do nothing but sleep.
+//! - `--sleep`: do nothing but sleep;
+//! - `--tag T`: ignored; lets a test find its own processes in `/proc`.
 
 #![forbid(unsafe_code)]
 
@@ -43,8 +44,10 @@ fn main() {
             clippy::zombie_processes,
             reason = "left running on purpose: the test checks that the process group dies"
         )]
+        // `--sleep` first; the other flags ride along, so a `--tag` marks it too.
         let grandchild = std::process::Command::new(std::env::current_exe().unwrap())
             .arg("--sleep")
+            .args(&args)
             .spawn()
             .expect("the grandchild starts");
         say(&format!("grandchild {}", grandchild.id()));
