@@ -44,8 +44,12 @@
 //!   spawned tasks, `on_shutdown` hooks) in reverse order of registration. Each part is
 //!   stopped exactly once, and never one whose startup did not complete.
 //! - A failure (error, panic, timeout) in startup cancels that startup half and stops
-//!   what it had entered, in reverse; the caller gets the error, and when it fails in
-//!   turn with `?`, its own scope unwinds likewise.
+//!   what it had entered, in reverse, within its own shutdown timeout; the caller gets
+//!   the error, and when it fails in turn with `?`, its own scope unwinds likewise.
+//! - A startup whose future is dropped before it finishes (a `try_join!` sibling failed,
+//!   an outer timeout passed) loses nothing: the scope it was started in inherits what
+//!   it had entered, or its rollback halfway through, and stops it with its own
+//!   children, reporting every failure.
 //! - A failure in shutdown is recorded and teardown goes on; the [`Error`] returned at
 //!   the end holds every failure.
 //! - Timeouts are per lifespan and per half. A timed-out half is dropped (cancelled);

@@ -126,8 +126,12 @@ pub trait Lifespan: ErasedLifespan + Sized {
     ///
     /// # Cancellation safety
     ///
-    /// Dropping the future before it completes drops the startup half where it stands;
-    /// lifespans it had already entered are dropped with a warning, not stopped.
+    /// Dropping the future before it completes (a `select!`, a `try_join!` whose sibling
+    /// failed, an outer timeout) cancels the startup half where it stands, and nothing it
+    /// had started is lost: the scope current where `start` was called inherits what it
+    /// had entered (or its rollback, halfway through) and stops it with its own children.
+    /// Outside any scope, a task on the current runtime stops it, and its failures are
+    /// logged.
     ///
     /// ```
     /// # use lifespan_runtime::{from_fn, Lifespan};
@@ -155,7 +159,8 @@ pub trait Lifespan: ErasedLifespan + Sized {
     ///
     /// # Cancellation safety
     ///
-    /// As for [`start`](Lifespan::start): a dropped `enter` has registered nothing.
+    /// As for [`start`](Lifespan::start): a dropped `enter` has registered nothing, and
+    /// the scope stops what its startup had entered.
     ///
     /// ```
     /// # use lifespan_runtime::{from_fn, Lifespan, Scope};

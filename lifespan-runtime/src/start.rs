@@ -15,6 +15,7 @@ use crate::error::{Error, Name, Stage, TimeoutCause};
 use crate::lifespan::{Lifespan, Started};
 use crate::running::{Running, Suspended};
 use crate::scope::Scope;
+use crate::scope::children::{Child, Rollback};
 use crate::service::ledger::Event;
 use crate::teardown::{Frame, stop_tree};
 
@@ -50,6 +51,8 @@ enum StartState<L: Lifespan> {
     RollingBack {
         error: Option<Error>,
         rollback: BoxFuture<Vec<Error>>,
+        /// Who finishes the rollback if this future is dropped first.
+        parent: Option<Scope>,
     },
     Done,
 }
@@ -58,6 +61,8 @@ enum StartState<L: Lifespan> {
 struct Starting<L: Lifespan> {
     lifespan: Pin<Box<L>>,
     name: Name,
+    /// The scope it is started in, if any: it inherits what a dropped startup entered.
+    parent: Option<Scope>,
     shutdown_timeout: Option<Duration>,
     scope: Scope,
     timer: Option<(Duration, Pin<Box<Sleep>>)>,
@@ -117,7 +122,9 @@ impl<L: Lifespan> Future for Start<L> {
                     }
                     Err(error) => error,
                 },
-                StartState::RollingBack { error, rollback } => {
+                StartState::RollingBack {
+                    error, rollback, ..
+                } => {
                     let rollback_errors = ready!(rollback.as_mut().poll(cx));
                     let error = error.take().expect("polled after completion");
                     this.state = StartState::Done;
@@ -130,11 +137,95 @@ impl<L: Lifespan> Future for Start<L> {
             else {
                 unreachable!()
             };
+            // Rolling back is this lifespan's teardown: its shutdown timeout bounds it,
+            // so a task that ignores shutdown cannot hold the failure back for ever.
+            let deadline = starting
+                .shutdown_timeout
+                .map(|limit| Instant::now() + limit);
+            let parent = starting.parent.clone();
             let scope = starting.abandon(&error);
             this.state = StartState::RollingBack {
                 error: Some(error),
-                rollback: Box::pin(stop_tree(Frame::root(scope), None)),
+                rollback: Box::pin(stop_tree(Frame::root(scope), deadline)),
+                parent,
             };
+        }
+    }
+}
+
+/// A startup dropped before it finished (its caller gave up, a `try_join!` sibling
+/// failed, an outer timeout passed) still stops what it had entered: the scope it was
+/// started in inherits the work, and stops it with its own children.
+impl<L: Lifespan> Drop for Start<L> {
+    fn drop(&mut self) {
+        let (parent, orphan) = match std::mem::replace(&mut self.state, StartState::Done) {
+            StartState::Starting(starting) => {
+                let parent = starting.parent.clone();
+                let deadline = starting
+                    .shutdown_timeout
+                    .map(|limit| Instant::now() + limit);
+                let scope = starting.cancel();
+                if !scope.has_children() {
+                    return;
+                }
+                (parent, Orphan::Scope(scope, deadline))
+            }
+            StartState::RollingBack {
+                error,
+                rollback,
+                parent,
+                ..
+            } => (
+                parent,
+                Orphan::Rollback(Rollback {
+                    failure: error,
+                    rest: rollback,
+                }),
+            ),
+            StartState::Idle { .. } | StartState::Done => return,
+        };
+        orphan.hand_over(parent);
+    }
+}
+
+/// What a dropped startup leaves to stop.
+enum Orphan {
+    /// What it had entered, and the deadline its rollback would have had.
+    Scope(Scope, Option<Instant>),
+    /// Its rollback, halfway through.
+    Rollback(Rollback),
+}
+
+impl Orphan {
+    /// To the scope it was started in, while that is open; otherwise to a task on the
+    /// current runtime, whose failures are logged.
+    fn hand_over(self, parent: Option<Scope>) {
+        let (child, deadline) = match self {
+            Orphan::Scope(scope, deadline) => (Child::Orphans(scope), deadline),
+            Orphan::Rollback(rollback) => (Child::Rollback(rollback), None),
+        };
+        let child = match parent.map(|parent| parent.push_child(child)) {
+            Some(Ok(())) => return,
+            Some(Err(child)) => child,
+            None => return,
+        };
+        let finish: BoxFuture<Vec<Error>> = match child {
+            Child::Orphans(scope) => Box::pin(stop_tree(Frame::root(scope), deadline)),
+            Child::Rollback(rollback) => Box::pin(rollback.finish()),
+            _ => unreachable!("push_child gives back what it was given"),
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    for error in finish.await {
+                        tracing::error!(%error, "stopping what a dropped startup had started failed");
+                    }
+                });
+            }
+            Err(_) => tracing::warn!(
+                "a startup was dropped outside a tokio runtime; what it had started is dropped \
+                 without being stopped"
+            ),
         }
     }
 }
@@ -146,7 +237,7 @@ impl<L: Lifespan> Starting<L> {
         let name = config.name.clone();
         let span = tracing::info_span!("lifespan", name = %name, phase = "startup");
         tracing::debug!(parent: &span, "starting");
-        let scope = match parent {
+        let scope = match &parent {
             Some(parent) => parent.child(name.clone()),
             None => Scope::root(name.clone(), None, crate::Phase::Running),
         };
@@ -157,6 +248,7 @@ impl<L: Lifespan> Starting<L> {
             shutdown_timeout: config.shutdown_timeout,
             lifespan,
             name,
+            parent,
             scope,
             timer,
             began: Instant::now(),
@@ -209,6 +301,20 @@ impl<L: Lifespan> Starting<L> {
 
     /// Drops the failed startup half (cancelling it) and returns its scope, whose
     /// children must be stopped.
+    /// Drops the startup half where it stands, because the caller dropped the future;
+    /// returns its scope, whose children must still be stopped.
+    fn cancel(self) -> Scope {
+        let Starting {
+            lifespan,
+            span,
+            scope,
+            ..
+        } = self;
+        span.in_scope(|| drop(lifespan));
+        tracing::warn!(parent: &span, "startup dropped before it finished; stopping what it had started");
+        scope
+    }
+
     fn abandon(self, error: &Error) -> Scope {
         let Starting {
             lifespan,

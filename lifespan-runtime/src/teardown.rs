@@ -68,6 +68,11 @@ pub(crate) async fn stop_tree(first: Frame, deadline: Option<Instant>) -> Vec<Er
                     errors.push(error);
                 }
             }
+            Some(Child::Orphans(orphans)) => {
+                orphans.cancel();
+                stack.push(Frame::root(orphans));
+            }
+            Some(Child::Rollback(rollback)) => errors.extend(rollback.finish().await),
         }
     }
     errors

@@ -202,3 +202,51 @@ async fn a_running_lifespan_dropped_without_stop_never_runs_its_shutdown_half() 
     drop(running);
     assert_eq!(journal.entries(), ["start dropped"]);
 }
+
+/// A lifespan that enters `inner`, then never finishes starting.
+fn stuck_after_entering(
+    journal: &Journal,
+    inner: &'static str,
+) -> impl Lifespan<Value = (), Error = lifespan_runtime::Error> + Send + 'static {
+    let journal = journal.clone();
+    lifespan_runtime::from_fn("stuck", move |yielder| async move {
+        part(&journal, inner).enter().await?;
+        std::future::pending::<()>().await;
+        yielder.yield_app(()).await;
+        Ok(())
+    })
+}
+
+#[tokio::test]
+async fn a_startup_dropped_by_a_failing_sibling_still_stops_what_it_entered() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let (stuck, failing) = (
+        scope.enter(stuck_after_entering(&journal, "inner")),
+        scope.enter(scripted(&journal, "failing", Act::Fail, Act::Succeed)),
+    );
+    // `try_join!` drops `stuck` mid-startup as soon as `failing` fails.
+    let error = tokio::try_join!(stuck, failing).unwrap_err();
+    assert_eq!(error.name(), "failing");
+    assert_eq!(journal.entries(), ["start inner"]);
+    scope.shutdown().await.unwrap();
+    assert_eq!(journal.entries(), ["start inner", "stop inner"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_startup_cut_by_an_outer_timeout_still_stops_what_it_entered() {
+    let journal = Journal::new();
+    let outer = {
+        let journal = journal.clone();
+        lifespan_runtime::from_fn("outer", move |yielder| async move {
+            stuck_after_entering(&journal, "inner").enter().await?;
+            yielder.yield_app(()).await;
+            Ok::<(), lifespan_runtime::Error>(())
+        })
+    }
+    .startup_timeout(std::time::Duration::from_secs(1));
+    let error = outer.start().await.unwrap_err();
+    assert_eq!((error.name(), error.kind()), ("outer", ErrorKind::TimedOut));
+    // The outer rollback stopped what the dropped inner startup had entered.
+    assert_eq!(journal.entries(), ["start inner", "stop inner"]);
+}

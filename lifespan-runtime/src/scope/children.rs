@@ -24,6 +24,27 @@ pub(crate) enum Child {
     Lifespan(Suspended<dyn ErasedLifespan + Send>),
     Tasks(TaskGroup),
     Hook(Hook),
+    /// The scope of a startup dropped before it finished: what it had entered, stopped
+    /// in its place like the children of any scope.
+    Orphans(Scope),
+    /// The rollback of a failed startup whose caller dropped it halfway: finished in its
+    /// place, within its own deadline, and reported with the startup's failure.
+    Rollback(Rollback),
+}
+
+/// A rollback handed over by a dropped `Start`.
+pub(crate) struct Rollback {
+    pub(crate) failure: Option<Error>,
+    pub(crate) rest: Pin<Box<dyn Future<Output = Vec<Error>> + Send>>,
+}
+
+impl Rollback {
+    /// The startup's failure, then every failure of the rest of its rollback.
+    pub(crate) async fn finish(self) -> Vec<Error> {
+        let mut errors: Vec<Error> = self.failure.into_iter().collect();
+        errors.extend(self.rest.await);
+        errors
+    }
 }
 
 /// Tasks spawned one after another, with nothing entered or registered in between.
@@ -74,14 +95,19 @@ impl TaskGroup {
 
     /// Waits for every task of the group, within what is left of `deadline`; aborts
     /// those still running then. Their failures go to the scope, by the tasks themselves.
+    ///
+    /// Dropped before it finishes (its teardown was cut short), it aborts the tasks
+    /// still running rather than leave them behind.
     pub(crate) async fn stop(self, deadline: Option<Instant>) {
         self.tracker.close();
         let limit = effective_limit(None, deadline).map(|(limit, _)| limit);
+        let abort_if_dropped = self.abort.token.clone().drop_guard();
         if within(limit, self.tracker.wait()).await.is_err() {
             let _ = self.abort.after.set(limit.unwrap_or_default());
             self.abort.token.cancel();
             self.tracker.wait().await;
         }
+        abort_if_dropped.disarm();
     }
 }
 

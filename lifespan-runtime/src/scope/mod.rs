@@ -515,7 +515,8 @@ impl Scope {
         }
     }
 
-    fn push_child(&self, child: Child) -> Result<(), Child> {
+    /// Registers `child` to be stopped with this scope; gives it back once closed.
+    pub(crate) fn push_child(&self, child: Child) -> Result<(), Child> {
         let mut state = lock(&self.inner.state);
         if state.closed {
             return Err(child);
@@ -525,6 +526,11 @@ impl Scope {
     }
 
     /// The most recently registered child; marks the scope closed when there is none.
+    /// Whether anything is registered that teardown would stop.
+    pub(crate) fn has_children(&self) -> bool {
+        !lock(&self.inner.state).children.is_empty()
+    }
+
     pub(crate) fn pop_child(&self) -> Option<Child> {
         let mut state = lock(&self.inner.state);
         let child = state.children.pop();
