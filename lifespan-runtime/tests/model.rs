@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Shrunk failures are kept by proptest in `tests/model.proptest-regressions` and
-//! replayed first on every run.
+//! replayed first on every run; commit that file with the fix.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -390,8 +390,11 @@ fn config() -> ProptestConfig {
         .unwrap_or(64);
     ProptestConfig {
         cases,
+        // Relative to the package: `cargo test` runs this binary there.
         failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "tests/model.proptest-regressions",
+            ),
         )),
         ..ProptestConfig::default()
     }

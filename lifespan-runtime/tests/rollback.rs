@@ -250,3 +250,29 @@ async fn a_startup_cut_by_an_outer_timeout_still_stops_what_it_entered() {
     // The outer rollback stopped what the dropped inner startup had entered.
     assert_eq!(journal.entries(), ["start inner", "stop inner"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_rollback_ends_within_the_shutdown_timeout_even_when_a_task_ignores_shutdown() {
+    let failing = from_fn("failing", |yielder| async move {
+        lifespan_runtime::spawn("deaf", std::future::pending::<()>());
+        Err::<(), _>("refused")?;
+        yielder.yield_app(()).await;
+        Ok::<(), lifespan_runtime::BoxError>(())
+    })
+    .shutdown_timeout(std::time::Duration::from_secs(2));
+    let started = tokio::time::Instant::now();
+    let error = failing.start().await.unwrap_err();
+    assert_eq!(started.elapsed(), std::time::Duration::from_secs(2));
+    let reported: Vec<(&str, Stage, ErrorKind)> = error
+        .errors()
+        .iter()
+        .map(|error| (error.name(), error.stage(), error.kind()))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            ("failing", Stage::Startup, ErrorKind::Failed),
+            ("deaf", Stage::Task, ErrorKind::TimedOut),
+        ]
+    );
+}
