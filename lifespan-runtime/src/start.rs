@@ -143,7 +143,7 @@ impl<L: Lifespan> Future for Start<L> {
                 .shutdown_timeout
                 .map(|limit| Instant::now() + limit);
             let parent = starting.parent.clone();
-            let scope = starting.abandon(&error);
+            let scope = starting.end(Some(&error));
             this.state = StartState::RollingBack {
                 error: Some(error),
                 rollback: Box::pin(stop_tree(Frame::root(scope), deadline)),
@@ -164,7 +164,7 @@ impl<L: Lifespan> Drop for Start<L> {
                 let deadline = starting
                     .shutdown_timeout
                     .map(|limit| Instant::now() + limit);
-                let scope = starting.cancel();
+                let scope = starting.end(None);
                 if !scope.has_children() {
                     return;
                 }
@@ -299,11 +299,9 @@ impl<L: Lifespan> Starting<L> {
         Running::new(value, suspended)
     }
 
-    /// Drops the failed startup half (cancelling it) and returns its scope, whose
-    /// children must be stopped.
-    /// Drops the startup half where it stands, because the caller dropped the future;
-    /// returns its scope, whose children must still be stopped.
-    fn cancel(self) -> Scope {
+    /// Drops the startup half where it stands and returns its scope, whose children must
+    /// still be stopped: after `failure`, or because the caller dropped the future.
+    fn end(self, failure: Option<&Error>) -> Scope {
         let Starting {
             lifespan,
             span,
@@ -311,20 +309,16 @@ impl<L: Lifespan> Starting<L> {
             ..
         } = self;
         span.in_scope(|| drop(lifespan));
-        tracing::warn!(parent: &span, "startup dropped before it finished; stopping what it had started");
-        scope
-    }
-
-    fn abandon(self, error: &Error) -> Scope {
-        let Starting {
-            lifespan,
-            span,
-            scope,
-            ..
-        } = self;
-        span.in_scope(|| drop(lifespan));
-        tracing::error!(parent: &span, %error, "startup failed");
-        scope.record(Event::StartupFailed(error));
+        match failure {
+            Some(error) => {
+                tracing::error!(parent: &span, %error, "startup failed");
+                scope.record(Event::StartupFailed(error));
+            }
+            None => tracing::warn!(
+                parent: &span,
+                "startup dropped before it finished; stopping what it had started"
+            ),
+        }
         scope
     }
 }
