@@ -145,8 +145,11 @@
 //! - Force paths that no async code can defeat, run by a watchdog on threads of its
 //!   own (so they work even when a task blocks the thread teardown runs on): a second
 //!   SIGINT or SIGTERM exits at once with code 130; the deadline passing (plus 250 ms
-//!   for the runtime's own timeouts to report first) exits with code 1. Both print
-//!   what was still starting or stopping, and for how long.
+//!   for the runtime's own timeouts to report first) exits with code 1. A startup
+//!   still running that long after its `startup_timeout`, which only happens when it
+//!   blocks its thread, begins shutdown, so that deadline applies to it too. Each prints
+//!   what was still starting or stopping, and for how long. A failed startup rolls back
+//!   within `shutdown_timeout`, like any teardown.
 //! - [`phase`] moves from `Starting` to `Running` (after the startup half) to
 //!   `Stopping` to `Stopped`: a `/readyz` handler answers from it. With the `systemd`
 //!   feature, READY=1 and STOPPING=1 go to the service manager when `NOTIFY_SOCKET` is

@@ -217,3 +217,21 @@ fn notify_socket_receives_ready_then_stopping() {
     assert_eq!(status.code(), Some(0));
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+#[test]
+fn a_startup_that_blocks_its_thread_is_ended_by_the_watchdog() {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_blocking-startup"))
+        .output()
+        .expect("the service binary runs");
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("startup is still running after its startup_timeout of 300ms"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`blocker` (starting for"), "{stderr}");
+    // 300 ms of startup, the grace, 300 ms of shutdown deadline, the grace.
+    assert!(took < Duration::from_secs(5), "exited after {took:?}");
+}

@@ -80,7 +80,11 @@ where
     .build()
     .expect("#[lifespan::main] could not build its tokio runtime");
     let root = Scope::service_root();
-    let watchdog = Watchdog::start(root.clone(), config.shutdown_timeout);
+    let watchdog = Watchdog::start(
+        root.clone(),
+        config.shutdown_timeout,
+        config.startup_timeout,
+    );
     let (output, failure) = runtime.block_on(serve(&config, &root, &watchdog, body));
     watchdog.finished();
     // Tasks were stopped or aborted in teardown; blocking threads still busy are not
@@ -109,6 +113,8 @@ where
         *lock(&slot) = Some(output);
         if failed { Err(BodyFailed) } else { Ok(()) }
     });
+    // A failed startup rolls back within the shutdown deadline, like any teardown.
+    main = main.shutdown_timeout(config.shutdown_timeout);
     if let Some(limit) = config.startup_timeout {
         main = main.startup_timeout(limit);
     }

@@ -4,7 +4,9 @@
 //! - the first SIGINT or SIGTERM requests shutdown; the second, at any time after,
 //!   exits at once with code 130;
 //! - once shutdown has begun, the deadline passing (plus a short grace, so that the
-//!   runtime's own timeouts report first) exits with code 1.
+//!   runtime's own timeouts report first) exits with code 1;
+//! - a startup still running after its `startup_timeout` (plus the grace), which only
+//!   happens when it blocks its thread, begins shutdown, so the deadline above applies.
 //!
 //! Either way, what was still starting or stopping is named on stderr.
 
@@ -13,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::phase::Phase;
 use crate::scope::Scope;
 
 /// How long after the deadline the watchdog waits for teardown to report by itself.
@@ -40,8 +43,13 @@ struct Shared {
 }
 
 impl Watchdog {
-    /// Starts listening for SIGINT and SIGTERM for the whole life of the process.
-    pub(crate) fn start(root: Scope, shutdown_timeout: Duration) -> Watchdog {
+    /// Starts listening for SIGINT and SIGTERM for the whole life of the process, and
+    /// watches `startup_timeout` if there is one.
+    pub(crate) fn start(
+        root: Scope,
+        shutdown_timeout: Duration,
+        startup_timeout: Option<Duration>,
+    ) -> Watchdog {
         let shared = Arc::new(Shared {
             root,
             shutdown_timeout,
@@ -50,6 +58,9 @@ impl Watchdog {
         });
         #[cfg(unix)]
         listen(shared.clone());
+        if let Some(limit) = startup_timeout {
+            shared.watch_startup(limit);
+        }
         Watchdog { shared }
     }
 
@@ -79,6 +90,27 @@ impl Shared {
         tracing::info!("{signal} received: shutting down; a second one exits at once");
         self.begin_shutdown();
         self.root.request_shutdown();
+    }
+
+    /// After `limit` and the grace, a startup still running has blocked its thread, or
+    /// the runtime would have timed it out: shutdown begins, under its deadline.
+    fn watch_startup(self: &Arc<Self>, limit: Duration) {
+        let shared = self.clone();
+        let spawned = thread::Builder::new()
+            .name("lifespan-startup-deadline".into())
+            .spawn(move || {
+                thread::sleep(limit + GRACE);
+                if shared.root.phase() == Phase::Starting && shared.began.get().is_none() {
+                    eprintln!(
+                        "lifespan: startup is still running after its startup_timeout of {limit:?}; shutting down"
+                    );
+                    shared.begin_shutdown();
+                    shared.root.request_shutdown();
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "could not start the startup deadline's watchdog");
+        }
     }
 
     fn begin_shutdown(self: &Arc<Self>) -> Instant {
