@@ -109,6 +109,10 @@ where
     Fut: Future,
     Fut::Output: Outcome,
 {
+    fn __config(&self) -> &Config {
+        &self.config
+    }
+
     fn __poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         let body = self.project().body.as_pin_mut();
         let body = body.expect("the shutdown half runs after the startup half");
@@ -126,7 +130,7 @@ where
     type Value = T;
     type Error = <Fut::Output as Outcome>::Error;
 
-    fn __config(&mut self) -> &mut Config {
+    fn __config_mut(&mut self) -> &mut Config {
         &mut self.config
     }
 

@@ -57,7 +57,7 @@ pub trait Lifespan: ErasedLifespan + Sized {
     type Error: Into<BoxError>;
 
     #[doc(hidden)]
-    fn __config(&mut self) -> &mut Config;
+    fn __config_mut(&mut self) -> &mut Config;
 
     #[doc(hidden)]
     fn __begin(self: Pin<&mut Self>, scope: Scope);
@@ -77,7 +77,7 @@ pub trait Lifespan: ErasedLifespan + Sized {
     /// # let _ = replica;
     /// ```
     fn named(mut self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.__config().name = name.into();
+        self.__config_mut().name = name.into();
         self
     }
 
@@ -94,7 +94,7 @@ pub trait Lifespan: ErasedLifespan + Sized {
     /// # let _ = quick;
     /// ```
     fn startup_timeout(mut self, limit: Duration) -> Self {
-        self.__config().startup_timeout = Some(limit);
+        self.__config_mut().startup_timeout = Some(limit);
         self
     }
 
@@ -110,7 +110,7 @@ pub trait Lifespan: ErasedLifespan + Sized {
     /// # let _ = bounded;
     /// ```
     fn shutdown_timeout(mut self, limit: Duration) -> Self {
-        self.__config().shutdown_timeout = Some(limit);
+        self.__config_mut().shutdown_timeout = Some(limit);
         self
     }
 

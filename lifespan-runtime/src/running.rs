@@ -4,9 +4,8 @@ use std::future::poll_fn;
 use std::ops::{Deref, DerefMut};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::time::Instant;
@@ -17,7 +16,7 @@ use crate::scope::Scope;
 use crate::service::ledger::Event;
 use crate::sync::into_inner;
 use crate::teardown::{Frame, stop_tree};
-use crate::time::{effective_limit, within};
+use crate::time::{Stopwatch, effective_limit, within};
 
 pub(crate) mod sealed {
     pub trait Sealed {}
@@ -39,6 +38,9 @@ pub(crate) mod sealed {
 /// # let _ = same::<()>;
 /// ```
 pub trait ErasedLifespan: sealed::Sealed {
+    #[doc(hidden)]
+    fn __config(&self) -> &crate::lifespan::Config;
+
     #[doc(hidden)]
     fn __poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>>;
 }
@@ -93,7 +95,7 @@ impl<T, L: ?Sized + ErasedLifespan> Running<T, L> {
     /// # });
     /// ```
     pub fn name(&self) -> &str {
-        &self.suspended.name
+        self.suspended.name()
     }
 
     /// The scope the lifespan's body runs in: what it entered, spawned and registered
@@ -185,36 +187,57 @@ impl<T, L: ?Sized + ErasedLifespan> DerefMut for Running<T, L> {
 impl<T: std::fmt::Debug, L: ?Sized + ErasedLifespan> std::fmt::Debug for Running<T, L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Running")
-            .field("name", &self.suspended.name)
+            .field("name", self.suspended.name())
             .field("value", &self.value)
             .finish_non_exhaustive()
     }
 }
 
 /// A started lifespan without its value: what a scope keeps of an entered lifespan.
-pub(crate) struct Suspended<L: ?Sized> {
-    pub(crate) name: Name,
-    pub(crate) shutdown_timeout: Option<Duration>,
-    /// The scope the body runs in; its children stop after the shutdown half.
+pub(crate) struct Suspended<L: ?Sized + ErasedLifespan> {
+    /// The scope the body runs in, owned by the lifespan's name; its children stop
+    /// after the shutdown half.
     pub(crate) scope: Scope,
+    body: Unstopped<L>,
+}
+
+/// The boxed lifespan until its shutdown half has run. Dropping it before then warns:
+/// the shutdown half can never run.
+struct Unstopped<L: ?Sized + ErasedLifespan>(
     /// `None` once the shutdown half has run. The mutex is never locked: it only makes
     /// a `Running` `Sync` (and so shareable through an `Arc`) when its value is.
-    body: Option<Mutex<Pin<Box<L>>>>,
+    Option<Mutex<Pin<Box<L>>>>,
+);
+
+impl<L: ?Sized + ErasedLifespan> Drop for Unstopped<L> {
+    fn drop(&mut self) {
+        if let Some(body) = &mut self.0 {
+            let name = &into_ref(body).__config().name;
+            tracing::warn!(
+                name = %name,
+                "lifespan `{name}` was dropped while running, so its shutdown half will never run; \
+                 call `stop().await` on it, or `enter` it into a scope that is shut down",
+            );
+        }
+    }
+}
+
+/// The lifespan inside a mutex that nobody else can reach.
+fn into_ref<L: ?Sized>(body: &mut Mutex<Pin<Box<L>>>) -> &L {
+    body.get_mut().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<L: ?Sized + ErasedLifespan> Suspended<L> {
-    pub(crate) fn new(
-        name: Name,
-        shutdown_timeout: Option<Duration>,
-        scope: Scope,
-        body: Pin<Box<L>>,
-    ) -> Self {
+    pub(crate) fn new(scope: Scope, body: Pin<Box<L>>) -> Self {
         Suspended {
-            name,
-            shutdown_timeout,
             scope,
-            body: Some(Mutex::new(body)),
+            body: Unstopped(Some(Mutex::new(body))),
         }
+    }
+
+    /// The lifespan's name, as its scope's owner.
+    pub(crate) fn name(&self) -> &Name {
+        self.scope.owner()
     }
 
     pub(crate) fn erased(mut self) -> Suspended<dyn ErasedLifespan + Send>
@@ -222,25 +245,20 @@ impl<L: ?Sized + ErasedLifespan> Suspended<L> {
         L: Sized + Send + 'static,
     {
         let body: Pin<Box<dyn ErasedLifespan + Send>> =
-            self.body.take().map(into_inner).expect("not stopped yet");
-        Suspended::new(
-            self.name.clone(),
-            self.shutdown_timeout,
-            self.scope.clone(),
-            body,
-        )
+            self.body.0.take().map(into_inner).expect("not stopped yet");
+        Suspended::new(self.scope, body)
     }
 
     /// The shutdown half and then the children, with every failure collected.
     pub(crate) async fn stop(mut self, deadline: Option<Instant>) -> Result<(), Error> {
-        let began = Instant::now();
+        let stopwatch = Stopwatch::start();
         let mut errors = Vec::new();
         if let Err(error) = self.run_shutdown_half(deadline).await {
             errors.push(error);
         }
-        let frame = Frame::owned_by(self.name.clone(), self.scope.clone(), began);
-        errors.extend(stop_tree(frame, deadline).await);
-        Error::collect(&self.name, Stage::Shutdown, errors)
+        let name = self.name().clone();
+        errors.extend(stop_tree(Frame::Owned(self.scope, stopwatch), deadline).await);
+        Error::collect(&name, Stage::Shutdown, errors)
     }
 
     /// Resumes the body after its yield point and runs it to the end, within the
@@ -250,16 +268,17 @@ impl<L: ?Sized + ErasedLifespan> Suspended<L> {
         &mut self,
         deadline: Option<Instant>,
     ) -> Result<(), Error> {
-        let Some(body) = self.body.take() else {
+        // Tasks the lifespan spawned learn now that shutdown has begun.
+        self.scope.cancel();
+        let Some(body) = self.body.0.take() else {
             return Ok(());
         };
         let mut body = into_inner(body);
-        // Tasks the lifespan spawned learn now that shutdown has begun.
-        self.scope.cancel();
-        let span = tracing::info_span!("lifespan", name = %self.name, phase = "shutdown");
+        let name = self.scope.owner();
+        let span = tracing::info_span!("lifespan", name = %name, phase = "shutdown");
         tracing::debug!(parent: &span, "stopping");
         self.scope.record(Event::Stopping);
-        let limit = effective_limit(self.shutdown_timeout, deadline);
+        let limit = effective_limit(body.__config().shutdown_timeout, deadline);
         let resume =
             AssertUnwindSafe(poll_fn(|cx| body.as_mut().__poll_shutdown(cx))).catch_unwind();
         let outcome = within(limit.map(|(limit, _)| limit), resume)
@@ -267,16 +286,16 @@ impl<L: ?Sized + ErasedLifespan> Suspended<L> {
             .await;
         let error = match outcome {
             Ok(Ok(Ok(()))) => None,
-            Ok(Ok(Err(source))) => Some(Error::failed(self.name.clone(), Stage::Shutdown, source)),
+            Ok(Ok(Err(source))) => Some(Error::failed(name.clone(), Stage::Shutdown, source)),
             Ok(Err(payload)) => Some(Error::panicked(
-                self.name.clone(),
+                name.clone(),
                 Stage::Shutdown,
                 &*payload,
             )),
             Err(_elapsed) => {
                 let (limit, cause) = limit.expect("only a limited half times out");
                 Some(Error::timed_out(
-                    self.name.clone(),
+                    name.clone(),
                     Stage::Shutdown,
                     limit,
                     cause,
@@ -292,19 +311,6 @@ impl<L: ?Sized + ErasedLifespan> Suspended<L> {
                 Err(error)
             }
             None => Ok(()),
-        }
-    }
-}
-
-impl<L: ?Sized> Drop for Suspended<L> {
-    fn drop(&mut self) {
-        if self.body.is_some() {
-            tracing::warn!(
-                name = %self.name,
-                "lifespan `{}` was dropped while running, so its shutdown half will never run; \
-                 call `stop().await` on it, or `enter` it into a scope that is shut down",
-                self.name
-            );
         }
     }
 }

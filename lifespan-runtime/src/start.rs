@@ -7,17 +7,17 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
 use crate::error::{Error, Name, Stage, TimeoutCause};
 use crate::lifespan::{Lifespan, Started};
-use crate::running::{Running, Suspended};
+use crate::running::{ErasedLifespan, Running, Suspended};
 use crate::scope::Scope;
 use crate::scope::children::{Child, Rollback};
 use crate::service::ledger::Event;
 use crate::teardown::{Frame, stop_tree};
+use crate::time::Stopwatch;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -43,8 +43,10 @@ pub struct Start<L: Lifespan> {
 }
 
 enum StartState<L: Lifespan> {
+    /// Not polled yet. The lifespan is boxed as soon as it is given, so that the
+    /// futures that carry it stay small.
     Idle {
-        lifespan: L,
+        lifespan: Pin<Box<L>>,
         parent: Option<Scope>,
     },
     Starting(Starting<L>),
@@ -57,28 +59,29 @@ enum StartState<L: Lifespan> {
     Done,
 }
 
-/// A startup half in progress.
+/// A startup half in progress. Its name and limits are read from the boxed lifespan's
+/// configuration, and from `scope`, which the name owns.
 struct Starting<L: Lifespan> {
     lifespan: Pin<Box<L>>,
-    name: Name,
     /// The scope it is started in, if any: it inherits what a dropped startup entered.
     parent: Option<Scope>,
-    shutdown_timeout: Option<Duration>,
     scope: Scope,
-    timer: Option<(Duration, Pin<Box<Sleep>>)>,
-    began: Instant,
+    timer: Option<Pin<Box<Sleep>>>,
+    stopwatch: Stopwatch,
     span: tracing::Span,
     begun: bool,
 }
 
-// Nothing in `Start` is pinned in place: the lifespan is moved into a box on the first
-// poll, and the timer is boxed.
+// Nothing in `Start` is pinned in place: the lifespan and the timer are boxed.
 impl<L: Lifespan> Unpin for Start<L> {}
 
 impl<L: Lifespan> Start<L> {
     pub(crate) fn new(lifespan: L, parent: Option<Scope>) -> Self {
         Start {
-            state: StartState::Idle { lifespan, parent },
+            state: StartState::Idle {
+                lifespan: Box::pin(lifespan),
+                parent,
+            },
         }
     }
 }
@@ -95,30 +98,31 @@ impl<L: Lifespan> std::fmt::Debug for Start<L> {
     }
 }
 
-impl<L: Lifespan> Future for Start<L> {
-    type Output = Result<Running<L::Value, L>, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
+impl<L: Lifespan> Start<L> {
+    /// Drives the startup half. On success it gives back the value and the startup's
+    /// state, from which the caller builds what it keeps: a [`Running`], or a child of
+    /// the scope it entered.
+    fn poll_started(&mut self, cx: &mut Context<'_>) -> Poll<Result<(L::Value, Starting<L>), Error>> {
         loop {
-            let error = match &mut this.state {
+            let error = match &mut self.state {
                 StartState::Idle { .. } => {
                     let StartState::Idle { lifespan, parent } =
-                        std::mem::replace(&mut this.state, StartState::Done)
+                        std::mem::replace(&mut self.state, StartState::Done)
                     else {
                         unreachable!()
                     };
-                    this.state = StartState::Starting(Starting::new(lifespan, parent));
+                    self.state = StartState::Starting(Starting::new(lifespan, parent));
                     continue;
                 }
                 StartState::Starting(starting) => match ready!(starting.poll_startup(cx)) {
                     Ok(value) => {
                         let StartState::Starting(starting) =
-                            std::mem::replace(&mut this.state, StartState::Done)
+                            std::mem::replace(&mut self.state, StartState::Done)
                         else {
                             unreachable!()
                         };
-                        return Poll::Ready(Ok(starting.into_running(value)));
+                        starting.started();
+                        return Poll::Ready(Ok((value, starting)));
                     }
                     Err(error) => error,
                 },
@@ -127,29 +131,36 @@ impl<L: Lifespan> Future for Start<L> {
                 } => {
                     let rollback_errors = ready!(rollback.as_mut().poll(cx));
                     let error = error.take().expect("polled after completion");
-                    this.state = StartState::Done;
+                    self.state = StartState::Done;
                     return Poll::Ready(Err(with_rollback(error, rollback_errors)));
                 }
                 StartState::Done => panic!("`Start` polled after completion"),
             };
             let StartState::Starting(starting) =
-                std::mem::replace(&mut this.state, StartState::Done)
+                std::mem::replace(&mut self.state, StartState::Done)
             else {
                 unreachable!()
             };
             // Rolling back is this lifespan's teardown: its shutdown timeout bounds it,
             // so a task that ignores shutdown cannot hold the failure back for ever.
-            let deadline = starting
-                .shutdown_timeout
-                .map(|limit| Instant::now() + limit);
+            let deadline = starting.deadline();
             let parent = starting.parent.clone();
             let scope = starting.end(Some(&error));
-            this.state = StartState::RollingBack {
+            self.state = StartState::RollingBack {
                 error: Some(error),
-                rollback: Box::pin(stop_tree(Frame::root(scope), deadline)),
+                rollback: Box::pin(stop_tree(Frame::Root(scope), deadline)),
                 parent,
             };
         }
+    }
+}
+
+impl<L: Lifespan> Future for Start<L> {
+    type Output = Result<Running<L::Value, L>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (value, starting) = ready!(self.get_mut().poll_started(cx))?;
+        Poll::Ready(Ok(Running::new(value, starting.suspend())))
     }
 }
 
@@ -161,9 +172,7 @@ impl<L: Lifespan> Drop for Start<L> {
         let (parent, orphan) = match std::mem::replace(&mut self.state, StartState::Done) {
             StartState::Starting(starting) => {
                 let parent = starting.parent.clone();
-                let deadline = starting
-                    .shutdown_timeout
-                    .map(|limit| Instant::now() + limit);
+                let deadline = starting.deadline();
                 let scope = starting.end(None);
                 if !scope.has_children() {
                     return;
@@ -210,7 +219,7 @@ impl Orphan {
             None => return,
         };
         let finish: BoxFuture<Vec<Error>> = match child {
-            Child::Orphans(scope) => Box::pin(stop_tree(Frame::root(scope), deadline)),
+            Child::Orphans(scope) => Box::pin(stop_tree(Frame::Root(scope), deadline)),
             Child::Rollback(rollback) => Box::pin(rollback.finish()),
             _ => unreachable!("push_child gives back what it was given"),
         };
@@ -231,27 +240,24 @@ impl Orphan {
 }
 
 impl<L: Lifespan> Starting<L> {
-    fn new(mut lifespan: L, parent: Option<Scope>) -> Self {
-        let config = lifespan.__config().clone();
-        let lifespan = Box::pin(lifespan);
+    fn new(lifespan: Pin<Box<L>>, parent: Option<Scope>) -> Self {
+        let config = lifespan.__config();
         let name = config.name.clone();
         let span = tracing::info_span!("lifespan", name = %name, phase = "startup");
         tracing::debug!(parent: &span, "starting");
-        let scope = match &parent {
-            Some(parent) => parent.child(name.clone()),
-            None => Scope::root(name.clone(), None, crate::Phase::Running),
-        };
         let timer = config
             .startup_timeout
-            .map(|limit| (limit, Box::pin(tokio::time::sleep(limit))));
+            .map(|limit| Box::pin(tokio::time::sleep(limit)));
+        let scope = match &parent {
+            Some(parent) => parent.child(name),
+            None => Scope::root(name, None, crate::Phase::Running),
+        };
         Starting {
-            shutdown_timeout: config.shutdown_timeout,
             lifespan,
-            name,
             parent,
             scope,
             timer,
-            began: Instant::now(),
+            stopwatch: Stopwatch::start(),
             span,
             begun: false,
         }
@@ -267,7 +273,7 @@ impl<L: Lifespan> Starting<L> {
             }
             self.lifespan.as_mut().__poll_start(cx)
         }));
-        let name = || self.name.clone();
+        let name = || self.scope.owner().clone();
         match polled {
             Ok(Poll::Ready(Started::Yielded(value))) => Poll::Ready(Ok(value)),
             Ok(Poll::Ready(Started::Returned(Ok(())))) => {
@@ -278,11 +284,14 @@ impl<L: Lifespan> Starting<L> {
             }
             Err(payload) => Poll::Ready(Err(Error::panicked(name(), Stage::Startup, &*payload))),
             Ok(Poll::Pending) => match &mut self.timer {
-                Some((limit, timer)) => match timer.as_mut().poll(cx) {
+                Some(timer) => match timer.as_mut().poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Err(Error::timed_out(
                         name(),
                         Stage::Startup,
-                        *limit,
+                        self.lifespan
+                            .__config()
+                            .startup_timeout
+                            .expect("a timer is set for a startup timeout"),
                         TimeoutCause::Own,
                     ))),
                     Poll::Pending => Poll::Pending,
@@ -292,11 +301,28 @@ impl<L: Lifespan> Starting<L> {
         }
     }
 
-    fn into_running(self, value: L::Value) -> Running<L::Value, L> {
-        tracing::info!(parent: &self.span, elapsed = ?self.began.elapsed(), "started");
+    fn started(&self) {
+        tracing::info!(parent: &self.span, elapsed = ?self.stopwatch, "started");
         self.scope.record(Event::Started);
-        let suspended = Suspended::new(self.name, self.shutdown_timeout, self.scope, self.lifespan);
-        Running::new(value, suspended)
+    }
+
+    /// What is kept of a started lifespan until it stops.
+    fn suspend(self) -> Suspended<L> {
+        Suspended::new(self.scope, self.lifespan)
+    }
+
+    /// The same, type-erased for a scope's list of children.
+    fn suspend_erased(self) -> Suspended<dyn ErasedLifespan + Send>
+    where
+        L: Send + 'static,
+    {
+        Suspended::new(self.scope, self.lifespan)
+    }
+
+    /// When a rollback that begins now must be done: the lifespan's shutdown timeout.
+    fn deadline(&self) -> Option<Instant> {
+        let limit = self.lifespan.__config().shutdown_timeout;
+        limit.map(|limit| Instant::now() + limit)
     }
 
     /// Drops the startup half where it stands and returns its scope, whose children must
@@ -360,10 +386,8 @@ pub struct Enter<L: Lifespan> {
 
 enum EnterState<L: Lifespan> {
     Outside(L),
-    Starting {
-        start: Start<L>,
-        scope: Scope,
-    },
+    /// Starting, in the scope the `Start` was given as its parent.
+    Starting(Start<L>),
     Unwinding {
         error: Option<Error>,
         stop: BoxFuture<Result<(), Error>>,
@@ -377,10 +401,7 @@ impl<L: Lifespan> Unpin for Enter<L> {}
 impl<L: Lifespan> Enter<L> {
     pub(crate) fn new(lifespan: L, scope: Option<Scope>) -> Self {
         let state = match scope {
-            Some(scope) => EnterState::Starting {
-                start: Start::new(lifespan, Some(scope.clone())),
-                scope,
-            },
+            Some(scope) => EnterState::Starting(Start::new(lifespan, Some(scope))),
             None => EnterState::Outside(lifespan),
         };
         Enter { state }
@@ -391,7 +412,7 @@ impl<L: Lifespan> std::fmt::Debug for Enter<L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = match &self.state {
             EnterState::Outside(_) => "outside a scope",
-            EnterState::Starting { start, .. } => {
+            EnterState::Starting(start) => {
                 return f.debug_tuple("Enter").field(start).finish();
             }
             EnterState::Unwinding { .. } => "unwinding",
@@ -414,26 +435,26 @@ impl<L: Lifespan + Send + 'static> Future for Enter<L> {
                     else {
                         unreachable!()
                     };
-                    let name = lifespan.__config().name.clone();
+                    let name = lifespan.__config_mut().name.clone();
                     return Poll::Ready(Err(Error::no_scope(name)));
                 }
-                EnterState::Starting { start, scope } => {
-                    let running = match ready!(Pin::new(start).poll(cx)) {
-                        Ok(running) => running,
+                EnterState::Starting(start) => {
+                    let (value, mut starting) = match ready!(start.poll_started(cx)) {
+                        Ok(started) => started,
                         Err(error) => {
                             this.state = EnterState::Done;
                             return Poll::Ready(Err(error));
                         }
                     };
-                    let (value, suspended) = running.into_parts();
-                    match scope.adopt(suspended.erased()) {
+                    let scope = starting.parent.take().expect("`Enter` starts in a scope");
+                    match scope.adopt(starting.suspend_erased()) {
                         Ok(()) => {
                             this.state = EnterState::Done;
                             return Poll::Ready(Ok(value));
                         }
                         Err(suspended) => {
                             drop(value);
-                            let error = Error::scope_closed(suspended.name.clone());
+                            let error = Error::scope_closed(suspended.name().clone());
                             this.state = EnterState::Unwinding {
                                 error: Some(error),
                                 stop: Box::pin(suspended.stop(None)),

@@ -2,78 +2,83 @@
 
 use tokio::time::Instant;
 
-use crate::error::{Error, Name};
+use crate::error::Error;
 use crate::scope::Scope;
 use crate::scope::children::Child;
 use crate::service::ledger::Event;
+use crate::time::Stopwatch;
 
-/// A scope being torn down, with the lifespan that owns it (if any), for the
-/// "stopped" event.
-pub(crate) struct Frame {
-    scope: Scope,
-    owner: Option<(Name, Instant)>,
+/// A scope being torn down.
+pub(crate) enum Frame {
+    /// A scope with no owner of its own: `Scope::new()`, or a lifespan whose startup
+    /// failed.
+    Root(Scope),
+    /// The scope of a lifespan (its owner) whose shutdown half has run, timed from
+    /// when that half began for the "stopped" event.
+    Owned(Scope, Stopwatch),
 }
 
 impl Frame {
-    /// A scope with no owner of its own: `Scope::new()`, or a lifespan whose startup failed.
-    pub(crate) fn root(scope: Scope) -> Self {
-        Frame { scope, owner: None }
-    }
-
-    /// The scope of the lifespan `name`, whose shutdown half began at `began`.
-    pub(crate) fn owned_by(name: Name, scope: Scope, began: Instant) -> Self {
-        Frame {
-            scope,
-            owner: Some((name, began)),
+    fn scope(&self) -> &Scope {
+        match self {
+            Frame::Root(scope) => scope,
+            Frame::Owned(scope, _) => scope,
         }
     }
 
     fn finish(self) {
-        if let Some((name, began)) = self.owner {
-            tracing::info!(name = %name, elapsed = ?began.elapsed(), "stopped");
-            self.scope.record(Event::Stopped);
+        if let Frame::Owned(scope, stopwatch) = self {
+            tracing::info!(name = %scope.owner(), elapsed = ?stopwatch, "stopped");
+            scope.record(Event::Stopped);
         }
     }
 }
 
-/// Stops everything registered in `first.scope` and, depth first, in the scopes of the
-/// lifespans it held: each child in reverse order of registration, each lifespan's
+/// Stops everything registered in `first`'s scope and, depth first, in the scopes of
+/// the lifespans it held: each child in reverse order of registration, each lifespan's
 /// shutdown half before its own children. Children registered while this runs are
 /// stopped too. Returns every failure, in the order they happened.
 ///
-/// Iterative rather than recursive, so no future is boxed per level.
+/// Iterative rather than recursive, so no future is boxed per level; the stack of outer
+/// frames only allocates when a lifespan with children of its own is reached.
 pub(crate) async fn stop_tree(first: Frame, deadline: Option<Instant>) -> Vec<Error> {
-    first.scope.cancel();
+    first.scope().cancel();
     let mut errors = Vec::new();
-    let mut stack = vec![first];
-    while let Some(frame) = stack.last() {
-        let scope = frame.scope.clone();
-        match scope.pop_child() {
-            None => {
-                errors.extend(scope.take_failures());
-                stack.pop().expect("the frame just read").finish();
+    let mut frame = first;
+    let mut outer: Vec<Frame> = Vec::new();
+    loop {
+        let child = match frame.scope().pop_child() {
+            Ok(child) => child,
+            Err(failures) => {
+                errors.extend(failures);
+                let Some(next) = outer.pop() else {
+                    frame.finish();
+                    return errors;
+                };
+                std::mem::replace(&mut frame, next).finish();
+                continue;
             }
-            Some(Child::Lifespan(mut lifespan)) => {
-                let began = Instant::now();
+        };
+        match child {
+            Child::Lifespan(mut lifespan) => {
+                let stopwatch = Stopwatch::start();
                 if let Err(error) = lifespan.run_shutdown_half(deadline).await {
                     errors.push(error);
                 }
-                let child = lifespan.scope.clone();
-                child.cancel();
-                stack.push(Frame::owned_by(lifespan.name.clone(), child, began));
+                let owned = Frame::Owned(lifespan.scope, stopwatch);
+                outer.push(std::mem::replace(&mut frame, owned));
             }
-            Some(Child::Tasks(group)) => group.stop(deadline).await,
-            Some(Child::Hook(hook)) => {
-                if let Err(error) = hook.run(scope, deadline).await {
+            Child::Tasks(group) => group.stop(deadline).await,
+            Child::Hook(hook) => {
+                if let Err(error) = hook.run(frame.scope().clone(), deadline).await {
                     errors.push(error);
                 }
             }
-            Some(Child::Orphans(orphans)) => {
+            Child::Orphans(orphans) => {
                 orphans.cancel();
-                stack.push(Frame::root(orphans));
+                outer.push(std::mem::replace(&mut frame, Frame::Root(orphans)));
             }
-            Some(Child::Rollback(rollback)) => errors.extend(rollback.finish().await),
+            Child::Rollback(rollback) => errors.extend(rollback.finish().await),
         }
     }
-    errors
 }

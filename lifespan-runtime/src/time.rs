@@ -33,3 +33,25 @@ pub(crate) async fn within<F: Future>(
         None => Ok(future.await),
     }
 }
+
+/// How long a half took, for the `started` and `stopped` events. The clock is read only
+/// when INFO events can be seen at all: a part nobody traces pays nothing for its
+/// timing.
+#[derive(Clone, Copy)]
+pub(crate) struct Stopwatch(Option<Instant>);
+
+impl Stopwatch {
+    pub(crate) fn start() -> Self {
+        Stopwatch(tracing::level_enabled!(tracing::Level::INFO).then(Instant::now))
+    }
+}
+
+/// Prints the time elapsed since [`Stopwatch::start`], like a `Duration`.
+impl std::fmt::Debug for Stopwatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(began) => began.elapsed().fmt(f),
+            None => f.write_str("untimed"),
+        }
+    }
+}

@@ -211,11 +211,11 @@ impl Scope {
     /// scope.shutdown().await.unwrap();
     /// # });
     /// ```
-    pub async fn enter<L>(&self, lifespan: L) -> Result<L::Value, Error>
+    pub fn enter<L>(&self, lifespan: L) -> Enter<L>
     where
         L: Lifespan + Send + 'static,
     {
-        Enter::new(lifespan, Some(self.clone())).await
+        Enter::new(lifespan, Some(self.clone()))
     }
 
     /// Spawns `task` on the tokio runtime, tracked by this scope. The task returns `()`
@@ -354,7 +354,7 @@ impl Scope {
         if self.inner.is_root {
             self.inner.app.phase.advance(Phase::Stopping);
         }
-        let errors = stop_tree(Frame::root(self.clone()), deadline).await;
+        let errors = stop_tree(Frame::Root(self.clone()), deadline).await;
         if self.inner.is_root {
             self.inner.app.phase.advance(Phase::Stopped);
         }
@@ -525,17 +525,28 @@ impl Scope {
         Ok(())
     }
 
-    /// The most recently registered child; marks the scope closed when there is none.
+    /// Whose scope this is: a lifespan's name, `main`, or `app` for a root.
+    pub(crate) fn owner(&self) -> &Name {
+        &self.inner.owner
+    }
+
     /// Whether anything is registered that teardown would stop.
     pub(crate) fn has_children(&self) -> bool {
         !lock(&self.inner.state).children.is_empty()
     }
 
-    pub(crate) fn pop_child(&self) -> Option<Child> {
+    /// The most recently registered child. When there is none, the scope is closed and
+    /// what its tasks reported while the app ran is handed over instead, under the same
+    /// lock: an empty scope costs its teardown one lock.
+    pub(crate) fn pop_child(&self) -> Result<Child, Vec<Error>> {
         let mut state = lock(&self.inner.state);
-        let child = state.children.pop();
-        state.closed |= child.is_none();
-        child
+        match state.children.pop() {
+            Some(child) => Ok(child),
+            None => {
+                state.closed = true;
+                Err(std::mem::take(&mut state.failures))
+            }
+        }
     }
 
     /// Notes `event` of this scope's owner in the app's ledger, if it keeps one.
@@ -578,10 +589,6 @@ impl Scope {
             token.cancel();
         }
         token
-    }
-
-    pub(crate) fn take_failures(&self) -> Vec<Error> {
-        std::mem::take(&mut lock(&self.inner.state).failures)
     }
 
     /// Resolves `shutdown_requested()` for this scope and below.

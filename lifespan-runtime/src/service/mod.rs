@@ -131,7 +131,7 @@ where
             let (_, main) = running.into_parts();
             let mut errors: Vec<Error> =
                 main.stop(Some(deadline)).await.err().into_iter().collect();
-            errors.extend(stop_tree(Frame::root(root.clone()), Some(deadline)).await);
+            errors.extend(stop_tree(Frame::Root(root.clone()), Some(deadline)).await);
             Error::collect(&"main".into(), Stage::Shutdown, errors).err()
         }
     };
