@@ -89,7 +89,39 @@ pin_project! {
         init: Option<F>,
         slot: Option<Arc<Mutex<Option<T>>>>,
         #[pin]
-        body: Option<TaskLocalFuture<Scope, Fut>>,
+        body: Option<TaskLocalFuture<Scope, Body<F, T, Fut>>>,
+    }
+}
+
+pin_project! {
+    /// The body's future, made from the closure on its first poll: whatever the closure
+    /// runs before its `async` block runs in the lifespan's scope too, with no second
+    /// scope set up around it.
+    #[project = BodyProjection]
+    enum Body<F, T, Fut> {
+        Unmade { init: Option<(F, Yielder<T>)> },
+        Made { #[pin] future: Fut },
+    }
+}
+
+impl<F, T, Fut> Future for Body<F, T, Fut>
+where
+    F: FnOnce(Yielder<T>) -> Fut,
+    Fut: Future,
+{
+    type Output = Fut::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Fut::Output> {
+        if let BodyProjection::Unmade { init } = self.as_mut().project() {
+            let (init, yielder) = init.take().expect("the closure runs once");
+            self.set(Body::Made {
+                future: init(yielder),
+            });
+        }
+        match self.project() {
+            BodyProjection::Made { future } => future.poll(cx),
+            BodyProjection::Unmade { .. } => unreachable!("made just above"),
+        }
     }
 }
 
@@ -106,6 +138,7 @@ impl<T, F, Fut> sealed::Sealed for FromFn<T, F, Fut> {}
 
 impl<T, F, Fut> ErasedLifespan for FromFn<T, F, Fut>
 where
+    F: FnOnce(Yielder<T>) -> Fut,
     Fut: Future,
     Fut::Output: Outcome,
 {
@@ -142,9 +175,10 @@ where
             .expect("a lifespan is started at most once");
         let slot = Arc::new(Mutex::new(None));
         let yielder = Yielder { slot: slot.clone() };
-        // The closure itself may run code before its `async` block: run it in the scope too.
-        let body = CURRENT.sync_scope(scope.clone(), || init(yielder));
         *this.slot = Some(slot);
+        let body = Body::Unmade {
+            init: Some((init, yielder)),
+        };
         this.body.set(Some(CURRENT.scope(scope, body)));
     }
 

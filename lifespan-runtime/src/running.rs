@@ -287,11 +287,7 @@ impl<L: ?Sized + ErasedLifespan> Suspended<L> {
         let error = match outcome {
             Ok(Ok(Ok(()))) => None,
             Ok(Ok(Err(source))) => Some(Error::failed(name.clone(), Stage::Shutdown, source)),
-            Ok(Err(payload)) => Some(Error::panicked(
-                name.clone(),
-                Stage::Shutdown,
-                &*payload,
-            )),
+            Ok(Err(payload)) => Some(Error::panicked(name.clone(), Stage::Shutdown, &*payload)),
             Err(_elapsed) => {
                 let (limit, cause) = limit.expect("only a limited half times out");
                 Some(Error::timed_out(

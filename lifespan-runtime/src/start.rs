@@ -102,7 +102,10 @@ impl<L: Lifespan> Start<L> {
     /// Drives the startup half. On success it gives back the value and the startup's
     /// state, from which the caller builds what it keeps: a [`Running`], or a child of
     /// the scope it entered.
-    fn poll_started(&mut self, cx: &mut Context<'_>) -> Poll<Result<(L::Value, Starting<L>), Error>> {
+    fn poll_started(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(L::Value, Starting<L>), Error>> {
         loop {
             let error = match &mut self.state {
                 StartState::Idle { .. } => {
