@@ -12,6 +12,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -49,7 +50,8 @@ struct Plan {
 }
 
 fn main() {
-    // `--profile N`: only `Scope::enter` of N parts, once, for callgrind or perf.
+    // `--profile N`: only `Scope::enter` of N parts, repeated until a million parts have
+    // started and stopped, for `perf` or callgrind.
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|arg| arg == "--profile") {
         let n = args
@@ -59,7 +61,11 @@ fn main() {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        runtime.block_on(with_scope(n));
+        runtime.block_on(async {
+            for _ in 0..(1_000_000 / n).max(1) {
+                with_scope(n).await;
+            }
+        });
         return;
     }
     let full = args.iter().any(|arg| arg == "--bench");
@@ -90,6 +96,7 @@ fn main() {
         start_stop_table(flavor, runtime, &plan);
     }
     let runtime = current_thread;
+    machine_costs(if full { 5_000_000 } else { 10 });
 
     let n = *plan.sizes.last().unwrap();
     println!("\n## memory per running part (N = {n}, live bytes while all run)\n");
@@ -142,22 +149,26 @@ fn start_stop_table(flavor: &str, runtime: &tokio::runtime::Runtime, plan: &Plan
         plan.runs
     );
     println!(
-        "| N | hand-written | lifespan `Scope::enter` | lifespan `start`/`stop` | tokio-graceful-shutdown | enter / hand | TGS / enter |"
+        "| N | hand-written | hand-written exit stack | lifespan `Scope::enter` | lifespan `start`/`stop` | tokio-graceful-shutdown | enter / hand | enter / exit stack | TGS / enter |"
     );
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for &n in plan.sizes {
         let hand = median(runtime, plan.runs, || hand_written(n));
+        let stack = median(runtime, plan.runs, || hand_written_exit_stack(n));
         let enter = median(runtime, plan.runs, || with_scope(n));
         let start = median(runtime, plan.runs, || with_start(n));
         let tgs = median(runtime, plan.runs, || with_tgs(n));
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
         println!(
-            "| {n} | {} | {} | {} | {} | {:.0}x | {:.1}x |",
+            "| {n} | {} | {} | {} | {} | {} | {:.0}x | {:.1}x | {:.1}x |",
             per_part(hand, n),
+            per_part(stack, n),
             per_part(enter, n),
             per_part(start, n),
             per_part(tgs, n),
-            enter.as_secs_f64() / hand.as_secs_f64(),
-            tgs.as_secs_f64() / enter.as_secs_f64(),
+            ratio(enter, hand),
+            ratio(enter, stack),
+            ratio(tgs, enter),
         );
     }
     println!();
@@ -175,20 +186,37 @@ fn user_future_size() -> usize {
     size_of_body(&|yielder: lifespan::Yielder<()>| yielder.yield_app(()))
 }
 
-/// The same work by hand: start each in order, stop each in reverse.
+async fn hand_start(index: usize) -> usize {
+    std::hint::black_box(index)
+}
+
+async fn hand_stop(value: usize) {
+    std::hint::black_box(value);
+}
+
+/// The same work by hand: start each in order, stop each in reverse. The compiler sees
+/// every part, so this is a `Vec` of integers and nothing else.
 async fn hand_written(n: usize) {
-    async fn start(index: usize) -> usize {
-        std::hint::black_box(index)
-    }
-    async fn stop(value: usize) {
-        std::hint::black_box(value);
-    }
     let mut started = Vec::with_capacity(n);
     for index in 0..n {
-        started.push(start(index).await);
+        started.push(hand_start(index).await);
     }
     while let Some(value) = started.pop() {
-        stop(value).await;
+        hand_stop(value).await;
+    }
+}
+
+/// What a hand-written service needs as soon as its parts are not all known to one
+/// function: an exit stack of boxed shutdown futures, popped in reverse. No names,
+/// limits, panic containment, tasks or nesting.
+async fn hand_written_exit_stack(n: usize) {
+    let mut stack: Vec<Pin<Box<dyn Future<Output = ()> + Send>>> = Vec::with_capacity(n);
+    for index in 0..n {
+        let value = hand_start(index).await;
+        stack.push(Box::pin(hand_stop(value)));
+    }
+    while let Some(stop) = stack.pop() {
+        stop.await;
     }
 }
 
@@ -265,6 +293,33 @@ async fn concurrent_enter(parts: usize, startup: Duration) {
         .await
         .unwrap();
     scope.shutdown().await.unwrap();
+}
+
+/// What the primitives a part is made of cost on this machine, so that a part's cost
+/// can be read as a sum of them.
+fn machine_costs(repeat: u32) {
+    use std::hint::black_box;
+    use std::sync::{Arc, Mutex};
+
+    fn each(repeat: u32, mut operation: impl FnMut(u32)) -> String {
+        (0..repeat / 10).for_each(&mut operation);
+        let started = Instant::now();
+        (0..repeat).for_each(operation);
+        per_part(started.elapsed(), repeat as usize)
+    }
+    println!("\n## what the building blocks cost here (each, single thread)\n");
+    println!("| operation | cost |");
+    println!("| --- | ---: |");
+    let shared = Arc::new(0_u64);
+    let arc = each(repeat, |_| drop(black_box(shared.clone())));
+    println!("| `Arc` clone and drop (two atomic read-modify-writes) | {arc} |");
+    let mutex = Mutex::new(0_u64);
+    let lock = each(repeat, |i| *mutex.lock().unwrap() += u64::from(i));
+    println!("| uncontended `Mutex` lock and unlock | {lock} |");
+    let boxed = each(repeat, |i| drop(black_box(Box::new([u64::from(i); 8]))));
+    println!("| 64-byte `Box` allocation and free | {boxed} |");
+    let clock = each(repeat, |_| drop(black_box(Instant::now())));
+    println!("| `Instant::now()` | {clock} |");
 }
 
 /// Warms up once, then returns the median of `runs` timings of `work`.
