@@ -50,20 +50,25 @@ struct Plan {
 }
 
 fn main() {
-    // `--profile N`: only `Scope::enter` of N parts, repeated until a million parts have
-    // started and stopped, for `perf` or callgrind.
+    // `--profile N [start]`: only `Scope::enter` (or `start`/`stop`) of N parts, repeated
+    // until a million parts have started and stopped, for `perf` or callgrind.
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|arg| arg == "--profile") {
         let n = args
             .get(at + 1)
             .and_then(|n| n.parse().ok())
             .unwrap_or(10_000);
+        let start = args.get(at + 2).is_some_and(|how| how == "start");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         runtime.block_on(async {
             for _ in 0..(1_000_000 / n).max(1) {
-                with_scope(n).await;
+                if start {
+                    with_start(n).await;
+                } else {
+                    with_scope(n).await;
+                }
             }
         });
         return;
@@ -318,7 +323,9 @@ fn machine_costs(repeat: u32) {
     println!("| uncontended `Mutex` lock and unlock | {lock} |");
     let boxed = each(repeat, |i| drop(black_box(Box::new([u64::from(i); 8]))));
     println!("| 64-byte `Box` allocation and free | {boxed} |");
-    let clock = each(repeat, |_| drop(black_box(Instant::now())));
+    let clock = each(repeat, |_| {
+        black_box(Instant::now());
+    });
     println!("| `Instant::now()` | {clock} |");
 }
 

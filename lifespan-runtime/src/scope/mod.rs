@@ -71,8 +71,8 @@ struct Inner {
     /// The owner's line in the app's ledger, when the app keeps one.
     entry: Option<EntryId>,
     /// Cancelled when this scope's teardown begins, or any ancestor's: shutdown requested.
-    /// Made on first use from the parent's token, so that a lifespan whose body never
-    /// asks pays for no token; a root's is made at once.
+    /// Made on first use from the parent's token (a root's is the app's), so that a
+    /// lifespan whose body never asks pays for no token.
     token: OnceLock<CancellationToken>,
     /// Where a child's token comes from. Weak: the parent holds its children, so a
     /// strong link would be a cycle.
@@ -88,10 +88,18 @@ struct Inner {
 /// What every scope of one app shares.
 struct App {
     phase: SharedPhase,
-    /// The root scope's token: `request_shutdown` cancels it.
-    shutdown: CancellationToken,
+    /// The root scope's token, made when first needed: by a `shutdown_requested()`
+    /// anywhere in the app, or by `request_shutdown()`, which cancels it. An app nobody
+    /// asks pays nothing for it.
+    shutdown: OnceLock<CancellationToken>,
     /// Kept by a `#[lifespan::main]` service only.
     ledger: Option<Ledger>,
+}
+
+impl App {
+    fn shutdown_token(&self) -> &CancellationToken {
+        self.shutdown.get_or_init(CancellationToken::new)
+    }
 }
 
 #[derive(Default)]
@@ -151,32 +159,28 @@ impl Scope {
         phase: Phase,
         ledger: Option<Ledger>,
     ) -> Scope {
-        let token = CancellationToken::new();
         let app = Arc::new(App {
             phase: SharedPhase::new(phase),
-            shutdown: token.clone(),
+            shutdown: OnceLock::new(),
             ledger,
         });
-        Scope::from_parts(owner, app, Err(token), shutdown_timeout)
+        Scope::from_parts(owner, app, None, shutdown_timeout)
     }
 
     /// The scope a lifespan named `owner` runs its body in, below this one.
     pub(crate) fn child(&self, owner: Name) -> Scope {
-        Scope::from_parts(owner, self.inner.app.clone(), Ok(self.clone()), None)
+        Scope::from_parts(owner, self.inner.app.clone(), Some(self), None)
     }
 
-    /// `origin` is the parent of a child scope, or the token of a root.
+    /// A child scope of `parent`, or a root without one.
     fn from_parts(
         owner: Name,
         app: Arc<App>,
-        origin: Result<Scope, CancellationToken>,
+        parent: Option<&Scope>,
         shutdown_timeout: Option<Duration>,
     ) -> Scope {
-        let is_root = origin.is_err();
-        let (parent, token) = match origin {
-            Ok(parent) => (Some(Arc::downgrade(&parent.inner)), OnceLock::new()),
-            Err(token) => (None, OnceLock::from(token)),
-        };
+        let is_root = parent.is_none();
+        let parent = parent.map(|parent| Arc::downgrade(&parent.inner));
         let entry = match &app.ledger {
             Some(ledger) if !is_root => Some(ledger.begin(owner.clone())),
             _ => None,
@@ -186,7 +190,7 @@ impl Scope {
                 owner,
                 app,
                 entry,
-                token,
+                token: OnceLock::new(),
                 parent,
                 cancelled: AtomicBool::new(false),
                 is_root,
@@ -442,7 +446,7 @@ impl Scope {
     /// # });
     /// ```
     pub fn request_shutdown(&self) {
-        self.inner.app.shutdown.cancel();
+        self.inner.app.shutdown_token().cancel();
     }
 
     /// The app's phase: [`Starting`](Phase::Starting), [`Running`](Phase::Running),
@@ -566,15 +570,12 @@ impl Scope {
         self.inner.app.phase.advance(phase);
     }
 
-    /// This scope's token, made from the parent's on first use.
+    /// This scope's token, made from the parent's (or, for a root, the app's) on first
+    /// use.
     fn token(&self) -> &CancellationToken {
-        let token = self.inner.token.get_or_init(|| {
-            let parent = self
-                .inner
-                .parent
-                .as_ref()
-                .expect("a root's token is made at once");
-            match parent.upgrade() {
+        let token = self.inner.token.get_or_init(|| match &self.inner.parent {
+            None => self.inner.app.shutdown_token().clone(),
+            Some(parent) => match parent.upgrade() {
                 Some(inner) => Scope { inner }.token().child_token(),
                 // The parent is gone, torn down or abandoned: so is this scope's app.
                 None => {
@@ -582,7 +583,7 @@ impl Scope {
                     orphan.cancel();
                     orphan
                 }
-            }
+            },
         });
         // A `cancel` that ran before the token existed is applied now.
         if self.inner.cancelled.load(Ordering::SeqCst) {
@@ -605,7 +606,12 @@ impl Scope {
             tracing::error!(%error, "detached task failed");
             return;
         }
-        let requested = !self.inner.app.shutdown.is_cancelled();
+        let requested = !self
+            .inner
+            .app
+            .shutdown
+            .get()
+            .is_some_and(CancellationToken::is_cancelled);
         if requested {
             tracing::error!(%error, "task failed; requesting shutdown of the app");
         } else {
