@@ -1,6 +1,7 @@
 //! Timeouts that may be absent, and deadlines that cap them.
 
 use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -23,16 +24,29 @@ pub(crate) fn effective_limit(
 }
 
 /// Runs `future` to completion, or until `limit` passes. Without a limit no timer is
-/// created, so no tokio runtime is needed.
+/// created, so no tokio runtime is needed. The timer is boxed: a future that awaits
+/// this stays small, and is cheap to move, when there is no limit.
 pub(crate) async fn within<F: Future>(
     limit: Option<Duration>,
     future: F,
-) -> Result<F::Output, tokio::time::error::Elapsed> {
-    match limit {
-        Some(limit) => tokio::time::timeout(limit, future).await,
-        None => Ok(future.await),
-    }
+) -> Result<F::Output, TimedOut> {
+    let mut timer = limit.map(|limit| Box::pin(tokio::time::sleep(limit)));
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match &mut timer {
+            Some(timer) => timer.as_mut().poll(cx).map(|()| Err(TimedOut)),
+            None => Poll::Pending,
+        }
+    })
+    .await
 }
+
+/// The limit given to [`within`] passed first.
+#[derive(Debug)]
+pub(crate) struct TimedOut;
 
 /// How long a half took, for the `started` and `stopped` events. The clock is read only
 /// when INFO events can be seen at all: a part nobody traces pays nothing for its
