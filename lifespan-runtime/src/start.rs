@@ -59,6 +59,10 @@ enum StartState<L: Lifespan> {
     Done,
 }
 
+/// A finished startup: the yielded value, and the state the suspended lifespan is
+/// made from.
+type Finished<L> = (<L as Lifespan>::Value, Starting<L>);
+
 /// A startup half in progress. Its name and limits are read from the boxed lifespan's
 /// configuration, and from `scope`, which the name owns.
 struct Starting<L: Lifespan> {
@@ -102,10 +106,7 @@ impl<L: Lifespan> Start<L> {
     /// Drives the startup half. On success it gives back the value and the startup's
     /// state, from which the caller builds what it keeps: a [`Running`], or a child of
     /// the scope it entered.
-    fn poll_started(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<(L::Value, Starting<L>), Error>> {
+    fn poll_started(&mut self, cx: &mut Context<'_>) -> Poll<Result<Finished<L>, Error>> {
         loop {
             let error = match &mut self.state {
                 StartState::Idle { .. } => {

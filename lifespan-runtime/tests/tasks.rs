@@ -34,6 +34,28 @@ async fn every_shutdown_request_resolves_before_any_shutdown_half_runs() {
 }
 
 #[tokio::test]
+async fn tokens_made_only_after_the_request_or_the_teardown_still_see_it() {
+    // Nobody asked these roots before: their tokens are made after the fact.
+    let requested = Scope::new();
+    requested.request_shutdown();
+    assert!(requested.is_shutdown_requested());
+    requested.shutdown_requested().await;
+
+    let torn_down = Scope::new();
+    let child = torn_down
+        .enter(from_fn("child", |y| y.yield_app(Scope::current())))
+        .await
+        .unwrap();
+    torn_down.shutdown().await.unwrap();
+    assert!(torn_down.is_shutdown_requested());
+    assert!(child.is_shutdown_requested());
+    child.shutdown_requested().await;
+
+    let untouched = Scope::new();
+    assert!(!untouched.is_shutdown_requested());
+}
+
+#[tokio::test]
 async fn a_failing_task_requests_shutdown_and_is_in_the_teardown_error() {
     let journal = Journal::new();
     let scope = Scope::new();

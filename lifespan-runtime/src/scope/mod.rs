@@ -200,8 +200,8 @@ impl Scope {
         }
     }
 
-    /// Starts `lifespan` and registers it in this scope; returns its value. See
-    /// [`Lifespan::enter`], which does the same in the current scope.
+    /// Starts `lifespan` and registers it in this scope; the [`Enter`] future resolves
+    /// to its value. See [`Lifespan::enter`], which does the same in the current scope.
     ///
     /// If this scope has already shut down, the lifespan is stopped again at once and
     /// the error is [`ErrorKind::ScopeClosed`](crate::ErrorKind::ScopeClosed).
