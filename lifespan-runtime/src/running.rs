@@ -4,7 +4,7 @@ use std::future::poll_fn;
 use std::ops::{Deref, DerefMut};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use futures_util::FutureExt;
@@ -14,7 +14,7 @@ use tracing::Instrument;
 use crate::error::{BoxError, Error, Name, Stage};
 use crate::scope::Scope;
 use crate::service::ledger::Event;
-use crate::sync::into_inner;
+use crate::sync::{get_mut, into_inner};
 use crate::teardown::{Frame, stop_tree};
 use crate::time::{Stopwatch, effective_limit, within};
 
@@ -212,7 +212,7 @@ struct Unstopped<L: ?Sized + ErasedLifespan>(
 impl<L: ?Sized + ErasedLifespan> Drop for Unstopped<L> {
     fn drop(&mut self) {
         if let Some(body) = &mut self.0 {
-            let name = &into_ref(body).__config().name;
+            let name = &get_mut(body).__config().name;
             tracing::warn!(
                 name = %name,
                 "lifespan `{name}` was dropped while running, so its shutdown half will never run; \
@@ -220,11 +220,6 @@ impl<L: ?Sized + ErasedLifespan> Drop for Unstopped<L> {
             );
         }
     }
-}
-
-/// The lifespan inside a mutex that nobody else can reach.
-fn into_ref<L: ?Sized>(body: &mut Mutex<Pin<Box<L>>>) -> &L {
-    body.get_mut().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<L: ?Sized + ErasedLifespan> Suspended<L> {
