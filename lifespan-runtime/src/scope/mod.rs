@@ -74,12 +74,11 @@ struct Inner {
     /// Made on first use from the parent's token (a root's is the app's), so that a
     /// lifespan whose body never asks pays for no token.
     token: OnceLock<CancellationToken>,
-    /// Where a child's token comes from. Weak: the parent holds its children, so a
-    /// strong link would be a cycle.
+    /// Where a child's token comes from; `None` for a root. Weak: the parent holds its
+    /// children, so a strong link would be a cycle.
     parent: Option<Weak<Inner>>,
     /// Cancelled before the token was made: the token starts cancelled.
     cancelled: AtomicBool,
-    is_root: bool,
     /// The global deadline of `shutdown()`, for roots made with `with_shutdown_timeout`.
     shutdown_timeout: Option<Duration>,
     state: Mutex<State>,
@@ -179,10 +178,9 @@ impl Scope {
         parent: Option<&Scope>,
         shutdown_timeout: Option<Duration>,
     ) -> Scope {
-        let is_root = parent.is_none();
         let parent = parent.map(|parent| Arc::downgrade(&parent.inner));
         let entry = match &app.ledger {
-            Some(ledger) if !is_root => Some(ledger.begin(owner.clone())),
+            Some(ledger) if parent.is_some() => Some(ledger.begin(owner.clone())),
             _ => None,
         };
         Scope {
@@ -193,7 +191,6 @@ impl Scope {
                 token: OnceLock::new(),
                 parent,
                 cancelled: AtomicBool::new(false),
-                is_root,
                 shutdown_timeout,
                 state: Mutex::new(State::default()),
             }),
@@ -355,11 +352,11 @@ impl Scope {
             .inner
             .shutdown_timeout
             .map(|limit| Instant::now() + limit);
-        if self.inner.is_root {
+        if self.inner.parent.is_none() {
             self.inner.app.phase.advance(Phase::Stopping);
         }
         let errors = stop_tree(Frame::Root(self.clone()), deadline).await;
-        if self.inner.is_root {
+        if self.inner.parent.is_none() {
             self.inner.app.phase.advance(Phase::Stopped);
         }
         Error::collect(&self.inner.owner, Stage::Shutdown, errors)
