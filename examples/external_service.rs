@@ -32,12 +32,16 @@ async fn main() -> Result<(), lifespan::Error> {
 /// asks the service to stop.
 async fn parent() -> Result<(), lifespan::Error> {
     // Shows the backend's own lines, forwarded under its name, and the final summary.
-    tracing_subscriber::fmt().with_target(false).init();
+    // Colours only on a terminal: piped into a file or a log collector, plain text.
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
     let asked = Instant::now();
     let backend = Process::new("backend", std::env::current_exe().expect("this program"))
         .arg("--child")
         .ready_on_line(r"ready on (?<address>\S+)")
-        .startup_timeout(Duration::from_secs(10))
+        .ready_timeout(Duration::from_secs(10))
         .grace(Duration::from_secs(5))
         .lifespan()
         .enter()

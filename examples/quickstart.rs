@@ -186,7 +186,7 @@ async fn main() -> Result<(), BoxError> {
     tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
-        .with_ansi(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let config = config().enter().await?;
     let db = database(config.database.clone()).enter().await?;

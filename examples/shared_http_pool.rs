@@ -43,7 +43,7 @@ async fn https_server() -> Result<Server, BoxError> {
     lifespan::spawn("accept", async move {
         while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
             let (stream, _) = accepted?;
-            lifespan::spawn_detached("connection", serve(acceptor.clone(), stream));
+            lifespan::spawn_isolated("connection", serve(acceptor.clone(), stream));
         }
         Ok::<(), std::io::Error>(())
     });

@@ -138,7 +138,7 @@
 //!   cause on stderr.
 //! - Between the halves, waits for the first of SIGINT, SIGTERM (ctrl-c on Windows),
 //!   [`request_shutdown`] from anywhere, or a failed or panicked task that was not
-//!   spawned detached.
+//!   spawned with [`spawn_isolated`].
 //! - Teardown: every [`shutdown_requested`] resolves at once, then main's shutdown
 //!   half runs, then its children stop in reverse order, each capped by what is left of
 //!   `shutdown_timeout` (30 seconds by default, the usual orchestrator grace period).
@@ -265,13 +265,75 @@
 //! # Without the macro
 //!
 //! `#[lifespan]` expands to [`from_fn`], which is public: a closure receives a
-//! [`Yielder`] and `yielder.yield_app(value).await` is the yield point. The runtime's
-//! guarantees (ordering, rollback, timeouts, panics, tasks) and the decisions behind
-//! them are documented in [`lifespan_runtime`].
+//! [`Yielder`] and `yielder.yield_app(value).await` is the yield point.
+//!
+//! # The guarantees
+//!
+//! A [`Scope`] is an async exit stack. Each lifespan's body runs in a scope of its own,
+//! so lifespans form a tree, and teardown walks it:
+//!
+//! - Startup runs in program order; `tokio::try_join!(a.enter(), b.enter())` starts
+//!   independent lifespans concurrently, each registered when its startup completes.
+//! - Teardown stops a lifespan's shutdown half, then its children (entered lifespans,
+//!   spawned tasks, `on_shutdown` hooks) in reverse order of registration. Each part is
+//!   stopped exactly once, and never one whose startup did not complete.
+//! - A failure (error, panic, timeout) in startup cancels that startup half and stops
+//!   what it had entered, in reverse, within its own shutdown timeout; the caller gets
+//!   the error, and when it fails in turn with `?`, its own scope unwinds likewise.
+//! - A startup whose future is dropped before it finishes (a `try_join!` sibling failed,
+//!   an outer timeout passed) loses nothing: the scope it was started in inherits what
+//!   it had entered, or its rollback halfway through, and stops it with its own
+//!   children, reporting every failure.
+//! - A failure in shutdown is recorded and teardown goes on; the [`Error`] returned at
+//!   the end holds every failure, and [`Error::origin`] says where each came from.
+//! - Timeouts are per lifespan and per half. A timed-out half is dropped (cancelled);
+//!   its children are still stopped. A root made with [`Scope::with_shutdown_timeout`]
+//!   gives its teardown a deadline, and every part gets the smaller of its own timeout
+//!   and what is left of it.
+//! - Panics in either half, in tasks and in hooks are caught, named and reported.
+//! - Tasks from [`spawn`] are tracked: when teardown begins, every
+//!   [`shutdown_requested`] resolves; in its place in the reverse order each task is
+//!   awaited within the deadline, then aborted. A task that fails while the app runs
+//!   requests shutdown of the whole app, unless spawned with [`spawn_isolated`].
+//!
+//! # Decisions where the design left room
+//!
+//! - Inside the body of a `#[lifespan]`, `#[lifespan::main]` or `#[lifespan::test]`
+//!   the [`Lifespan`] trait is in scope, so `.enter()` and `.start()` need no import;
+//!   elsewhere, `use lifespan::Lifespan`.
+//! - The yielded value of a [`Running`] is dropped before its shutdown half runs.
+//! - A lifespan's own scope is a child of the scope current where it was started, so
+//!   [`request_shutdown`] from anywhere reaches the app's root, and a parent's teardown
+//!   resolves its children's `shutdown_requested()`.
+//! - Only a root made with [`Scope::new`] or [`Scope::with_shutdown_timeout`] is torn
+//!   down with [`Scope::shutdown`], and only by code outside it (or a root's own body,
+//!   as in `#[lifespan::test]`). A lifespan's scope stops with the lifespan, and a task,
+//!   hook or body inside the scope would wait for itself: both get
+//!   [`ErrorKind::WrongScope`] and nothing is stopped. Inside the app, ask with
+//!   [`request_shutdown`].
+//! - Tasks spawned one after another form one group, stopped together; a server that
+//!   spawns a task per connection keeps memory flat.
+//! - An isolated task's failure is logged at ERROR only.
+//! - Without a deadline (a plain [`Scope::new`]), a task that ignores shutdown keeps
+//!   teardown waiting; give the root a deadline to bound it.
+//!
+//! # Observability
+//!
+//! Each half runs in a `tracing` span `lifespan{name, half}` (`half` is `startup` or
+//! `shutdown`); tasks in `task{name}`, hooks in `hook{name}`. Events: `starting` and
+//! `stopping` at DEBUG, `started` and `stopped` at INFO (with their `elapsed` time when
+//! INFO was enabled as the half began), every failure at ERROR.
 #![forbid(unsafe_code)]
 
 pub use lifespan_macros::{lifespan, main, test};
-pub use lifespan_runtime::*;
+pub use lifespan_runtime::{
+    BoxError, Error, ErrorKind, FromFn, Lifespan, MainOutput, Origin, Outcome, Phase, Running,
+    Scope, Yielder, enter, from_fn, futures, on_shutdown, phase, request_shutdown,
+    shutdown_requested, spawn, spawn_isolated, until_shutdown,
+};
+
+#[cfg(all(feature = "process", unix))]
+pub use lifespan_runtime::process;
 
 /// Marks where a lifespan's startup ends and the app runs: `yield_app!(value)` hands
 /// `value` over, `yield_app!()` hands over `()`. Only `#[lifespan]` understands it; used
@@ -306,6 +368,5 @@ macro_rules! yield_app {
 /// release.
 #[doc(hidden)]
 pub mod __private {
-    pub use lifespan_runtime::Lifespan;
-    pub use lifespan_runtime::private::*;
+    pub use lifespan_runtime::__private::*;
 }

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifespan::{ErrorKind, Lifespan, Stage, lifespan, yield_app};
+use lifespan::{ErrorKind, Lifespan, Origin, lifespan, yield_app};
 
 type Journal = Arc<Mutex<Vec<String>>>;
 
@@ -118,8 +118,8 @@ async fn a_failed_or_panicking_enter_rolls_back_what_the_startup_half_had_entere
             .await
             .unwrap_err();
         assert_eq!(
-            (error.name(), error.stage(), error.kind()),
-            ("anyhow_app", Stage::Startup, ErrorKind::Failed)
+            (error.name(), error.origin(), error.kind()),
+            ("anyhow_app", Origin::Startup, ErrorKind::Failed)
         );
         assert_eq!(
             error.to_string(),
@@ -140,7 +140,7 @@ async fn a_custom_error_converts_from_lifespan_error_with_question_mark() {
         .await
         .unwrap_err();
     let AppError::Part(cause) = error.downcast_ref::<AppError>().expect("the user's error");
-    assert_eq!((cause.name(), cause.stage()), ("second", Stage::Startup));
+    assert_eq!((cause.name(), cause.origin()), ("second", Origin::Startup));
     assert_eq!(entries(&journal), ["start first", "stop first"]);
 
     let running = enum_app(journal.clone(), Act::Succeed)
@@ -204,10 +204,10 @@ async fn a_timed_out_shutdown_half_is_cancelled_and_its_children_still_stop() {
     let started = tokio::time::Instant::now();
     let error = stop_fails(hangs_at_shutdown(journal.clone())).await;
     assert_eq!(
-        (error.name(), error.stage(), error.timeout()),
+        (error.name(), error.origin(), error.timeout()),
         (
             "hangs_at_shutdown",
-            Stage::Shutdown,
+            Origin::Shutdown,
             Some(Duration::from_secs(1))
         )
     );

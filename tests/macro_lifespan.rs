@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use lifespan::{ErrorKind, Lifespan, Scope, Stage, lifespan, yield_app};
+use lifespan::{ErrorKind, Lifespan, Origin, Scope, lifespan, yield_app};
 
 type Journal = Arc<Mutex<Vec<String>>>;
 
@@ -118,8 +118,8 @@ async fn return_err_fails_startup_with_the_users_error() {
     let journal = Journal::default();
     let error = database(journal.clone(), true).start().await.unwrap_err();
     assert_eq!(
-        (error.name(), error.stage(), error.kind()),
-        ("database", Stage::Startup, ErrorKind::Failed)
+        (error.name(), error.origin(), error.kind()),
+        ("database", Origin::Startup, ErrorKind::Failed)
     );
     assert_eq!(error.downcast_ref::<DbError>(), Some(&DbError::Refused));
     assert!(journal.lock().unwrap().is_empty());

@@ -9,7 +9,7 @@ use std::time::Duration;
 /// so do `anyhow::Error`, `String` and `&'static str`.
 ///
 /// ```
-/// use lifespan_runtime::BoxError;
+/// use lifespan::BoxError;
 ///
 /// let from_str: BoxError = "no such table".into();
 /// let from_io: BoxError = std::io::Error::other("refused").into();
@@ -25,7 +25,7 @@ pub(crate) type Name = Cow<'static, str>;
 /// Everything that can go wrong while starting or stopping lifespans, tasks and hooks.
 ///
 /// An `Error` names the part that failed ([`name`](Error::name)), says when it failed
-/// ([`stage`](Error::stage)) and how ([`kind`](Error::kind)). When the user's own code
+/// ([`origin`](Error::origin)) and how ([`kind`](Error::kind)). When the user's own code
 /// failed, its error is the [`source`](std::error::Error::source) and can be reached
 /// with [`downcast_ref`](Error::downcast_ref). When several parts failed during one
 /// teardown, the error holds all of them ([`errors`](Error::errors)), flattened, in the
@@ -36,7 +36,7 @@ pub(crate) type Name = Cow<'static, str>;
 /// # Examples
 ///
 /// ```
-/// use lifespan_runtime::{from_fn, ErrorKind, Lifespan, Stage};
+/// use lifespan::{from_fn, ErrorKind, Lifespan, Origin};
 ///
 /// #[derive(Debug)]
 /// struct BadUrl;
@@ -55,7 +55,7 @@ pub(crate) type Name = Cow<'static, str>;
 /// });
 /// let error = database.start().await.unwrap_err();
 /// assert_eq!(error.name(), "database");
-/// assert_eq!(error.stage(), Stage::Startup);
+/// assert_eq!(error.origin(), Origin::Startup);
 /// assert_eq!(error.kind(), ErrorKind::Failed);
 /// assert!(error.downcast_ref::<BadUrl>().is_some());
 /// assert_eq!(error.to_string(), "lifespan `database` failed during startup: bad database url");
@@ -67,7 +67,7 @@ pub struct Error {
 
 struct Inner {
     name: Name,
-    stage: Stage,
+    origin: Origin,
     detail: Detail,
 }
 
@@ -81,7 +81,17 @@ enum Detail {
     ReturnedBeforeYield,
     NoScope,
     ScopeClosed,
+    WrongScope(WrongScope),
     Several(Vec<Error>),
+}
+
+/// Why `shutdown()` refused to tear a scope down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WrongScope {
+    /// The scope belongs to a lifespan, whose shutdown half must run first.
+    Owned,
+    /// The caller runs inside the scope and would wait for itself.
+    FromInside,
 }
 
 /// Which limit a timed-out part ran into.
@@ -93,35 +103,39 @@ pub(crate) enum TimeoutCause {
     Deadline,
 }
 
-/// When a part failed.
+/// Where a failure came from: a lifespan's startup or shutdown half, a task, a hook,
+/// or (for several failures together) a whole teardown.
 ///
 /// ```
-/// # use lifespan_runtime::{Scope, Stage};
+/// # use lifespan::{Scope, Origin};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let scope = Scope::new();
 /// scope.on_shutdown("flush", async { Err::<(), _>("refused") });
-/// assert_eq!(scope.shutdown().await.unwrap_err().stage(), Stage::Hook);
+/// assert_eq!(scope.shutdown().await.unwrap_err().origin(), Origin::Hook);
 /// # });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Stage {
+pub enum Origin {
     /// The startup half of a lifespan: before `yield_app!`.
     Startup,
-    /// The shutdown half of a lifespan (after `yield_app!`), or a whole teardown.
+    /// The shutdown half of a lifespan: after `yield_app!`.
     Shutdown,
     /// A task started with `spawn`.
     Task,
     /// A hook registered with `on_shutdown`.
     Hook,
+    /// A whole teardown, for an [`ErrorKind::Several`] that collects the failures of
+    /// stopping a scope or a lifespan with its children.
+    Teardown,
 }
 
 /// How a part failed: the shape of an [`Error`], without its data.
 ///
 /// ```
-/// # use lifespan_runtime::{from_fn, ErrorKind, Lifespan};
+/// # use lifespan::{from_fn, ErrorKind, Lifespan};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let never_yields = from_fn("lazy", |_yielder: lifespan_runtime::Yielder<()>| async {});
+/// let never_yields = from_fn("lazy", |_yielder: lifespan::Yielder<()>| async {});
 /// let error = never_yields.start().await.unwrap_err();
 /// assert_eq!(error.kind(), ErrorKind::ReturnedBeforeYield);
 /// # });
@@ -142,53 +156,65 @@ pub enum ErrorKind {
     NoScope,
     /// A lifespan finished startup after its scope had shut down; it was stopped again.
     ScopeClosed,
+    /// [`Scope::shutdown`](crate::Scope::shutdown) was called on a scope the caller does
+    /// not own: the scope of a lifespan (which stops with it), or the caller's own scope
+    /// from inside it (which would wait for itself). Nothing was stopped.
+    WrongScope,
     /// Several failures of one startup or teardown; see [`Error::errors`].
     Several,
 }
 
 impl Error {
-    fn new(name: Name, stage: Stage, detail: Detail) -> Self {
+    fn new(name: Name, origin: Origin, detail: Detail) -> Self {
         Error {
             inner: Box::new(Inner {
                 name,
-                stage,
+                origin,
                 detail,
             }),
         }
     }
 
-    pub(crate) fn failed(name: Name, stage: Stage, source: impl Into<BoxError>) -> Self {
-        Self::new(name, stage, Detail::Failed(source.into()))
+    pub(crate) fn failed(name: Name, origin: Origin, source: impl Into<BoxError>) -> Self {
+        Self::new(name, origin, Detail::Failed(source.into()))
     }
 
-    pub(crate) fn panicked(name: Name, stage: Stage, payload: &(dyn std::any::Any + Send)) -> Self {
-        Self::new(name, stage, Detail::Panicked(panic_message(payload)))
+    pub(crate) fn panicked(
+        name: Name,
+        origin: Origin,
+        payload: &(dyn std::any::Any + Send),
+    ) -> Self {
+        Self::new(name, origin, Detail::Panicked(panic_message(payload)))
     }
 
     pub(crate) fn timed_out(
         name: Name,
-        stage: Stage,
+        origin: Origin,
         limit: Duration,
         cause: TimeoutCause,
     ) -> Self {
-        Self::new(name, stage, Detail::TimedOut { limit, cause })
+        Self::new(name, origin, Detail::TimedOut { limit, cause })
     }
 
     pub(crate) fn returned_before_yield(name: Name) -> Self {
-        Self::new(name, Stage::Startup, Detail::ReturnedBeforeYield)
+        Self::new(name, Origin::Startup, Detail::ReturnedBeforeYield)
     }
 
     pub(crate) fn no_scope(name: Name) -> Self {
-        Self::new(name, Stage::Startup, Detail::NoScope)
+        Self::new(name, Origin::Startup, Detail::NoScope)
     }
 
     pub(crate) fn scope_closed(name: Name) -> Self {
-        Self::new(name, Stage::Startup, Detail::ScopeClosed)
+        Self::new(name, Origin::Startup, Detail::ScopeClosed)
+    }
+
+    pub(crate) fn wrong_scope(name: Name, why: WrongScope) -> Self {
+        Self::new(name, Origin::Teardown, Detail::WrongScope(why))
     }
 
     /// One error for a whole startup or teardown: `Ok` when `errors` is empty, the error
     /// itself when there is one, and a flat [`ErrorKind::Several`] otherwise.
-    pub(crate) fn collect(name: &Name, stage: Stage, errors: Vec<Error>) -> Result<(), Error> {
+    pub(crate) fn collect(name: &Name, origin: Origin, errors: Vec<Error>) -> Result<(), Error> {
         let mut flat = Vec::with_capacity(errors.len());
         for error in errors {
             match error.inner.detail {
@@ -199,7 +225,7 @@ impl Error {
         match flat.len() {
             0 => Ok(()),
             1 => Err(flat.pop().expect("one error")),
-            _ => Err(Self::new(name.clone(), stage, Detail::Several(flat))),
+            _ => Err(Self::new(name.clone(), origin, Detail::Several(flat))),
         }
     }
 
@@ -219,8 +245,8 @@ impl Error {
     }
 
     /// When it failed.
-    pub fn stage(&self) -> Stage {
-        self.inner.stage
+    pub fn origin(&self) -> Origin {
+        self.inner.origin
     }
 
     /// How it failed.
@@ -232,6 +258,7 @@ impl Error {
             Detail::ReturnedBeforeYield => ErrorKind::ReturnedBeforeYield,
             Detail::NoScope => ErrorKind::NoScope,
             Detail::ScopeClosed => ErrorKind::ScopeClosed,
+            Detail::WrongScope(_) => ErrorKind::WrongScope,
             Detail::Several(_) => ErrorKind::Several,
         }
     }
@@ -239,7 +266,7 @@ impl Error {
     /// The panic's message, for [`ErrorKind::Panicked`].
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
     /// scope.on_shutdown("flush", async { panic!("buffer poisoned") });
@@ -259,7 +286,7 @@ impl Error {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # use lifespan::{from_fn, Lifespan};
     /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
     /// let stuck = from_fn("stuck", |y| async move {
     ///     std::future::pending::<()>().await;
@@ -281,7 +308,7 @@ impl Error {
     /// otherwise just this one. Never empty, never nested.
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
     /// scope.on_shutdown("first", async { Err::<(), _>("a") });
@@ -317,67 +344,71 @@ struct Subject<'a>(&'a Error);
 
 impl fmt::Display for Subject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.0.inner.stage {
-            Stage::Startup | Stage::Shutdown => "lifespan",
-            Stage::Task => "task",
-            Stage::Hook => "shutdown hook",
+        let what = match self.0.inner.origin {
+            Origin::Startup | Origin::Shutdown => "lifespan",
+            Origin::Task => "task",
+            Origin::Hook => "shutdown hook",
+            Origin::Teardown => "scope",
         };
         write!(f, "{what} `{}`", self.0.inner.name)
     }
 }
 
-impl fmt::Display for Stage {
+impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Stage::Startup => "startup",
-            Stage::Shutdown => "shutdown",
-            Stage::Task => "task",
-            Stage::Hook => "hook",
+            Origin::Startup => "startup",
+            Origin::Shutdown => "shutdown",
+            Origin::Task => "task",
+            Origin::Hook => "hook",
+            Origin::Teardown => "teardown",
         })
     }
 }
 
 /// "during startup" for the halves of a lifespan; nothing for tasks and hooks, whose
 /// subject already says what they are.
-struct During(Stage);
+struct During(Origin);
 
 impl fmt::Display for During {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Stage::Startup | Stage::Shutdown => write!(f, " during {}", self.0),
-            Stage::Task | Stage::Hook => Ok(()),
+            Origin::Startup | Origin::Shutdown => write!(f, " during {}", self.0),
+            Origin::Task | Origin::Hook | Origin::Teardown => Ok(()),
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let stage = self.inner.stage;
+        let origin = self.inner.origin;
         let subject = self.subject();
         match &self.inner.detail {
-            Detail::Failed(source) => write!(f, "{subject} failed{}: {source}", During(stage)),
+            Detail::Failed(source) => write!(f, "{subject} failed{}: {source}", During(origin)),
             Detail::Panicked(message) => {
-                write!(f, "{subject} panicked{}: {message}", During(stage))
+                write!(f, "{subject} panicked{}: {message}", During(origin))
             }
             Detail::TimedOut { limit, cause } => {
                 // What was left of a deadline is rarely round: whole milliseconds read better.
                 let limit = Duration::from_millis((limit.as_secs_f64() * 1e3).round() as u64);
-                write!(f, "{subject} timed out after {limit:?}{}", During(stage))?;
-                match (stage, cause) {
-                    (Stage::Task, _) => f.write_str(
+                write!(f, "{subject} timed out after {limit:?}{}", During(origin))?;
+                match (origin, cause) {
+                    (Origin::Task, _) => f.write_str(
                         " after shutdown was requested and was aborted; \
                          let it return when `shutdown_requested()` resolves",
                     ),
                     (_, TimeoutCause::Deadline) => {
                         f.write_str(" (what was left of the shutdown deadline) and was cancelled")
                     }
-                    (Stage::Startup, TimeoutCause::Own) => f.write_str(
+                    (Origin::Startup, TimeoutCause::Own) => f.write_str(
                         " and was cancelled; raise its `startup_timeout` or make startup faster",
                     ),
-                    (Stage::Shutdown, TimeoutCause::Own) => f.write_str(
+                    (Origin::Shutdown, TimeoutCause::Own) => f.write_str(
                         " and was cancelled; raise its `shutdown_timeout` or make shutdown faster",
                     ),
-                    (Stage::Hook, TimeoutCause::Own) => f.write_str(" and was cancelled"),
+                    (Origin::Hook | Origin::Teardown, TimeoutCause::Own) => {
+                        f.write_str(" and was cancelled")
+                    }
                 }
             }
             Detail::ReturnedBeforeYield => write!(
@@ -395,9 +426,23 @@ impl fmt::Display for Error {
                 "{subject} finished startup after its scope had shut down, so it was stopped again; \
                  enter lifespans before the scope's shutdown begins"
             ),
+            Detail::WrongScope(WrongScope::Owned) => write!(
+                f,
+                "`shutdown()` was called on the scope of lifespan `{}`, which stops with that \
+                 lifespan after its shutdown half: call `stop()` on its `Running`, or \
+                 `request_shutdown()` to stop the whole app",
+                self.inner.name
+            ),
+            Detail::WrongScope(WrongScope::FromInside) => write!(
+                f,
+                "`shutdown()` of the scope of `{}` was called from inside that scope, and would \
+                 wait for its own caller to finish: call `request_shutdown()` instead, and let \
+                 the scope's owner tear it down",
+                self.inner.name
+            ),
             Detail::Several(errors) => {
-                let doing = match stage {
-                    Stage::Startup => "starting",
+                let doing = match origin {
+                    Origin::Startup => "starting",
                     _ => "stopping",
                 };
                 write!(
@@ -428,13 +473,14 @@ impl fmt::Debug for Error {
         let mut debug = f.debug_struct("Error");
         debug
             .field("name", &self.inner.name)
-            .field("stage", &self.inner.stage)
+            .field("origin", &self.inner.origin)
             .field("kind", &self.kind());
         match &self.inner.detail {
             Detail::Failed(source) => debug.field("source", source),
             Detail::Panicked(message) => debug.field("panic_message", message),
             Detail::TimedOut { limit, cause } => debug.field("limit", limit).field("cause", cause),
             Detail::Several(errors) => debug.field("errors", errors),
+            Detail::WrongScope(why) => debug.field("why", why),
             Detail::ReturnedBeforeYield | Detail::NoScope | Detail::ScopeClosed => &mut debug,
         };
         debug.finish()
@@ -473,12 +519,12 @@ mod tests {
     fn collect_flattens_nested_failures_and_keeps_their_order() {
         let inner = Error::collect(
             &name("db"),
-            Stage::Shutdown,
+            Origin::Shutdown,
             vec![
-                Error::failed(name("db"), Stage::Shutdown, "close failed"),
+                Error::failed(name("db"), Origin::Shutdown, "close failed"),
                 Error::timed_out(
                     name("flush"),
-                    Stage::Hook,
+                    Origin::Hook,
                     Duration::from_secs(1),
                     TimeoutCause::Own,
                 ),
@@ -487,8 +533,8 @@ mod tests {
         .unwrap_err();
         let outer = Error::collect(
             &name("app"),
-            Stage::Shutdown,
-            vec![Error::failed(name("cache"), Stage::Shutdown, "x"), inner],
+            Origin::Shutdown,
+            vec![Error::failed(name("cache"), Origin::Shutdown, "x"), inner],
         )
         .unwrap_err();
         let names: Vec<_> = outer.errors().iter().map(Error::name).collect();
@@ -504,10 +550,10 @@ mod tests {
 
     #[test]
     fn collect_of_nothing_is_ok_and_of_one_is_that_one() {
-        assert!(Error::collect(&name("app"), Stage::Shutdown, vec![]).is_ok());
+        assert!(Error::collect(&name("app"), Origin::Shutdown, vec![]).is_ok());
         let one = Error::collect(
             &name("app"),
-            Stage::Shutdown,
+            Origin::Shutdown,
             vec![Error::returned_before_yield(name("db"))],
         )
         .unwrap_err();
@@ -517,9 +563,9 @@ mod tests {
 
     #[test]
     fn panic_messages_are_read_from_str_and_string_payloads() {
-        let from_str = Error::panicked(name("a"), Stage::Task, &"boom");
-        let from_string = Error::panicked(name("a"), Stage::Task, &String::from("bang"));
-        let other = Error::panicked(name("a"), Stage::Task, &42_u8);
+        let from_str = Error::panicked(name("a"), Origin::Task, &"boom");
+        let from_string = Error::panicked(name("a"), Origin::Task, &String::from("bang"));
+        let other = Error::panicked(name("a"), Origin::Task, &42_u8);
         assert_eq!(from_str.panic_message(), Some("boom"));
         assert_eq!(from_string.panic_message(), Some("bang"));
         assert_eq!(

@@ -3,19 +3,18 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
-use tokio::task::futures::TaskLocalFuture;
 
-use crate::current::CURRENT;
+use crate::config::Config;
+use crate::engine::scope::{InScope, in_scope};
+use crate::engine::{Body, Scope, Started, Stoppable};
 use crate::error::BoxError;
-use crate::lifespan::{Config, Lifespan, Started};
+use crate::lifespan::Lifespan;
 use crate::outcome::Outcome;
-use crate::running::{ErasedLifespan, sealed};
-use crate::scope::Scope;
 use crate::sync::lock;
+use crate::yielder::{Slot, Yielder};
 
 /// Writes a lifespan without the macro: `body` receives a [`Yielder`] and returns the
 /// future of the whole lifespan. Everything before `yielder.yield_app(value).await` is
@@ -28,7 +27,7 @@ use crate::sync::lock;
 /// # Examples
 ///
 /// ```
-/// use lifespan_runtime::{from_fn, Lifespan, Scope};
+/// use lifespan::{from_fn, Lifespan, Scope};
 ///
 /// #[derive(Clone)]
 /// struct Pool;
@@ -50,9 +49,10 @@ use crate::sync::lock;
 /// let scope = Scope::new();
 /// let _pool: Pool = scope.enter(database("sqlite::memory:".into())).await?;
 /// scope.shutdown().await?;
-/// # Ok::<(), lifespan_runtime::Error>(())
+/// # Ok::<(), lifespan::Error>(())
 /// # }).unwrap();
 /// ```
+#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to start it in the current scope, or `.start().await?` and later `.stop().await?`"]
 pub fn from_fn<T, F, Fut>(name: impl Into<Cow<'static, str>>, body: F) -> FromFn<T, F, Fut>
 where
     F: FnOnce(Yielder<T>) -> Fut,
@@ -75,7 +75,7 @@ pin_project! {
     /// `enter` accepts it whenever the body could be spawned on a multi-threaded runtime.
     ///
     /// ```
-    /// use lifespan_runtime::from_fn;
+    /// use lifespan::from_fn;
     ///
     /// fn is_send<T: Send>(_: &T) {}
     /// let portable = from_fn("portable", |y| y.yield_app(1));
@@ -87,9 +87,9 @@ pin_project! {
     pub struct FromFn<T, F, Fut> {
         config: Config,
         init: Option<F>,
-        slot: Option<Arc<Mutex<Option<T>>>>,
+        slot: Option<Slot<T>>,
         #[pin]
-        body: Option<TaskLocalFuture<Scope, Body<F, T, Fut>>>,
+        body: Option<InScope<Unfolding<F, T, Fut>>>,
     }
 }
 
@@ -97,14 +97,14 @@ pin_project! {
     /// The body's future, made from the closure on its first poll: whatever the closure
     /// runs before its `async` block runs in the lifespan's scope too, with no second
     /// scope set up around it.
-    #[project = BodyProjection]
-    enum Body<F, T, Fut> {
+    #[project = UnfoldingProjection]
+    enum Unfolding<F, T, Fut> {
         Unmade { init: Option<(F, Yielder<T>)> },
         Made { #[pin] future: Fut },
     }
 }
 
-impl<F, T, Fut> Future for Body<F, T, Fut>
+impl<F, T, Fut> Future for Unfolding<F, T, Fut>
 where
     F: FnOnce(Yielder<T>) -> Fut,
     Fut: Future,
@@ -112,15 +112,15 @@ where
     type Output = Fut::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Fut::Output> {
-        if let BodyProjection::Unmade { init } = self.as_mut().project() {
+        if let UnfoldingProjection::Unmade { init } = self.as_mut().project() {
             let (init, yielder) = init.take().expect("the closure runs once");
-            self.set(Body::Made {
+            self.set(Unfolding::Made {
                 future: init(yielder),
             });
         }
         match self.project() {
-            BodyProjection::Made { future } => future.poll(cx),
-            BodyProjection::Unmade { .. } => unreachable!("made just above"),
+            UnfoldingProjection::Made { future } => future.poll(cx),
+            UnfoldingProjection::Unmade { .. } => unreachable!("made just above"),
         }
     }
 }
@@ -134,9 +134,7 @@ impl<T, F, Fut> std::fmt::Debug for FromFn<T, F, Fut> {
     }
 }
 
-impl<T, F, Fut> sealed::Sealed for FromFn<T, F, Fut> {}
-
-impl<T, F, Fut> ErasedLifespan for FromFn<T, F, Fut>
+impl<T, F, Fut> Stoppable for FromFn<T, F, Fut>
 where
     F: FnOnce(Yielder<T>) -> Fut,
     Fut: Future,
@@ -162,6 +160,16 @@ where
 {
     type Value = T;
     type Error = <Fut::Output as Outcome>::Error;
+}
+
+impl<T, F, Fut> Body for FromFn<T, F, Fut>
+where
+    F: FnOnce(Yielder<T>) -> Fut,
+    Fut: Future,
+    Fut::Output: Outcome,
+{
+    type Yielded = T;
+    type Failure = <Fut::Output as Outcome>::Error;
 
     fn __config_mut(&mut self) -> &mut Config {
         &mut self.config
@@ -173,16 +181,18 @@ where
             .init
             .take()
             .expect("a lifespan is started at most once");
-        let slot = Arc::new(Mutex::new(None));
-        let yielder = Yielder { slot: slot.clone() };
+        let (yielder, slot) = Yielder::new();
         *this.slot = Some(slot);
-        let body = Body::Unmade {
+        let body = Unfolding::Unmade {
             init: Some((init, yielder)),
         };
-        this.body.set(Some(CURRENT.scope(scope, body)));
+        this.body.set(Some(in_scope(scope, body)));
     }
 
-    fn __poll_start(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Started<T, Self::Error>> {
+    fn __poll_start(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Started<T, <Fut::Output as Outcome>::Error>> {
         let this = self.project();
         let body = this
             .body
@@ -198,95 +208,5 @@ where
                 }
             }
         }
-    }
-}
-
-/// Handed to a [`from_fn`] body: its one way to yield the value and suspend.
-///
-/// # Examples
-///
-/// ```
-/// # use lifespan_runtime::{from_fn, Lifespan};
-/// let greeting = from_fn("greeting", |yielder| async move {
-///     yielder.yield_app("hello").await; // suspended here while the app runs
-/// });
-/// # let _ = greeting;
-/// ```
-pub struct Yielder<T> {
-    slot: Arc<Mutex<Option<T>>>,
-}
-
-impl<T> Yielder<T> {
-    /// Ends the startup half: hands `value` to whoever started the lifespan and suspends
-    /// the body until the lifespan is stopped. Await it at the top level of the body; the
-    /// future completes when the shutdown half begins.
-    ///
-    /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan};
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let running = from_fn("n", |yielder| yielder.yield_app(7)).start().await.unwrap();
-    /// assert_eq!(*running, 7);
-    /// running.stop().await.unwrap();
-    /// # });
-    /// ```
-    pub fn yield_app(self, value: T) -> YieldApp<T> {
-        YieldApp {
-            slot: self.slot,
-            value: Some(value),
-        }
-    }
-}
-
-impl<T> std::fmt::Debug for Yielder<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Yielder").finish_non_exhaustive()
-    }
-}
-
-/// The future returned by [`Yielder::yield_app`]: pending once (the app runs), then
-/// ready (the shutdown half begins).
-///
-/// ```
-/// # use lifespan_runtime::{from_fn, Lifespan};
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// // A body may be the yield point alone: it yields, and has nothing to close.
-/// let value = from_fn("value", |yielder| yielder.yield_app("only a value"));
-/// let running = value.start().await.unwrap();
-/// assert_eq!(*running, "only a value");
-/// running.stop().await.unwrap();
-/// # });
-/// ```
-#[must_use = "the lifespan only suspends at `yield_app(..)` when it is awaited"]
-pub struct YieldApp<T> {
-    slot: Arc<Mutex<Option<T>>>,
-    value: Option<T>,
-}
-
-// `value` is never pinned: it is moved out on the first poll.
-impl<T> Unpin for YieldApp<T> {}
-
-impl<T> Future for YieldApp<T> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        match this.value.take() {
-            // The first poll hands the value over and suspends. No waker is registered on
-            // purpose: whoever drives the body looks into the slot after every poll, and
-            // polls the body again only to run its shutdown half.
-            Some(value) => {
-                *lock(&this.slot) = Some(value);
-                Poll::Pending
-            }
-            None => Poll::Ready(()),
-        }
-    }
-}
-
-impl<T> std::fmt::Debug for YieldApp<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("YieldApp")
-            .field("yielded", &self.value.is_none())
-            .finish()
     }
 }

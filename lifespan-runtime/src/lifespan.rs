@@ -1,14 +1,15 @@
 //! The [`Lifespan`] trait: a resource's startup and shutdown as one suspended future.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use crate::error::{BoxError, Name};
-use crate::running::ErasedLifespan;
-use crate::scope::Scope;
-use crate::start::{Enter, Start};
+use crate::engine::start::{Entering, Startup};
+use crate::engine::{Body, Scope};
+use crate::error::{BoxError, Error};
+use crate::running::Running;
 
 /// A resource's startup and shutdown, written as one async body with a yield point in
 /// the middle.
@@ -19,7 +20,9 @@ use crate::start::{Enter, Start};
 /// registers it in the current [`Scope`], which stops it at teardown, after everything
 /// entered later.
 ///
-/// Lifespans are written with `#[lifespan]` or with [`from_fn`]; the trait is sealed.
+/// Lifespans are written with `#[lifespan]` or with [`from_fn`]. The trait is sealed:
+/// its `where` clause names the engine's interface, which nothing outside the crate can
+/// implement.
 ///
 /// [`start`]: Lifespan::start
 /// [`enter`]: Lifespan::enter
@@ -31,7 +34,7 @@ use crate::start::{Enter, Start};
 ///
 /// ```
 /// use std::time::Duration;
-/// use lifespan_runtime::{from_fn, Lifespan};
+/// use lifespan::{from_fn, Lifespan};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
 /// let counter = from_fn("counter", |yielder| async move {
@@ -45,10 +48,14 @@ use crate::start::{Enter, Start};
 /// let running = counter.start().await?;
 /// assert_eq!(*running, 42);
 /// running.stop().await?;
-/// # Ok::<(), lifespan_runtime::Error>(())
+/// # Ok::<(), lifespan::Error>(())
 /// # }).unwrap();
 /// ```
-pub trait Lifespan: ErasedLifespan + Sized {
+#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to start it in the current scope, or `.start().await?` and later `.stop().await?`"]
+pub trait Lifespan: Sized
+where
+    Self: Body<Yielded = <Self as Lifespan>::Value, Failure = <Self as Lifespan>::Error>,
+{
     /// What the startup half yields to the app: a pool, a client, a handle.
     type Value;
 
@@ -56,23 +63,11 @@ pub trait Lifespan: ErasedLifespan + Sized {
     /// when the body returns `()`.
     type Error: Into<BoxError>;
 
-    #[doc(hidden)]
-    fn __config_mut(&mut self) -> &mut Config;
-
-    #[doc(hidden)]
-    fn __begin(self: Pin<&mut Self>, scope: Scope);
-
-    #[doc(hidden)]
-    fn __poll_start(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Started<Self::Value, Self::Error>>;
-
     /// Renames the lifespan: the name used in logs and errors. Defaults to the name given
     /// to [`from_fn`](crate::from_fn) (for `#[lifespan]`, the function's name).
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # use lifespan::{from_fn, Lifespan};
     /// let replica = from_fn("database", |y| y.yield_app(())).named("database-replica");
     /// # let _ = replica;
     /// ```
@@ -89,7 +84,7 @@ pub trait Lifespan: ErasedLifespan + Sized {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # use lifespan::{from_fn, Lifespan};
     /// let quick = from_fn("cache", |y| y.yield_app(())).startup_timeout(Duration::from_millis(250));
     /// # let _ = quick;
     /// ```
@@ -105,7 +100,7 @@ pub trait Lifespan: ErasedLifespan + Sized {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # use lifespan::{from_fn, Lifespan};
     /// let bounded = from_fn("producer", |y| y.yield_app(())).shutdown_timeout(Duration::from_secs(5));
     /// # let _ = bounded;
     /// ```
@@ -134,7 +129,7 @@ pub trait Lifespan: ErasedLifespan + Sized {
     /// logged.
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # use lifespan::{from_fn, Lifespan};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let config = String::from("borrowed, not moved");
     /// let reader = from_fn("reader", |y| async { y.yield_app(config.len()).await });
@@ -163,12 +158,12 @@ pub trait Lifespan: ErasedLifespan + Sized {
     /// the scope stops what its startup had entered.
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan, Scope};
+    /// # use lifespan::{from_fn, Lifespan, Scope};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let app = from_fn("app", |yielder| async move {
     ///     let pool = from_fn("pool", |y| y.yield_app("pool")).enter().await?;
     ///     yielder.yield_app(pool).await;
-    ///     Ok::<(), lifespan_runtime::Error>(())
+    ///     Ok::<(), lifespan::Error>(())
     /// });
     /// let scope = Scope::new();
     /// assert_eq!(scope.enter(app).await.unwrap(), "pool");
@@ -183,31 +178,132 @@ pub trait Lifespan: ErasedLifespan + Sized {
     }
 }
 
-/// The settings every lifespan carries.
-#[doc(hidden)]
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub(crate) name: Name,
-    pub(crate) startup_timeout: Option<Duration>,
-    pub(crate) shutdown_timeout: Option<Duration>,
+/// The future returned by [`Lifespan::start`]: runs the startup half up to the yield
+/// point, then resolves to the [`Running`] lifespan. It is `Send` when the lifespan is,
+/// so it can be awaited inside `tokio::spawn`.
+///
+/// # Cancellation safety
+///
+/// Dropping it before it completes cancels the startup half where it stands; what it
+/// had entered is stopped by the scope it was started in (see [`Lifespan::start`]).
+///
+/// ```
+/// # use lifespan::{from_fn, Lifespan};
+/// # tokio::runtime::Builder::new_multi_thread().build().unwrap().block_on(async {
+/// let handle = tokio::spawn(async {
+///     let running = from_fn("remote", |y| y.yield_app(5)).start().await?;
+///     let value = *running;
+///     running.stop().await?;
+///     Ok::<_, lifespan::Error>(value)
+/// });
+/// assert_eq!(handle.await.unwrap().unwrap(), 5);
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Start<L: Lifespan> {
+    startup: Startup<L>,
 }
 
-impl Config {
-    pub(crate) fn new(name: Name) -> Self {
-        Config {
-            name,
-            startup_timeout: None,
-            shutdown_timeout: None,
+impl<L: Lifespan> Start<L> {
+    pub(crate) fn new(lifespan: L, parent: Option<Scope>) -> Self {
+        Start {
+            startup: Startup::new(lifespan, parent),
         }
     }
 }
 
-/// How one poll of the startup half ended.
-#[doc(hidden)]
-#[derive(Debug)]
-pub enum Started<T, E> {
-    /// The body reached its yield point with this value.
-    Yielded(T),
-    /// The body ended without yielding.
-    Returned(Result<(), E>),
+impl<L: Lifespan> Future for Start<L> {
+    type Output = Result<Running<L::Value, L>, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (value, suspended) = ready!(Pin::new(&mut self.startup).poll(cx))?;
+        Poll::Ready(Ok(Running::new(value, suspended)))
+    }
+}
+
+impl<L: Lifespan> std::fmt::Debug for Start<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Start")
+            .field("state", &self.startup.state())
+            .finish()
+    }
+}
+
+/// The future returned by [`Lifespan::enter`] and [`Scope::enter`]: starts the
+/// lifespan, registers it in the scope that was current when `enter` was called, and
+/// resolves to its value.
+///
+/// # Cancellation safety
+///
+/// Dropping it before it completes registers nothing; the scope stops what its startup
+/// had entered.
+///
+/// ```
+/// # use lifespan::{from_fn, Lifespan, Scope};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let service = from_fn("service", |yielder| async move {
+///     // Created here, inside the service's scope, and awaited later.
+///     let entering = from_fn("dependency", |y| y.yield_app(3)).enter();
+///     let dependency = entering.await?;
+///     yielder.yield_app(dependency * 2).await;
+///     Ok::<(), lifespan::Error>(())
+/// });
+/// let scope = Scope::new();
+/// assert_eq!(scope.enter(service).await.unwrap(), 6);
+/// scope.shutdown().await.unwrap();
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Enter<L: Lifespan> {
+    entering: Entering<L>,
+}
+
+impl<L: Lifespan> Enter<L> {
+    pub(crate) fn new(lifespan: L, scope: Option<Scope>) -> Self {
+        Enter {
+            entering: Entering::new(lifespan, scope),
+        }
+    }
+}
+
+impl<L: Lifespan + Send + 'static> Future for Enter<L> {
+    type Output = Result<L::Value, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.entering).poll(cx)
+    }
+}
+
+impl<L: Lifespan> std::fmt::Debug for Enter<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enter")
+            .field("state", &self.entering.state())
+            .finish()
+    }
+}
+
+/// `Scope::enter` lives here, beside the future it returns: the engine does not know
+/// the `Lifespan` trait.
+impl Scope {
+    /// Starts `lifespan` and registers it in this scope; the [`Enter`] future resolves
+    /// to its value. See [`Lifespan::enter`], which does the same in the current scope.
+    ///
+    /// If this scope has already shut down, the lifespan is stopped again at once and
+    /// the error is [`ErrorKind::ScopeClosed`](crate::ErrorKind::ScopeClosed).
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// let port = scope.enter(from_fn("listener", |y| y.yield_app(8080_u16))).await.unwrap();
+    /// assert_eq!(port, 8080);
+    /// scope.shutdown().await.unwrap();
+    /// # });
+    /// ```
+    pub fn enter<L>(&self, lifespan: L) -> Enter<L>
+    where
+        L: Lifespan + Send + 'static,
+    {
+        Enter::new(lifespan, Some(self.clone()))
+    }
 }

@@ -14,7 +14,7 @@ use crate::error::BoxError;
 /// # Examples
 ///
 /// ```
-/// use lifespan_runtime::Outcome;
+/// use lifespan::Outcome;
 ///
 /// assert!(().into_result().is_ok());
 /// assert!(Err::<(), _>("disk full").into_result().is_err());

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// # Examples
 ///
 /// ```
-/// use lifespan_runtime::{Phase, Scope};
+/// use lifespan::{Phase, Scope};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let scope = Scope::new();

@@ -1,49 +1,9 @@
 //! [`Running`]: a lifespan suspended between its halves.
 
-use std::future::poll_fn;
 use std::ops::{Deref, DerefMut};
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::Mutex;
-use std::task::{Context, Poll};
 
-use futures_util::FutureExt;
-use tokio::time::Instant;
-use tracing::Instrument;
-
-use crate::error::{BoxError, Error, Name, Stage};
-use crate::scope::Scope;
-use crate::service::ledger::Event;
-use crate::sync::{get_mut, into_inner};
-use crate::teardown::{Frame, stop_tree};
-use crate::time::{Stopwatch, effective_limit, within};
-
-pub(crate) mod sealed {
-    pub trait Sealed {}
-}
-
-/// A started lifespan whose type is no longer known: the `L` of [`Running<T, L>`].
-///
-/// Every [`Lifespan`](crate::Lifespan) is one. `Running<T>` stores its lifespan as
-/// `dyn ErasedLifespan + Send`; this is what [`Running::erased`] and a scope's
-/// children hold. The trait is sealed and has nothing to call.
-///
-/// ```
-/// use lifespan_runtime::{ErasedLifespan, Running};
-///
-/// // What `Running<T>` stands for:
-/// fn same<T>(running: Running<T>) -> Running<T, dyn ErasedLifespan + Send> {
-///     running
-/// }
-/// # let _ = same::<()>;
-/// ```
-pub trait ErasedLifespan: sealed::Sealed {
-    #[doc(hidden)]
-    fn __config(&self) -> &crate::lifespan::Config;
-
-    #[doc(hidden)]
-    fn __poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>>;
-}
+use crate::engine::{Scope, Stoppable, Suspended};
+use crate::error::Error;
 
 /// A started lifespan, suspended at its yield point: the app runs now.
 ///
@@ -52,14 +12,15 @@ pub trait ErasedLifespan: sealed::Sealed {
 /// order. Dropping a `Running` without stopping it cannot run the shutdown half: the
 /// body is dropped where it stands and a warning is logged.
 ///
-/// `L` is the lifespan's own type, which only the compiler can name; `Running<T>` (the
-/// default) holds it boxed as `dyn ErasedLifespan + Send`, for storing in structs. Get
-/// one with [`erased`](Running::erased).
+/// `L` is the lifespan's own type, which only the compiler can name. `Running<T>`, the
+/// default, holds any `Send` lifespan with its type erased, for storing in structs; get
+/// one with [`erased`](Running::erased). (The bound on `L` is sealed: every lifespan
+/// meets it, and nothing outside this crate can name it.)
 ///
 /// # Examples
 ///
 /// ```
-/// use lifespan_runtime::{from_fn, Lifespan, Running};
+/// use lifespan::{from_fn, Lifespan, Running};
 ///
 /// struct App {
 ///     greeting: Running<String>,
@@ -70,16 +31,16 @@ pub trait ErasedLifespan: sealed::Sealed {
 /// let app = App { greeting: greeting.start().await?.erased() };
 /// assert_eq!(app.greeting.len(), 5);
 /// app.greeting.stop().await?;
-/// # Ok::<(), lifespan_runtime::Error>(())
+/// # Ok::<(), lifespan::Error>(())
 /// # }).unwrap();
 /// ```
 #[must_use = "a running lifespan only runs its shutdown half when `stop` is awaited"]
-pub struct Running<T, L: ?Sized + ErasedLifespan = dyn ErasedLifespan + Send> {
+pub struct Running<T, L: ?Sized + Stoppable = dyn Stoppable + Send> {
     value: T,
     suspended: Suspended<L>,
 }
 
-impl<T, L: ?Sized + ErasedLifespan> Running<T, L> {
+impl<T, L: ?Sized + Stoppable> Running<T, L> {
     pub(crate) fn new(value: T, suspended: Suspended<L>) -> Self {
         Running { value, suspended }
     }
@@ -87,7 +48,7 @@ impl<T, L: ?Sized + ErasedLifespan> Running<T, L> {
     /// The lifespan's name, as used in logs and errors.
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # use lifespan::{from_fn, Lifespan};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let running = from_fn("cache", |y| y.yield_app(())).start().await.unwrap();
     /// assert_eq!(running.name(), "cache");
@@ -102,8 +63,14 @@ impl<T, L: ?Sized + ErasedLifespan> Running<T, L> {
     /// is stopped with it. Useful to wait for [`Scope::shutdown_requested`], which
     /// resolves when one of its tasks fails.
     ///
+    /// The scope stops with the lifespan, after its shutdown half: its
+    /// [`shutdown`](Scope::shutdown) refuses with [`ErrorKind::WrongScope`]; call
+    /// [`stop`](Running::stop) instead.
+    ///
+    /// [`ErrorKind::WrongScope`]: crate::ErrorKind::WrongScope
+    ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # use lifespan::{from_fn, Lifespan};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let running = from_fn("worker", |y| y.yield_app(())).start().await.unwrap();
     /// assert!(!running.scope().is_shutdown_requested());
@@ -111,7 +78,7 @@ impl<T, L: ?Sized + ErasedLifespan> Running<T, L> {
     /// # });
     /// ```
     pub fn scope(&self) -> &Scope {
-        &self.suspended.scope
+        self.suspended.scope()
     }
 
     /// Runs the shutdown half, then stops the lifespan's children (entered lifespans,
@@ -123,7 +90,7 @@ impl<T, L: ?Sized + ErasedLifespan> Running<T, L> {
     /// from stopping, and the error holds all of them.
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan};
+    /// # use lifespan::{from_fn, Lifespan};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let flaky = from_fn("flaky", |yielder| async move {
     ///     yielder.yield_app(()).await;
@@ -139,11 +106,11 @@ impl<T, L: ?Sized + ErasedLifespan> Running<T, L> {
         suspended.stop(None).await
     }
 
-    /// Boxes the lifespan as `dyn ErasedLifespan + Send`, so that the `Running` has a
-    /// type you can write: `Running<T>`. Costs nothing: the lifespan is boxed already.
+    /// Erases the lifespan's type, so that the `Running` has a type you can write:
+    /// `Running<T>`. Costs nothing: the lifespan is boxed already.
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan, Running};
+    /// # use lifespan::{from_fn, Lifespan, Running};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let all: Vec<Running<u8>> = vec![
     ///     from_fn("a", |y| y.yield_app(1)).start().await.unwrap().erased(),
@@ -164,13 +131,9 @@ impl<T, L: ?Sized + ErasedLifespan> Running<T, L> {
             suspended: suspended.erased(),
         }
     }
-
-    pub(crate) fn into_parts(self) -> (T, Suspended<L>) {
-        (self.value, self.suspended)
-    }
 }
 
-impl<T, L: ?Sized + ErasedLifespan> Deref for Running<T, L> {
+impl<T, L: ?Sized + Stoppable> Deref for Running<T, L> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -178,130 +141,17 @@ impl<T, L: ?Sized + ErasedLifespan> Deref for Running<T, L> {
     }
 }
 
-impl<T, L: ?Sized + ErasedLifespan> DerefMut for Running<T, L> {
+impl<T, L: ?Sized + Stoppable> DerefMut for Running<T, L> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.value
     }
 }
 
-impl<T: std::fmt::Debug, L: ?Sized + ErasedLifespan> std::fmt::Debug for Running<T, L> {
+impl<T: std::fmt::Debug, L: ?Sized + Stoppable> std::fmt::Debug for Running<T, L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Running")
             .field("name", self.suspended.name())
             .field("value", &self.value)
             .finish_non_exhaustive()
-    }
-}
-
-/// A started lifespan without its value: what a scope keeps of an entered lifespan.
-pub(crate) struct Suspended<L: ?Sized + ErasedLifespan> {
-    /// The scope the body runs in, owned by the lifespan's name; its children stop
-    /// after the shutdown half.
-    pub(crate) scope: Scope,
-    body: Unstopped<L>,
-}
-
-/// The boxed lifespan until its shutdown half has run. Dropping it before then warns:
-/// the shutdown half can never run.
-struct Unstopped<L: ?Sized + ErasedLifespan>(
-    /// `None` once the shutdown half has run. The mutex is never locked: it only makes
-    /// a `Running` `Sync` (and so shareable through an `Arc`) when its value is.
-    Option<Mutex<Pin<Box<L>>>>,
-);
-
-impl<L: ?Sized + ErasedLifespan> Drop for Unstopped<L> {
-    fn drop(&mut self) {
-        if let Some(body) = &mut self.0 {
-            let name = &get_mut(body).__config().name;
-            tracing::warn!(
-                name = %name,
-                "lifespan `{name}` was dropped while running, so its shutdown half will never run; \
-                 call `stop().await` on it, or `enter` it into a scope that is shut down",
-            );
-        }
-    }
-}
-
-impl<L: ?Sized + ErasedLifespan> Suspended<L> {
-    pub(crate) fn new(scope: Scope, body: Pin<Box<L>>) -> Self {
-        Suspended {
-            scope,
-            body: Unstopped(Some(Mutex::new(body))),
-        }
-    }
-
-    /// The lifespan's name, as its scope's owner.
-    pub(crate) fn name(&self) -> &Name {
-        self.scope.owner()
-    }
-
-    pub(crate) fn erased(mut self) -> Suspended<dyn ErasedLifespan + Send>
-    where
-        L: Sized + Send + 'static,
-    {
-        let body: Pin<Box<dyn ErasedLifespan + Send>> =
-            self.body.0.take().map(into_inner).expect("not stopped yet");
-        Suspended::new(self.scope, body)
-    }
-
-    /// The shutdown half and then the children, with every failure collected.
-    pub(crate) async fn stop(mut self, deadline: Option<Instant>) -> Result<(), Error> {
-        let stopwatch = Stopwatch::start();
-        let mut errors = Vec::new();
-        if let Err(error) = self.run_shutdown_half(deadline).await {
-            errors.push(error);
-        }
-        let name = self.name().clone();
-        errors.extend(stop_tree(Frame::Owned(self.scope, stopwatch), deadline).await);
-        Error::collect(&name, Stage::Shutdown, errors)
-    }
-
-    /// Resumes the body after its yield point and runs it to the end, within the
-    /// shutdown timeout capped by `deadline`. A panic is caught; on timeout the body is
-    /// dropped (cancelled). Runs at most once.
-    pub(crate) async fn run_shutdown_half(
-        &mut self,
-        deadline: Option<Instant>,
-    ) -> Result<(), Error> {
-        // Tasks the lifespan spawned learn now that shutdown has begun.
-        self.scope.cancel();
-        let Some(body) = self.body.0.take() else {
-            return Ok(());
-        };
-        let mut body = into_inner(body);
-        let name = self.scope.owner();
-        let span = tracing::info_span!("lifespan", name = %name, phase = "shutdown");
-        tracing::debug!(parent: &span, "stopping");
-        self.scope.record(Event::Stopping);
-        let limit = effective_limit(body.__config().shutdown_timeout, deadline);
-        let resume =
-            AssertUnwindSafe(poll_fn(|cx| body.as_mut().__poll_shutdown(cx))).catch_unwind();
-        let outcome = within(limit.map(|(limit, _)| limit), resume)
-            .instrument(span.clone())
-            .await;
-        let error = match outcome {
-            Ok(Ok(Ok(()))) => None,
-            Ok(Ok(Err(source))) => Some(Error::failed(name.clone(), Stage::Shutdown, source)),
-            Ok(Err(payload)) => Some(Error::panicked(name.clone(), Stage::Shutdown, &*payload)),
-            Err(_elapsed) => {
-                let (limit, cause) = limit.expect("only a limited half times out");
-                Some(Error::timed_out(
-                    name.clone(),
-                    Stage::Shutdown,
-                    limit,
-                    cause,
-                ))
-            }
-        };
-        // A timed-out body is cancelled here, inside its span.
-        span.in_scope(|| drop(body));
-        match error {
-            Some(error) => {
-                tracing::error!(parent: &span, %error, "shutdown half failed");
-                self.scope.record(Event::ShutdownFailed(&error));
-                Err(error)
-            }
-            None => Ok(()),
-        }
     }
 }

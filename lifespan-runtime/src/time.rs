@@ -51,21 +51,16 @@ pub(crate) struct TimedOut;
 /// How long a half took, for the `started` and `stopped` events. The clock is read only
 /// when INFO events can be seen at all: a part nobody traces pays nothing for its
 /// timing.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Stopwatch(Option<Instant>);
 
 impl Stopwatch {
     pub(crate) fn start() -> Self {
         Stopwatch(tracing::level_enabled!(tracing::Level::INFO).then(Instant::now))
     }
-}
 
-/// Prints the time elapsed since [`Stopwatch::start`], like a `Duration`.
-impl std::fmt::Debug for Stopwatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(began) => began.elapsed().fmt(f),
-            None => f.write_str("untimed"),
-        }
+    /// The time since [`Stopwatch::start`], if the clock was read then.
+    pub(crate) fn elapsed(&self) -> Option<Duration> {
+        self.0.map(|began| began.elapsed())
     }
 }

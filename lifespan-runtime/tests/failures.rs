@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Act, Journal, part, scripted};
-use lifespan_runtime::{ErrorKind, Lifespan, Scope, Stage, from_fn};
+use lifespan_runtime::{ErrorKind, Lifespan, Origin, Scope, from_fn};
 
 #[derive(Debug, PartialEq)]
 struct DiskFull;
@@ -43,15 +43,15 @@ async fn every_teardown_failure_is_reported_and_the_rest_still_stops() {
     let failures: Vec<_> = error
         .errors()
         .iter()
-        .map(|e| (e.name(), e.stage(), e.kind()))
+        .map(|e| (e.name(), e.origin(), e.kind()))
         .collect();
     assert_eq!(
         failures,
         [
-            ("f", Stage::Hook, ErrorKind::Panicked),
-            ("e", Stage::Shutdown, ErrorKind::Panicked),
-            ("c", Stage::Hook, ErrorKind::Failed),
-            ("b", Stage::Shutdown, ErrorKind::Failed),
+            ("f", Origin::Hook, ErrorKind::Panicked),
+            ("e", Origin::Shutdown, ErrorKind::Panicked),
+            ("c", Origin::Hook, ErrorKind::Failed),
+            ("b", Origin::Shutdown, ErrorKind::Failed),
         ]
     );
     assert_eq!(error.kind(), ErrorKind::Several);
@@ -88,9 +88,9 @@ async fn panic_messages_are_kept_in_both_halves_in_tasks_and_in_hooks() {
         .unwrap();
     let error = running.stop().await.unwrap_err();
     assert_eq!(
-        (error.stage(), error.panic_message()),
+        (error.origin(), error.panic_message()),
         (
-            Stage::Shutdown,
+            Origin::Shutdown,
             Some("shutdown of halt panicked on purpose")
         )
     );
@@ -102,15 +102,15 @@ async fn panic_messages_are_kept_in_both_halves_in_tasks_and_in_hooks() {
     });
     scope.shutdown_requested().await; // the panic requested shutdown
     let error = scope.shutdown().await.unwrap_err();
-    assert_eq!((error.name(), error.stage()), ("worker", Stage::Task));
+    assert_eq!((error.name(), error.origin()), ("worker", Origin::Task));
     assert_eq!(error.panic_message(), Some("worker lost item 7"));
 
     let scope = Scope::new();
     scope.on_shutdown("flush", async { panic!("flush failed") });
     let error = scope.shutdown().await.unwrap_err();
     assert_eq!(
-        (error.name(), error.stage(), error.panic_message()),
-        ("flush", Stage::Hook, Some("flush failed"))
+        (error.name(), error.origin(), error.panic_message()),
+        ("flush", Origin::Hook, Some("flush failed"))
     );
 }
 
@@ -152,11 +152,11 @@ async fn a_failing_shutdown_half_does_not_keep_its_children_from_stopping() {
     let failures: Vec<_> = error
         .errors()
         .iter()
-        .map(|e| (e.name(), e.stage()))
+        .map(|e| (e.name(), e.origin()))
         .collect();
     assert_eq!(
         failures,
-        [("owner", Stage::Shutdown), ("sibling", Stage::Shutdown)]
+        [("owner", Origin::Shutdown), ("sibling", Origin::Shutdown)]
     );
     assert_eq!(error.name(), "owner");
 }

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifespan_runtime::{BoxError, Error, ErrorKind, Lifespan, Scope, Stage, from_fn};
+use lifespan_runtime::{BoxError, Error, ErrorKind, Lifespan, Origin, Scope, from_fn};
 use proptest::prelude::*;
 
 /// How one half ends.
@@ -114,7 +114,7 @@ fn flatten(node: &Node, flat: &mut Vec<Flat>) -> usize {
 
 type Journal = Arc<Mutex<Vec<String>>>;
 /// A reported failure: who, when, what kind, and its message.
-type Reported = (String, Stage, ErrorKind, String);
+type Reported = (String, Origin, ErrorKind, String);
 type Entering = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
 
 fn log(journal: &Journal, entry: String) {
@@ -181,7 +181,7 @@ fn leaves(error: &Error, into: &mut Vec<Reported>) {
     }
     into.push((
         error.name().to_owned(),
-        error.stage(),
+        error.origin(),
         error.kind(),
         error.to_string(),
     ));
@@ -287,7 +287,7 @@ fn check(root: &Node, wait: Duration) -> Result<(), TestCaseError> {
         };
         let reported: Vec<ErrorKind> = errors
             .iter()
-            .filter(|(who, stage, _, _)| who == name && *stage == Stage::Shutdown)
+            .filter(|(who, stage, _, _)| who == name && *stage == Origin::Shutdown)
             .map(|(_, _, kind, _)| *kind)
             .collect();
         match expected {
@@ -311,13 +311,14 @@ fn check(root: &Node, wait: Duration) -> Result<(), TestCaseError> {
         // same instant as its own: then that enclosing teardown is reported timed out.
         let enclosing_timed_out = errors.iter().any(|(who, stage, kind, _)| {
             *kind == ErrorKind::TimedOut
-                && (*stage == Stage::Hook || ancestors(&flat, name).any(|ancestor| ancestor == who))
+                && (*stage == Origin::Hook
+                    || ancestors(&flat, name).any(|ancestor| ancestor == who))
         });
         for (number, task) in part.node.tasks.iter().enumerate() {
             let task_name = format!("{name}-task{number}");
             let reported = errors
                 .iter()
-                .any(|(who, stage, _, _)| *who == task_name && *stage == Stage::Task);
+                .any(|(who, stage, _, _)| *who == task_name && *stage == Origin::Task);
             match task {
                 Task::Fail => prop_assert!(reported, "{} was not reported", task_name),
                 Task::IgnoreShutdown => prop_assert!(
@@ -335,7 +336,7 @@ fn check(root: &Node, wait: Duration) -> Result<(), TestCaseError> {
         let Some(part) = flat.iter().find(|part| part.name == *who) else {
             continue;
         };
-        if *stage != Stage::Startup {
+        if *stage != Origin::Startup {
             continue;
         }
         match kind {

@@ -84,8 +84,8 @@ fn each_half_has_a_span_and_its_events() {
         scope.enter(part(&journal, "database")).await.unwrap();
         scope.shutdown().await.unwrap();
     });
-    let span_startup = "lifespan{name=database phase=\"startup\"}";
-    let span_shutdown = "lifespan{name=database phase=\"shutdown\"}";
+    let span_startup = "lifespan{name=database half=\"startup\"}";
+    let span_shutdown = "lifespan{name=database half=\"shutdown\"}";
     captured.line_with(&["DEBUG", span_startup, "starting"]);
     captured.line_with(&["INFO", span_startup, "started", "elapsed="]);
     captured.line_with(&["DEBUG", span_shutdown, "stopping"]);
@@ -145,7 +145,7 @@ fn dropping_a_running_lifespan_warns_that_its_shutdown_half_will_not_run() {
 
 #[test]
 fn a_service_ends_with_one_summary_of_every_lifespan() {
-    use lifespan_runtime::private::{Flavor, MainConfig, run_main};
+    use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
 
     let journal = Journal::new();
     let config = MainConfig {

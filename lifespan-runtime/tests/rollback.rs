@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Act, Journal, part, scripted};
-use lifespan_runtime::{Error, ErrorKind, Lifespan, Scope, Stage, from_fn};
+use lifespan_runtime::{Error, ErrorKind, Lifespan, Origin, Scope, from_fn};
 
 /// An owner that enters `first`, `second`, then `third` (scripted to fail as `act`),
 /// and fails in turn with `?`.
@@ -33,15 +33,15 @@ async fn assert_rollback_after(act: Act, kind: ErrorKind) {
         .unwrap_err();
     // The owner failed because `third` did; the cause is kept, named.
     assert_eq!(
-        (error.name(), error.stage(), error.kind()),
-        ("owner", Stage::Startup, ErrorKind::Failed)
+        (error.name(), error.origin(), error.kind()),
+        ("owner", Origin::Startup, ErrorKind::Failed)
     );
     let cause = std::error::Error::source(&error)
         .and_then(|source| source.downcast_ref::<Error>())
         .expect("the owner's error is the failure of `third`");
     assert_eq!(
-        (cause.name(), cause.stage(), cause.kind()),
-        ("third", Stage::Startup, kind)
+        (cause.name(), cause.origin(), cause.kind()),
+        ("third", Origin::Startup, kind)
     );
     // Started siblings were stopped in reverse; `third` and `owner` never started, so
     // they were never stopped.
@@ -111,13 +111,13 @@ async fn a_failing_rollback_is_reported_with_the_startup_failure() {
     let parts: Vec<_> = error
         .errors()
         .iter()
-        .map(|e| (e.name(), e.stage(), e.kind()))
+        .map(|e| (e.name(), e.origin(), e.kind()))
         .collect();
     assert_eq!(
         parts,
         [
-            ("owner", Stage::Startup, ErrorKind::Failed),
-            ("broken-close", Stage::Shutdown, ErrorKind::Failed),
+            ("owner", Origin::Startup, ErrorKind::Failed),
+            ("broken-close", Origin::Shutdown, ErrorKind::Failed),
         ]
     );
     // `first` was still stopped after `broken-close` failed to.
@@ -263,16 +263,16 @@ async fn a_rollback_ends_within_the_shutdown_timeout_even_when_a_task_ignores_sh
     let started = tokio::time::Instant::now();
     let error = failing.start().await.unwrap_err();
     assert_eq!(started.elapsed(), std::time::Duration::from_secs(2));
-    let reported: Vec<(&str, Stage, ErrorKind)> = error
+    let reported: Vec<(&str, Origin, ErrorKind)> = error
         .errors()
         .iter()
-        .map(|error| (error.name(), error.stage(), error.kind()))
+        .map(|error| (error.name(), error.origin(), error.kind()))
         .collect();
     assert_eq!(
         reported,
         [
-            ("failing", Stage::Startup, ErrorKind::Failed),
-            ("deaf", Stage::Task, ErrorKind::TimedOut),
+            ("failing", Origin::Startup, ErrorKind::Failed),
+            ("deaf", Origin::Task, ErrorKind::TimedOut),
         ]
     );
 }

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use common::{Act, Journal, part, scripted};
-use lifespan_runtime::private::{Flavor, MainConfig, run_main};
-use lifespan_runtime::{Error, ErrorKind, Lifespan, Phase, Stage};
+use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
+use lifespan_runtime::{Error, ErrorKind, Lifespan, Origin, Phase};
 
 fn config(startup_timeout: Option<Duration>, shutdown_timeout: Duration) -> MainConfig {
     MainConfig {
@@ -143,8 +143,8 @@ fn the_startup_timeout_bounds_the_whole_startup() {
     );
     let error = exit.expect_err("startup timed out");
     assert_eq!(
-        (error.name(), error.stage(), error.kind(), error.timeout()),
-        ("main", Stage::Startup, ErrorKind::TimedOut, Some(limit))
+        (error.name(), error.origin(), error.kind(), error.timeout()),
+        ("main", Origin::Startup, ErrorKind::TimedOut, Some(limit))
     );
     assert_eq!(journal.entries(), ["start db", "stop db"]);
 }

@@ -1,4 +1,4 @@
-//! Tracked tasks: shutdown requests, failures that stop the app, detached tasks.
+//! Tracked tasks: shutdown requests, failures that stop the app, isolated tasks.
 
 mod common;
 
@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{Journal, part};
-use lifespan_runtime::{ErrorKind, Lifespan, Phase, Running, Scope, Stage, from_fn};
+use lifespan_runtime::{ErrorKind, Lifespan, Origin, Phase, Running, Scope, from_fn};
 
 #[tokio::test]
 async fn every_shutdown_request_resolves_before_any_shutdown_half_runs() {
@@ -66,8 +66,8 @@ async fn a_failing_task_requests_shutdown_and_is_in_the_teardown_error() {
     assert_eq!(scope.phase(), Phase::Running);
     let error = scope.shutdown().await.unwrap_err();
     assert_eq!(
-        (error.name(), error.stage(), error.kind()),
-        ("consumer", Stage::Task, ErrorKind::Failed)
+        (error.name(), error.origin(), error.kind()),
+        ("consumer", Origin::Task, ErrorKind::Failed)
     );
     assert_eq!(
         error.to_string(),
@@ -96,10 +96,10 @@ async fn a_task_spawned_inside_a_lifespan_stops_the_whole_app_when_it_fails() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_detached_task_failure_is_only_logged() {
+async fn an_isolated_task_failure_is_only_logged() {
     let scope = Scope::new();
-    scope.spawn_detached("connection", async { Err::<(), _>("reset by peer") });
-    scope.spawn_detached("other-connection", async { panic!("bad frame") });
+    scope.spawn_isolated("connection", async { Err::<(), _>("reset by peer") });
+    scope.spawn_isolated("other-connection", async { panic!("bad frame") });
     // On a paused clock, the sleep completes only once every task is idle or done.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(!scope.is_shutdown_requested());
@@ -126,7 +126,7 @@ async fn tasks_run_in_the_scope_that_spawned_them() {
 async fn consecutive_tasks_share_one_entry_so_memory_stays_flat() {
     let scope = Scope::new();
     for n in 0..1000 {
-        scope.spawn_detached(format!("connection-{n}"), async {});
+        scope.spawn_isolated(format!("connection-{n}"), async {});
     }
     assert!(format!("{scope:?}").contains("children: 1,"), "{scope:?}");
     scope.on_shutdown("hook", async {});
@@ -153,15 +153,37 @@ async fn tasks_and_hooks_registered_after_teardown_are_dropped_unrun() {
 }
 
 #[test]
-#[should_panic(expected = "`spawn` was called outside a lifespan scope")]
+#[should_panic(expected = "`spawn` was called where no lifespan scope is current")]
 fn spawn_outside_a_scope_panics_naming_the_fix() {
     lifespan_runtime::spawn("nowhere", async {});
 }
 
 #[test]
-#[should_panic(expected = "or call the method of the same name on a `Scope` you own")]
+#[should_panic(
+    expected = "move the `Scope` into the task or the router's state, and call the method of the same name on it"
+)]
 fn request_shutdown_outside_a_scope_panics_naming_the_fix() {
     lifespan_runtime::request_shutdown();
+}
+
+/// A task from `tokio::spawn` inside a lifespan has no scope: the panic says why, and
+/// what to carry into it.
+#[tokio::test]
+async fn phase_in_a_tokio_task_names_tokio_spawn_and_the_fix() {
+    let scope = Scope::new();
+    let handle = scope
+        .enter(from_fn("server", |y| async move {
+            let handler = tokio::spawn(async { lifespan_runtime::phase() });
+            y.yield_app(handler).await;
+        }))
+        .await
+        .unwrap();
+    let panic = handle.await.unwrap_err().into_panic();
+    let message = panic.downcast_ref::<String>().expect("a formatted message");
+    assert!(message.starts_with("`phase` was called where no lifespan scope is current"));
+    assert!(message.contains("a task from `tokio::spawn` or a request handler has none"));
+    assert!(message.contains("Take `Scope::current()` where one is set"));
+    scope.shutdown().await.unwrap();
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{Act, Journal, part, scripted};
-use lifespan_runtime::{ErrorKind, Lifespan, Scope, Stage, from_fn};
+use lifespan_runtime::{ErrorKind, Lifespan, Origin, Scope, from_fn};
 use tokio::time::Instant;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -23,8 +23,8 @@ async fn a_startup_past_its_timeout_is_cancelled_and_fails() {
         .unwrap_err();
     assert_eq!(began.elapsed(), 3 * SECOND);
     assert_eq!(
-        (error.name(), error.stage(), error.kind()),
-        ("slow-dns", Stage::Startup, ErrorKind::TimedOut)
+        (error.name(), error.origin(), error.kind()),
+        ("slow-dns", Origin::Startup, ErrorKind::TimedOut)
     );
     assert_eq!(error.timeout(), Some(3 * SECOND));
     assert!(
@@ -70,8 +70,8 @@ async fn a_hanging_shutdown_half_times_out_and_its_children_still_stop() {
     let error = scope.shutdown().await.unwrap_err();
     assert_eq!(began.elapsed(), 2 * SECOND);
     assert_eq!(
-        (error.name(), error.stage(), error.kind()),
-        ("stuck-owner", Stage::Shutdown, ErrorKind::TimedOut)
+        (error.name(), error.origin(), error.kind()),
+        ("stuck-owner", Origin::Shutdown, ErrorKind::TimedOut)
     );
     assert!(
         cancelled.load(Ordering::SeqCst),
@@ -141,8 +141,8 @@ async fn a_task_that_ignores_shutdown_is_aborted_at_the_deadline() {
     let error = scope.shutdown().await.unwrap_err();
     assert_eq!(began.elapsed(), 4 * SECOND);
     assert_eq!(
-        (error.name(), error.stage(), error.kind()),
-        ("stubborn", Stage::Task, ErrorKind::TimedOut)
+        (error.name(), error.origin(), error.kind()),
+        ("stubborn", Origin::Task, ErrorKind::TimedOut)
     );
     assert_eq!(error.timeout(), Some(4 * SECOND));
     assert!(
@@ -162,8 +162,8 @@ async fn a_hook_is_bounded_by_the_deadline() {
     scope.on_shutdown("hanging-flush", std::future::pending::<()>());
     let error = scope.shutdown().await.unwrap_err();
     assert_eq!(
-        (error.name(), error.stage(), error.kind()),
-        ("hanging-flush", Stage::Hook, ErrorKind::TimedOut)
+        (error.name(), error.origin(), error.kind()),
+        ("hanging-flush", Origin::Hook, ErrorKind::TimedOut)
     );
 }
 

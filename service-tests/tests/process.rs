@@ -4,14 +4,14 @@
 use std::time::{Duration, Instant};
 
 use lifespan::process::{Process, ProcessError};
-use lifespan::{ErrorKind, Lifespan, Scope, Stage};
+use lifespan::{ErrorKind, Lifespan, Origin, Scope};
 
 const READY_LINE: &str = r"listening on (?<address>\S+)";
 
 fn fake(name: &'static str, flags: &[&str]) -> Process {
     Process::new(name, env!("CARGO_BIN_EXE_fake-service"))
         .args(flags)
-        .startup_timeout(Duration::from_secs(10))
+        .ready_timeout(Duration::from_secs(10))
         .grace(Duration::from_secs(5))
 }
 
@@ -133,12 +133,12 @@ async fn not_ready_in_time_is_killed_and_its_last_lines_are_in_the_error() {
         .enter(
             fake("slow", &["--grandchild", "--never-ready"])
                 .ready_on_line(READY_LINE)
-                .startup_timeout(limit)
+                .ready_timeout(limit)
                 .lifespan(),
         )
         .await
         .unwrap_err();
-    assert_eq!((error.name(), error.stage()), ("slow", Stage::Startup));
+    assert_eq!((error.name(), error.origin()), ("slow", Origin::Startup));
     let ProcessError::NotReady { after, last_lines } = process_error(&error) else {
         panic!("{error}");
     };

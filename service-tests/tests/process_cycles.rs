@@ -36,7 +36,7 @@ fn fake(flags: &[&str]) -> Process {
         .args(flags)
         .args(["--tag", &tag()])
         .ready_on_line(r"listening on (?<address>\S+)")
-        .startup_timeout(Duration::from_secs(5))
+        .ready_timeout(Duration::from_secs(5))
         .grace(Duration::from_millis(200))
 }
 
@@ -56,7 +56,7 @@ async fn no_cycle_leaves_a_process_behind() {
             // Never ready: the startup timeout kills it.
             1 => {
                 let error = fake(&["--grandchild", "--never-ready"])
-                    .startup_timeout(Duration::from_millis(100))
+                    .ready_timeout(Duration::from_millis(100))
                     .lifespan()
                     .start()
                     .await

@@ -11,14 +11,14 @@
 //! whether it stops, fails, times out or panics.
 //!
 //! ```no_run
-//! use lifespan_runtime::process::Process;
-//! use lifespan_runtime::Lifespan;
+//! use lifespan::process::Process;
+//! use lifespan::Lifespan;
 //!
-//! # async fn demo() -> Result<(), lifespan_runtime::Error> {
+//! # async fn demo() -> Result<(), lifespan::Error> {
 //! let redis = Process::new("redis", "redis-server")
 //!     .args(["--port", "6380"])
 //!     .ready_on_line(r"Ready to accept connections")
-//!     .startup_timeout(std::time::Duration::from_secs(10))
+//!     .ready_timeout(std::time::Duration::from_secs(10))
 //!     .lifespan()
 //!     .enter()
 //!     .await?;
@@ -30,8 +30,8 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use lifespan_runtime::process::Process;
-//! use lifespan_runtime::Lifespan;
+//! use lifespan::process::Process;
+//! use lifespan::Lifespan;
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let sleeper = Process::new("sleeper", "sleep")
@@ -42,7 +42,7 @@
 //!     .await?;
 //! assert!(sleeper.pid() > 0);
 //! sleeper.stop().await?; // SIGTERM ends `sleep` at once
-//! # Ok::<(), lifespan_runtime::Error>(())
+//! # Ok::<(), lifespan::Error>(())
 //! # }).unwrap();
 //! ```
 //!
@@ -68,9 +68,9 @@ pub use error::ProcessError;
 use group::Group;
 use output::{LastLines, follow};
 
+use crate::engine::Scope;
 use crate::from_fn::from_fn;
 use crate::lifespan::Lifespan;
-use crate::scope::Scope;
 
 /// An external program to run as a lifespan; see the [module docs](self).
 #[derive(Debug)]
@@ -79,7 +79,7 @@ pub struct Process {
     program: String,
     command: Command,
     ready: Ready,
-    startup_timeout: Duration,
+    ready_timeout: Duration,
     grace: Duration,
 }
 
@@ -122,7 +122,7 @@ impl Process {
             program: program.to_string_lossy().into_owned(),
             command: Command::new(program),
             ready: Ready::After(Duration::ZERO),
-            startup_timeout: Duration::from_secs(30),
+            ready_timeout: Duration::from_secs(30),
             grace: Duration::from_secs(10),
         }
     }
@@ -172,9 +172,20 @@ impl Process {
         self
     }
 
-    /// How long it may take to become ready before it is killed.
-    pub fn startup_timeout(mut self, limit: Duration) -> Process {
-        self.startup_timeout = limit;
+    /// How long it may take to become ready (30 seconds by default) before its group is
+    /// killed and startup fails with [`ProcessError::NotReady`]. The whole startup half
+    /// can be bounded as well, like any lifespan's, with
+    /// [`Lifespan::startup_timeout`](crate::Lifespan::startup_timeout) on
+    /// [`lifespan()`](Process::lifespan) (none by default).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use lifespan::process::Process;
+    /// let quick = Process::new("mock", "mock-server").ready_timeout(Duration::from_secs(2));
+    /// # let _ = quick;
+    /// ```
+    pub fn ready_timeout(mut self, limit: Duration) -> Process {
+        self.ready_timeout = limit;
         self
     }
 
@@ -261,12 +272,12 @@ impl Process {
             }
         };
         let address = tokio::select! {
-            ready = tokio::time::timeout(self.startup_timeout, ready) => match ready {
+            ready = tokio::time::timeout(self.ready_timeout, ready) => match ready {
                 Ok(address) => address,
                 Err(_elapsed) => {
                     group.kill();
                     let _ = child.wait().await;
-                    return Err(ProcessError::NotReady { after: self.startup_timeout, last_lines: last.get() });
+                    return Err(ProcessError::NotReady { after: self.ready_timeout, last_lines: last.get() });
                 }
             },
             status = child.wait() => {

@@ -3,7 +3,7 @@
 //!
 //! The body is the root lifespan, named `main`. Between its halves the service waits
 //! for the first of SIGINT, SIGTERM (ctrl-c on Windows), [`request_shutdown`] or a
-//! failed non-detached task. Teardown then resolves every `shutdown_requested()`, runs
+//! failed task not spawned isolated. Teardown then resolves every `shutdown_requested()`, runs
 //! main's shutdown half, and stops its children in reverse, all within one deadline.
 //! The [`Phase`] moves from `Starting` to `Running` to `Stopping` to `Stopped`.
 //!
@@ -12,7 +12,6 @@
 //!
 //! [`request_shutdown`]: crate::request_shutdown
 
-pub(crate) mod ledger;
 mod notify;
 mod output;
 mod watchdog;
@@ -21,14 +20,14 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::error::{Error, Stage};
-use crate::from_fn::{Yielder, from_fn};
+use crate::engine::start::Startup;
+use crate::engine::{Frame, Scope, stop_tree};
+use crate::error::{Error, Origin};
+use crate::from_fn::from_fn;
 use crate::lifespan::Lifespan;
 use crate::phase::Phase;
-use crate::scope::Scope;
-use crate::start::Start;
 use crate::sync::lock;
-use crate::teardown::{Frame, stop_tree};
+use crate::yielder::Yielder;
 use watchdog::Watchdog;
 
 pub use output::MainOutput;
@@ -118,9 +117,9 @@ where
     if let Some(limit) = config.startup_timeout {
         main = main.startup_timeout(limit);
     }
-    let failure = match Start::new(main, Some(root.clone())).await {
+    let failure = match Startup::new(main, Some(root.clone())).await {
         Err(error) => Some(error),
-        Ok(running) => {
+        Ok(((), main)) => {
             root.advance_phase(Phase::Running);
             notify::ready();
             tracing::info!("started; serving until SIGINT, SIGTERM or request_shutdown()");
@@ -128,11 +127,10 @@ where
             let deadline = tokio::time::Instant::from_std(watchdog.begin_shutdown());
             root.advance_phase(Phase::Stopping);
             notify::stopping();
-            let (_, main) = running.into_parts();
             let mut errors: Vec<Error> =
                 main.stop(Some(deadline)).await.err().into_iter().collect();
             errors.extend(stop_tree(Frame::Root(root.clone()), Some(deadline)).await);
-            Error::collect(&"main".into(), Stage::Shutdown, errors).err()
+            Error::collect(&"main".into(), Origin::Teardown, errors).err()
         }
     };
     root.advance_phase(Phase::Stopped);
@@ -174,11 +172,11 @@ impl std::error::Error for BodyFailed {}
 /// `failure` without the body's own error, which `main` returns itself.
 fn without_body_failure(failure: Error) -> Option<Error> {
     let name = failure.name().to_owned();
-    let stage = failure.stage();
+    let origin = failure.origin();
     let rest: Vec<Error> = failure
         .into_errors()
         .into_iter()
         .filter(|error| error.downcast_ref::<BodyFailed>().is_none())
         .collect();
-    Error::collect(&name.into(), stage, rest).err()
+    Error::collect(&name.into(), origin, rest).err()
 }

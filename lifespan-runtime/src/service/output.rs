@@ -15,12 +15,12 @@ use crate::error::Error;
 ///
 /// ```
 /// use std::process::ExitCode;
-/// use lifespan_runtime::MainOutput;
+/// use lifespan::MainOutput;
 ///
 /// fn can_end_main<O: MainOutput>() {}
 /// can_end_main::<()>();
 /// can_end_main::<ExitCode>();
-/// can_end_main::<Result<(), lifespan_runtime::Error>>();
+/// can_end_main::<Result<(), lifespan::Error>>();
 /// can_end_main::<Result<(), Box<dyn std::error::Error + Send + Sync>>>();
 /// ```
 #[diagnostic::on_unimplemented(

@@ -15,8 +15,8 @@ use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::engine::Scope;
 use crate::phase::Phase;
-use crate::scope::Scope;
 
 /// How long after the deadline the watchdog waits for teardown to report by itself.
 const GRACE: Duration = Duration::from_millis(250);
@@ -86,8 +86,10 @@ impl Shared {
                 &format!("a second {signal} arrived during shutdown"),
             );
         }
-        eprintln!("lifespan: {signal} received, shutting down; send it again to exit at once");
-        tracing::info!("{signal} received: shutting down; a second one exits at once");
+        tell(
+            Notice::Info,
+            &format!("{signal} received, shutting down; send it again to exit at once"),
+        );
         self.begin_shutdown();
         self.root.request_shutdown();
     }
@@ -101,8 +103,11 @@ impl Shared {
             .spawn(move || {
                 thread::sleep(limit + GRACE);
                 if shared.root.phase() == Phase::Starting && shared.began.get().is_none() {
-                    eprintln!(
-                        "lifespan: startup is still running after its startup_timeout of {limit:?}; shutting down"
+                    tell(
+                        Notice::Error,
+                        &format!(
+                            "startup is still running after its startup_timeout of {limit:?}; shutting down"
+                        ),
                     );
                     shared.begin_shutdown();
                     shared.root.request_shutdown();
@@ -154,9 +159,31 @@ impl Shared {
         } else {
             unfinished.join(", ")
         };
-        eprintln!("lifespan: {why}; exiting with code {code}. Still running: {still}");
-        tracing::error!(code, "{why}; exiting now. Still running: {still}");
+        tell(
+            Notice::Error,
+            &format!("{why}; exiting with code {code}. Still running: {still}"),
+        );
         std::process::exit(code)
+    }
+}
+
+/// How loud a notice of the watchdog is.
+#[derive(Clone, Copy)]
+enum Notice {
+    Info,
+    Error,
+}
+
+/// Says `message` once: through `tracing` when the service installed a subscriber, on
+/// stderr otherwise, so that a service without logging still learns what happened.
+fn tell(notice: Notice, message: &str) {
+    if !tracing::dispatcher::has_been_set() {
+        eprintln!("lifespan: {message}");
+        return;
+    }
+    match notice {
+        Notice::Info => tracing::info!("{message}"),
+        Notice::Error => tracing::error!("{message}"),
     }
 }
 

@@ -1,7 +1,5 @@
 //! [`Scope`]: an async exit stack of lifespans, tasks and hooks.
 
-pub(crate) mod children;
-
 use std::borrow::Cow;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,17 +9,22 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::current::CURRENT;
-use crate::error::{Error, Name, Stage};
-use crate::lifespan::Lifespan;
+use crate::error::{Error, Name, Origin, WrongScope};
+use crate::ledger::{EntryId, Event, Ledger};
 use crate::outcome::Outcome;
 use crate::phase::{Phase, SharedPhase};
-use crate::running::{ErasedLifespan, Suspended};
-use crate::service::ledger::{EntryId, Event, Ledger};
-use crate::start::Enter;
 use crate::sync::lock;
-use crate::teardown::{Frame, stop_tree};
-use children::{Child, Hook, TaskGroup};
+
+use super::suspended::{Stoppable, Suspended};
+
+mod children;
+mod current;
+mod teardown;
+
+pub(in crate::engine) use children::{Child, Rollback};
+use children::{Hook, TaskGroup};
+pub(crate) use current::{InScope, in_root, in_scope};
+pub(crate) use teardown::{Frame, stop_tree};
 
 /// An async exit stack: lifespans entered, tasks spawned and hooks registered in it are
 /// stopped by [`shutdown`](Scope::shutdown), in reverse order of registration.
@@ -38,7 +41,7 @@ use children::{Child, Hook, TaskGroup};
 /// # Examples
 ///
 /// ```
-/// use lifespan_runtime::{from_fn, Scope};
+/// use lifespan::{from_fn, Scope};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
 /// let scope = Scope::new();
@@ -56,7 +59,7 @@ use children::{Child, Hook, TaskGroup};
 ///
 /// // prints: metrics flushed, server drained, pool closed
 /// scope.shutdown().await?;
-/// # Ok::<(), lifespan_runtime::Error>(())
+/// # Ok::<(), lifespan::Error>(())
 /// # }).unwrap();
 /// ```
 #[derive(Clone)]
@@ -79,6 +82,9 @@ struct Inner {
     parent: Option<Weak<Inner>>,
     /// Cancelled before the token was made: the token starts cancelled.
     cancelled: AtomicBool,
+    /// The scope of a lifespan, which stops with it, rather than a root that
+    /// [`Scope::shutdown`] tears down.
+    owned: bool,
     /// The global deadline of `shutdown()`, for roots made with `with_shutdown_timeout`.
     shutdown_timeout: Option<Duration>,
     state: Mutex<State>,
@@ -104,7 +110,7 @@ impl App {
 #[derive(Default)]
 struct State {
     children: Vec<Child>,
-    /// Failures of non-detached tasks, reported at teardown.
+    /// Failures of tasks not spawned isolated, reported at teardown.
     failures: Vec<Error>,
     /// Torn down: nothing can be registered any more.
     closed: bool,
@@ -116,12 +122,12 @@ impl Scope {
     /// [`Phase::Running`].
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// let scope = Scope::new();
     /// assert!(!scope.is_shutdown_requested());
     /// ```
     pub fn new() -> Scope {
-        Scope::root(Cow::Borrowed("app"), None, Phase::Running)
+        Scope::new_app(None, Phase::Running, None)
     }
 
     /// A root scope whose [`shutdown`](Scope::shutdown) must finish within `limit`: each
@@ -130,53 +136,53 @@ impl Scope {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// let scope = Scope::with_shutdown_timeout(Duration::from_secs(30));
     /// # let _ = scope;
     /// ```
     pub fn with_shutdown_timeout(limit: Duration) -> Scope {
-        Scope::root(Cow::Borrowed("app"), Some(limit), Phase::Running)
-    }
-
-    pub(crate) fn root(owner: Name, shutdown_timeout: Option<Duration>, phase: Phase) -> Scope {
-        Scope::new_app(owner, shutdown_timeout, phase, None)
+        Scope::new_app(Some(limit), Phase::Running, None)
     }
 
     /// The root of a `#[lifespan::main]` service: [`Phase::Starting`], with a ledger.
     pub(crate) fn service_root() -> Scope {
-        Scope::new_app(
-            Cow::Borrowed("app"),
-            None,
-            Phase::Starting,
-            Some(Ledger::default()),
-        )
+        Scope::new_app(None, Phase::Starting, Some(Ledger::default()))
     }
 
-    fn new_app(
-        owner: Name,
-        shutdown_timeout: Option<Duration>,
-        phase: Phase,
-        ledger: Option<Ledger>,
-    ) -> Scope {
+    /// A root named "app", which [`shutdown`](Scope::shutdown) tears down.
+    fn new_app(shutdown_timeout: Option<Duration>, phase: Phase, ledger: Option<Ledger>) -> Scope {
         let app = Arc::new(App {
             phase: SharedPhase::new(phase),
             shutdown: OnceLock::new(),
             ledger,
         });
-        Scope::from_parts(owner, app, None, shutdown_timeout)
+        Scope::from_parts(Cow::Borrowed("app"), app, None, shutdown_timeout, false)
+    }
+
+    /// The scope of a lifespan named `owner` started outside any scope: an app of its
+    /// own, stopped with the lifespan.
+    pub(super) fn standalone(owner: Name) -> Scope {
+        let app = Arc::new(App {
+            phase: SharedPhase::new(Phase::Running),
+            shutdown: OnceLock::new(),
+            ledger: None,
+        });
+        Scope::from_parts(owner, app, None, None, true)
     }
 
     /// The scope a lifespan named `owner` runs its body in, below this one.
-    pub(crate) fn child(&self, owner: Name) -> Scope {
-        Scope::from_parts(owner, self.inner.app.clone(), Some(self), None)
+    pub(super) fn child(&self, owner: Name) -> Scope {
+        Scope::from_parts(owner, self.inner.app.clone(), Some(self), None, true)
     }
 
-    /// A child scope of `parent`, or a root without one.
+    /// A child scope of `parent`, or a root without one; `owned` when a lifespan's body
+    /// runs in it.
     fn from_parts(
         owner: Name,
         app: Arc<App>,
         parent: Option<&Scope>,
         shutdown_timeout: Option<Duration>,
+        owned: bool,
     ) -> Scope {
         let parent = parent.map(|parent| Arc::downgrade(&parent.inner));
         let entry = match &app.ledger {
@@ -191,32 +197,11 @@ impl Scope {
                 token: OnceLock::new(),
                 parent,
                 cancelled: AtomicBool::new(false),
+                owned,
                 shutdown_timeout,
                 state: Mutex::new(State::default()),
             }),
         }
-    }
-
-    /// Starts `lifespan` and registers it in this scope; the [`Enter`] future resolves
-    /// to its value. See [`Lifespan::enter`], which does the same in the current scope.
-    ///
-    /// If this scope has already shut down, the lifespan is stopped again at once and
-    /// the error is [`ErrorKind::ScopeClosed`](crate::ErrorKind::ScopeClosed).
-    ///
-    /// ```
-    /// # use lifespan_runtime::{from_fn, Scope};
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let scope = Scope::new();
-    /// let port = scope.enter(from_fn("listener", |y| y.yield_app(8080_u16))).await.unwrap();
-    /// assert_eq!(port, 8080);
-    /// scope.shutdown().await.unwrap();
-    /// # });
-    /// ```
-    pub fn enter<L>(&self, lifespan: L) -> Enter<L>
-    where
-        L: Lifespan + Send + 'static,
-    {
-        Enter::new(lifespan, Some(self.clone()))
     }
 
     /// Spawns `task` on the tokio runtime, tracked by this scope. The task returns `()`
@@ -226,7 +211,7 @@ impl Scope {
     /// within what is left of the deadline, then aborts it. The task should return soon
     /// after [`shutdown_requested`](Scope::shutdown_requested) resolves. If the task fails
     /// or panics, the failure is logged, kept for the teardown's error, and shutdown of
-    /// the whole app is requested; use [`spawn_detached`](Scope::spawn_detached) for
+    /// the whole app is requested; use [`spawn_isolated`](Scope::spawn_isolated) for
     /// tasks whose failure is not the app's.
     ///
     /// A task spawned after the scope has shut down is dropped unrun, with a warning.
@@ -236,7 +221,7 @@ impl Scope {
     /// Outside a tokio runtime, as `tokio::spawn` does.
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
     /// let shutdown = scope.shutdown_requested();
@@ -261,16 +246,16 @@ impl Scope {
     /// (then aborted) at teardown.
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
-    /// scope.spawn_detached("connection", async { Err::<(), _>("client hung up") });
+    /// scope.spawn_isolated("connection", async { Err::<(), _>("client hung up") });
     /// tokio::task::yield_now().await;
     /// assert!(!scope.is_shutdown_requested());
     /// scope.shutdown().await.unwrap();
     /// # });
     /// ```
-    pub fn spawn_detached<F>(&self, name: impl Into<Cow<'static, str>>, task: F)
+    pub fn spawn_isolated<F>(&self, name: impl Into<Cow<'static, str>>, task: F)
     where
         F: Future + Send + 'static,
         F::Output: Outcome,
@@ -278,7 +263,7 @@ impl Scope {
         self.spawn_task(name.into(), task, true);
     }
 
-    fn spawn_task<F>(&self, name: Name, task: F, detached: bool)
+    fn spawn_task<F>(&self, name: Name, task: F, isolated: bool)
     where
         F: Future + Send + 'static,
         F::Output: Outcome,
@@ -298,7 +283,7 @@ impl Scope {
             };
             // Tracked under the lock, so that a concurrent teardown that takes this group
             // waits for the task.
-            group.track(self.clone(), name, task, detached)
+            group.track(self.clone(), name, task, isolated)
         };
         tokio::spawn(tracked);
     }
@@ -311,7 +296,7 @@ impl Scope {
     /// A hook registered after the scope has shut down is dropped unrun, with a warning.
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
     /// scope.on_shutdown("deregister", async { Err::<(), _>("registry unreachable") });
@@ -339,7 +324,7 @@ impl Scope {
     /// something afterwards, stops nothing twice.
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Scope};
+    /// # use lifespan::{from_fn, Scope};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
     /// scope.enter(from_fn("first", |y| y.yield_app(()))).await.unwrap();
@@ -348,18 +333,34 @@ impl Scope {
     /// # });
     /// ```
     pub async fn shutdown(&self) -> Result<(), Error> {
+        if let Some(why) = self.refuses_shutdown() {
+            return Err(Error::wrong_scope(self.inner.owner.clone(), why));
+        }
         let deadline = self
             .inner
             .shutdown_timeout
             .map(|limit| Instant::now() + limit);
-        if self.inner.parent.is_none() {
-            self.inner.app.phase.advance(Phase::Stopping);
-        }
+        self.inner.app.phase.advance(Phase::Stopping);
         let errors = stop_tree(Frame::Root(self.clone()), deadline).await;
-        if self.inner.parent.is_none() {
-            self.inner.app.phase.advance(Phase::Stopped);
+        self.inner.app.phase.advance(Phase::Stopped);
+        Error::collect(&self.inner.owner, Origin::Teardown, errors)
+    }
+
+    /// Why [`shutdown`](Scope::shutdown) must not tear this scope down, if it must not:
+    /// a lifespan's scope stops with that lifespan, and code that the teardown would
+    /// wait for (a task, a hook, a lifespan's body, here or below) cannot wait for it.
+    fn refuses_shutdown(&self) -> Option<WrongScope> {
+        if self.inner.owned {
+            return Some(WrongScope::Owned);
         }
-        Error::collect(&self.inner.owner, Stage::Shutdown, errors)
+        let mut caller = current::stopped_with()?;
+        loop {
+            if Arc::ptr_eq(&caller.inner, &self.inner) {
+                return Some(WrongScope::FromInside);
+            }
+            let parent = caller.inner.parent.as_ref()?.upgrade()?;
+            caller = Scope { inner: parent };
+        }
     }
 
     /// A future that resolves once shutdown is requested for this scope: its teardown
@@ -371,7 +372,7 @@ impl Scope {
     /// Cancel-safe: drop it and ask again.
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
     /// let requested = scope.shutdown_requested();
@@ -389,7 +390,7 @@ impl Scope {
     /// it ends promptly even when `future` is always ready.
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
     /// assert_eq!(scope.until_shutdown(async { 7 }).await, Some(7));
@@ -417,7 +418,7 @@ impl Scope {
     /// Whether [`shutdown_requested`](Scope::shutdown_requested) would resolve at once.
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// let scope = Scope::new();
     /// scope.request_shutdown();
     /// assert!(scope.is_shutdown_requested());
@@ -431,11 +432,11 @@ impl Scope {
     /// down; under `#[lifespan::main]`, `yield_app!()` returns.
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan, Scope};
+    /// # use lifespan::{from_fn, Lifespan, Scope};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let root = Scope::new();
     /// root.enter(from_fn("worker", |y| async move {
-    ///     lifespan_runtime::request_shutdown(); // from deep inside the tree
+    ///     lifespan::request_shutdown(); // from deep inside the tree
     ///     y.yield_app(()).await;
     /// })).await.unwrap();
     /// assert!(root.is_shutdown_requested());
@@ -451,7 +452,7 @@ impl Scope {
     /// scope of the app.
     ///
     /// ```
-    /// # use lifespan_runtime::{Phase, Scope};
+    /// # use lifespan::{Phase, Scope};
     /// assert_eq!(Scope::new().phase(), Phase::Running);
     /// ```
     pub fn phase(&self) -> Phase {
@@ -467,7 +468,7 @@ impl Scope {
     /// panicking.
     ///
     /// ```
-    /// # use lifespan_runtime::{from_fn, Lifespan, Scope};
+    /// # use lifespan::{from_fn, Lifespan, Scope};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let running = from_fn("inspect", |y| async move {
     ///     let here = Scope::current();
@@ -485,30 +486,24 @@ impl Scope {
     /// The current scope, or `None` outside of one.
     ///
     /// ```
-    /// # use lifespan_runtime::Scope;
+    /// # use lifespan::Scope;
     /// assert!(Scope::try_current().is_none());
     /// ```
     pub fn try_current() -> Option<Scope> {
-        CURRENT.try_with(Scope::clone).ok()
+        current::try_current()
     }
 
+    /// The current scope, for the free function `function`; see [`current::current_for`].
     #[track_caller]
     pub(crate) fn current_for(function: &str) -> Scope {
-        match Scope::try_current() {
-            Some(scope) => scope,
-            None => panic!(
-                "`{function}` was called outside a lifespan scope: call it inside a #[lifespan] fn, \
-                 #[lifespan::main], #[lifespan::test] or a task they spawned, or call the method of \
-                 the same name on a `Scope` you own"
-            ),
-        }
+        current::current_for(function)
     }
 
     /// Registers a started lifespan; gives it back if the scope has shut down.
-    pub(crate) fn adopt(
+    pub(super) fn adopt(
         &self,
-        lifespan: Suspended<dyn ErasedLifespan + Send>,
-    ) -> Result<(), Suspended<dyn ErasedLifespan + Send>> {
+        lifespan: Suspended<dyn Stoppable + Send>,
+    ) -> Result<(), Suspended<dyn Stoppable + Send>> {
         match self.push_child(Child::Lifespan(lifespan)) {
             Ok(()) => Ok(()),
             Err(Child::Lifespan(lifespan)) => Err(lifespan),
@@ -517,7 +512,7 @@ impl Scope {
     }
 
     /// Registers `child` to be stopped with this scope; gives it back once closed.
-    pub(crate) fn push_child(&self, child: Child) -> Result<(), Child> {
+    pub(super) fn push_child(&self, child: Child) -> Result<(), Child> {
         let mut state = lock(&self.inner.state);
         if state.closed {
             return Err(child);
@@ -527,19 +522,19 @@ impl Scope {
     }
 
     /// Whose scope this is: a lifespan's name, `main`, or `app` for a root.
-    pub(crate) fn owner(&self) -> &Name {
+    pub(super) fn owner(&self) -> &Name {
         &self.inner.owner
     }
 
     /// Whether anything is registered that teardown would stop.
-    pub(crate) fn has_children(&self) -> bool {
+    pub(super) fn has_children(&self) -> bool {
         !lock(&self.inner.state).children.is_empty()
     }
 
     /// The most recently registered child. When there is none, the scope is closed and
     /// what its tasks reported while the app ran is handed over instead, under the same
     /// lock: an empty scope costs its teardown one lock.
-    pub(crate) fn pop_child(&self) -> Result<Child, Vec<Error>> {
+    pub(super) fn pop_child(&self) -> Result<Child, Vec<Error>> {
         let mut state = lock(&self.inner.state);
         match state.children.pop() {
             Some(child) => Ok(child),
@@ -551,7 +546,7 @@ impl Scope {
     }
 
     /// Notes `event` of this scope's owner in the app's ledger, if it keeps one.
-    pub(crate) fn record(&self, event: Event<'_>) {
+    pub(super) fn record(&self, event: Event<'_>) {
         if let (Some(ledger), Some(entry)) = (&self.inner.app.ledger, self.inner.entry) {
             ledger.record(entry, event);
         }
@@ -590,7 +585,7 @@ impl Scope {
     }
 
     /// Resolves `shutdown_requested()` for this scope and below.
-    pub(crate) fn cancel(&self) {
+    pub(super) fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
         if let Some(token) = self.inner.token.get() {
             token.cancel();
@@ -598,9 +593,9 @@ impl Scope {
     }
 
     /// A task of this scope failed, panicked or was aborted.
-    pub(crate) fn task_failed(&self, error: Error, detached: bool) {
-        if detached {
-            tracing::error!(%error, "detached task failed");
+    pub(super) fn task_failed(&self, error: Error, isolated: bool) {
+        if isolated {
+            tracing::error!(%error, "isolated task failed");
             return;
         }
         let requested = !self

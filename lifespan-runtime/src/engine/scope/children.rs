@@ -12,16 +12,17 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::current::CURRENT;
-use crate::error::{BoxError, Error, Name, Stage, TimeoutCause};
+use crate::error::{BoxError, Error, Name, Origin, TimeoutCause};
 use crate::outcome::Outcome;
-use crate::running::{ErasedLifespan, Suspended};
-use crate::scope::Scope;
 use crate::time::{effective_limit, within};
 
+use super::Scope;
+use super::current::in_scope;
+use crate::engine::suspended::{Stoppable, Suspended};
+
 /// One entry of a scope's exit stack.
-pub(crate) enum Child {
-    Lifespan(Suspended<dyn ErasedLifespan + Send>),
+pub(in crate::engine) enum Child {
+    Lifespan(Suspended<dyn Stoppable + Send>),
     Tasks(TaskGroup),
     Hook(Hook),
     /// The scope of a startup dropped before it finished: what it had entered, stopped
@@ -33,14 +34,14 @@ pub(crate) enum Child {
 }
 
 /// A rollback handed over by a dropped `Start`.
-pub(crate) struct Rollback {
-    pub(crate) failure: Option<Error>,
-    pub(crate) rest: Pin<Box<dyn Future<Output = Vec<Error>> + Send>>,
+pub(in crate::engine) struct Rollback {
+    pub(in crate::engine) failure: Option<Error>,
+    pub(in crate::engine) rest: Pin<Box<dyn Future<Output = Vec<Error>> + Send>>,
 }
 
 impl Rollback {
     /// The startup's failure, then every failure of the rest of its rollback.
-    pub(crate) async fn finish(self) -> Vec<Error> {
+    pub(in crate::engine) async fn finish(self) -> Vec<Error> {
         let mut errors: Vec<Error> = self.failure.into_iter().collect();
         errors.extend(self.rest.await);
         errors
@@ -53,7 +54,7 @@ impl Rollback {
 /// left of the deadline, then aborts the rest. A long-running server that spawns a task
 /// per connection keeps one group, whose tracker counts live tasks only, so memory does
 /// not grow with the number of tasks ever spawned.
-pub(crate) struct TaskGroup {
+pub(in crate::engine) struct TaskGroup {
     tracker: TaskTracker,
     abort: Arc<Abort>,
 }
@@ -65,7 +66,7 @@ struct Abort {
 }
 
 impl TaskGroup {
-    pub(crate) fn new() -> Self {
+    pub(super) fn new() -> Self {
         TaskGroup {
             tracker: TaskTracker::new(),
             abort: Arc::new(Abort {
@@ -77,12 +78,12 @@ impl TaskGroup {
 
     /// Wraps `future` as a task of this group: tracked, run in `scope`, its panics caught
     /// and its failure reported to `scope`.
-    pub(crate) fn track<F>(
+    pub(super) fn track<F>(
         &self,
         scope: Scope,
         name: Name,
         future: F,
-        detached: bool,
+        isolated: bool,
     ) -> impl Future<Output = ()> + Send + 'static
     where
         F: Future + Send + 'static,
@@ -90,7 +91,7 @@ impl TaskGroup {
     {
         let abort = self.abort.clone();
         self.tracker
-            .track_future(run_task(scope, name, future, abort, detached))
+            .track_future(run_task(scope, name, future, abort, isolated))
     }
 
     /// Waits for every task of the group, within what is left of `deadline`; aborts
@@ -98,7 +99,7 @@ impl TaskGroup {
     ///
     /// Dropped before it finishes (its teardown was cut short), it aborts the tasks
     /// still running rather than leave them behind.
-    pub(crate) async fn stop(self, deadline: Option<Instant>) {
+    pub(super) async fn stop(self, deadline: Option<Instant>) {
         self.tracker.close();
         let limit = effective_limit(None, deadline).map(|(limit, _)| limit);
         let abort_if_dropped = self.abort.token.clone().drop_guard();
@@ -111,13 +112,13 @@ impl TaskGroup {
     }
 }
 
-async fn run_task<F>(scope: Scope, name: Name, future: F, abort: Arc<Abort>, detached: bool)
+async fn run_task<F>(scope: Scope, name: Name, future: F, abort: Arc<Abort>, isolated: bool)
 where
     F: Future + Send + 'static,
     F::Output: Outcome,
 {
     let span = tracing::info_span!("task", name = %name);
-    let run = CURRENT.scope(scope.clone(), AssertUnwindSafe(future).catch_unwind());
+    let run = in_scope(scope.clone(), AssertUnwindSafe(future).catch_unwind());
     let outcome = abort
         .token
         .run_until_cancelled(run)
@@ -126,25 +127,25 @@ where
     let error = match outcome {
         Some(Ok(output)) => match output.into_result() {
             Ok(()) => return,
-            Err(source) => Error::failed(name, Stage::Task, source),
+            Err(source) => Error::failed(name, Origin::Task, source),
         },
-        Some(Err(payload)) => Error::panicked(name, Stage::Task, &*payload),
+        Some(Err(payload)) => Error::panicked(name, Origin::Task, &*payload),
         None => {
             let limit = abort.after.get().copied().unwrap_or_default();
-            Error::timed_out(name, Stage::Task, limit, TimeoutCause::Deadline)
+            Error::timed_out(name, Origin::Task, limit, TimeoutCause::Deadline)
         }
     };
-    span.in_scope(|| scope.task_failed(error, detached));
+    span.in_scope(|| scope.task_failed(error, isolated));
 }
 
 /// A future registered with `on_shutdown`, run during teardown.
-pub(crate) struct Hook {
+pub(in crate::engine) struct Hook {
     name: Name,
     future: Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>,
 }
 
 impl Hook {
-    pub(crate) fn new<F>(name: Name, future: F) -> Self
+    pub(super) fn new<F>(name: Name, future: F) -> Self
     where
         F: Future + Send + 'static,
         F::Output: Outcome,
@@ -156,21 +157,21 @@ impl Hook {
     }
 
     /// Runs the hook in `scope` within what is left of `deadline`, its panic caught.
-    pub(crate) async fn run(self, scope: Scope, deadline: Option<Instant>) -> Result<(), Error> {
+    pub(super) async fn run(self, scope: Scope, deadline: Option<Instant>) -> Result<(), Error> {
         let Hook { name, future } = self;
         let span = tracing::info_span!("hook", name = %name);
         let limit = effective_limit(None, deadline);
-        let run = CURRENT.scope(scope, AssertUnwindSafe(future).catch_unwind());
+        let run = in_scope(scope, AssertUnwindSafe(future).catch_unwind());
         let outcome = within(limit.map(|(limit, _)| limit), run)
             .instrument(span.clone())
             .await;
         let error = match outcome {
             Ok(Ok(Ok(()))) => return Ok(()),
-            Ok(Ok(Err(source))) => Error::failed(name, Stage::Hook, source),
-            Ok(Err(payload)) => Error::panicked(name, Stage::Hook, &*payload),
+            Ok(Ok(Err(source))) => Error::failed(name, Origin::Hook, source),
+            Ok(Err(payload)) => Error::panicked(name, Origin::Hook, &*payload),
             Err(_elapsed) => {
                 let (limit, cause) = limit.expect("only a limited hook times out");
-                Error::timed_out(name, Stage::Hook, limit, cause)
+                Error::timed_out(name, Origin::Hook, limit, cause)
             }
         };
         tracing::error!(parent: &span, %error, "shutdown hook failed");

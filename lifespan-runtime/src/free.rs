@@ -1,18 +1,14 @@
-//! The current scope, and the free functions that act on it.
+//! The free functions: each acts on the current scope, as `tokio::spawn` acts on the
+//! current runtime.
 
 use std::borrow::Cow;
 use std::future::Future;
 
+use crate::engine::Scope;
 use crate::error::Error;
 use crate::lifespan::Lifespan;
 use crate::outcome::Outcome;
 use crate::phase::Phase;
-use crate::scope::Scope;
-
-tokio::task_local! {
-    /// Set while a lifespan's body, a root body, a task, or a hook runs.
-    pub(crate) static CURRENT: Scope;
-}
 
 /// Starts `lifespan` and registers it in the current scope; returns its value. The same
 /// as [`Lifespan::enter`].
@@ -21,9 +17,9 @@ tokio::task_local! {
 /// whose message names the fix.
 ///
 /// ```
-/// # use lifespan_runtime::{from_fn, ErrorKind};
+/// # use lifespan::{from_fn, ErrorKind};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let error = lifespan_runtime::enter(from_fn("pool", |y| y.yield_app(()))).await.unwrap_err();
+/// let error = lifespan::enter(from_fn("pool", |y| y.yield_app(()))).await.unwrap_err();
 /// assert_eq!(error.kind(), ErrorKind::NoScope);
 /// # });
 /// ```
@@ -41,11 +37,11 @@ where
 /// Outside a scope (the message names the fix), and outside a tokio runtime.
 ///
 /// ```
-/// # use lifespan_runtime::{from_fn, Lifespan};
+/// # use lifespan::{from_fn, Lifespan};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let running = from_fn("server", |y| async move {
-///     lifespan_runtime::spawn("accept-loop", async {
-///         lifespan_runtime::shutdown_requested().await;
+///     lifespan::spawn("accept-loop", async {
+///         lifespan::shutdown_requested().await;
 ///     });
 ///     y.yield_app(()).await;
 /// }).start().await.unwrap();
@@ -61,29 +57,29 @@ where
     Scope::current_for("spawn").spawn(name, task);
 }
 
-/// Spawns a task whose failure does not concern the app; see [`Scope::spawn_detached`].
+/// Spawns a task whose failure does not concern the app; see [`Scope::spawn_isolated`].
 ///
 /// # Panics
 ///
 /// Outside a scope, and outside a tokio runtime.
 ///
 /// ```
-/// # use lifespan_runtime::Scope;
+/// # use lifespan::Scope;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let scope = Scope::new();
 /// scope.spawn("acceptor", async {
-///     lifespan_runtime::spawn_detached("connection-1", async { Err::<(), _>("reset by peer") });
+///     lifespan::spawn_isolated("connection-1", async { Err::<(), _>("reset by peer") });
 /// });
 /// scope.shutdown().await.unwrap(); // the connection's failure was only logged
 /// # });
 /// ```
 #[track_caller]
-pub fn spawn_detached<F>(name: impl Into<Cow<'static, str>>, task: F)
+pub fn spawn_isolated<F>(name: impl Into<Cow<'static, str>>, task: F)
 where
     F: Future + Send + 'static,
     F::Output: Outcome,
 {
-    Scope::current_for("spawn_detached").spawn_detached(name, task);
+    Scope::current_for("spawn_isolated").spawn_isolated(name, task);
 }
 
 /// Registers a hook that runs at the current scope's teardown; see [`Scope::on_shutdown`].
@@ -93,10 +89,10 @@ where
 /// Outside a scope.
 ///
 /// ```
-/// # use lifespan_runtime::{from_fn, Lifespan};
+/// # use lifespan::{from_fn, Lifespan};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let running = from_fn("metrics", |y| async move {
-///     lifespan_runtime::on_shutdown("flush", async { println!("flushed") });
+///     lifespan::on_shutdown("flush", async { println!("flushed") });
 ///     y.yield_app(()).await;
 /// }).start().await.unwrap();
 /// running.stop().await.unwrap();
@@ -118,10 +114,10 @@ where
 /// Outside a scope.
 ///
 /// ```
-/// # use lifespan_runtime::Scope;
+/// # use lifespan::Scope;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let scope = Scope::new();
-/// scope.spawn("admin", async { lifespan_runtime::request_shutdown() });
+/// scope.spawn("admin", async { lifespan::request_shutdown() });
 /// scope.shutdown_requested().await;
 /// # scope.shutdown().await.unwrap();
 /// # });
@@ -139,12 +135,12 @@ pub fn request_shutdown() {
 /// Outside a scope (when called, not when awaited).
 ///
 /// ```
-/// # use lifespan_runtime::Scope;
+/// # use lifespan::Scope;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let scope = Scope::new();
 /// scope.spawn("accept-loop", async {
 ///     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-///     while let Some(accepted) = lifespan_runtime::until_shutdown(listener.accept()).await {
+///     while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
 ///         let (_stream, _peer) = accepted?;
 ///     }
 ///     Ok::<(), std::io::Error>(()) // shutdown was requested
@@ -166,11 +162,11 @@ pub fn until_shutdown<F: Future>(future: F) -> impl Future<Output = Option<F::Ou
 /// Outside a scope (when called, not when awaited).
 ///
 /// ```
-/// # use lifespan_runtime::Scope;
+/// # use lifespan::Scope;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let scope = Scope::new();
 /// scope.spawn("server", async {
-///     lifespan_runtime::shutdown_requested().await;
+///     lifespan::shutdown_requested().await;
 ///     println!("stopped accepting");
 /// });
 /// scope.shutdown().await.unwrap();
@@ -189,11 +185,11 @@ pub fn shutdown_requested() -> impl Future<Output = ()> + Send + 'static {
 /// Outside a scope.
 ///
 /// ```
-/// # use lifespan_runtime::{from_fn, Phase, Scope};
+/// # use lifespan::{from_fn, Phase, Scope};
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let scope = Scope::new();
 /// let ready = scope.enter(from_fn("readyz", |y| async move {
-///     y.yield_app(lifespan_runtime::phase() == Phase::Running).await;
+///     y.yield_app(lifespan::phase() == Phase::Running).await;
 /// })).await.unwrap();
 /// assert!(ready);
 /// scope.shutdown().await.unwrap();

@@ -3,10 +3,11 @@
 use tokio::time::Instant;
 
 use crate::error::Error;
-use crate::scope::Scope;
-use crate::scope::children::Child;
-use crate::service::ledger::Event;
+use crate::ledger::Event;
 use crate::time::Stopwatch;
+
+use super::Scope;
+use super::children::Child;
 
 /// A scope being torn down.
 pub(crate) enum Frame {
@@ -28,7 +29,10 @@ impl Frame {
 
     fn finish(self) {
         if let Frame::Owned(scope, stopwatch) = self {
-            tracing::info!(name = %scope.owner(), elapsed = ?stopwatch, "stopped");
+            match stopwatch.elapsed() {
+                Some(elapsed) => tracing::info!(name = %scope.owner(), ?elapsed, "stopped"),
+                None => tracing::info!(name = %scope.owner(), "stopped"),
+            }
             scope.record(Event::Stopped);
         }
     }

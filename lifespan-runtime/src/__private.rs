@@ -3,11 +3,13 @@
 
 use std::future::Future;
 
-use crate::from_fn::{FromFn, Yielder, from_fn};
+use crate::from_fn::{FromFn, from_fn};
 use crate::outcome::Outcome;
+use crate::yielder::Yielder;
 
 pub use core::time::Duration;
 
+pub use crate::lifespan::Lifespan;
 pub use crate::service::{DEFAULT_SHUTDOWN_TIMEOUT, Flavor, MainConfig, run as run_main};
 
 /// [`from_fn`] with the yielded type `T` and the body's output `O` written out, so that
@@ -66,7 +68,7 @@ where
             Some(limit) => crate::Scope::with_shutdown_timeout(limit),
             None => crate::Scope::new(),
         };
-        let run = crate::current::CURRENT.scope(scope.clone(), body);
+        let run = crate::engine::scope::in_root(scope.clone(), body);
         let outcome = std::panic::AssertUnwindSafe(run).catch_unwind().await;
         let teardown = scope.shutdown().await;
         match (outcome, teardown) {

@@ -145,7 +145,7 @@ fn describe(stage: &str, error: &Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Stage;
+    use crate::error::Origin;
 
     #[test]
     fn names_what_is_unfinished_and_summarises_the_rest() {
@@ -163,7 +163,7 @@ mod tests {
 
         let timeout = Error::timed_out(
             "server".into(),
-            Stage::Shutdown,
+            Origin::Shutdown,
             Duration::from_secs(1),
             crate::error::TimeoutCause::Own,
         );

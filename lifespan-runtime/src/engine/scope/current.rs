@@ -1,0 +1,76 @@
+//! The current scope: a task-local set while a lifespan's body, a root body, a task
+//! or a hook runs. Only this module touches it.
+
+use std::future::Future;
+
+use tokio::task::futures::TaskLocalFuture;
+
+use super::Scope;
+
+tokio::task_local! {
+    static CURRENT: Current;
+}
+
+/// What runs, and in which scope.
+#[derive(Clone)]
+pub(crate) struct Current {
+    scope: Scope,
+    /// A root body (`#[lifespan::test]`'s) rather than code the scope itself stops: a
+    /// lifespan's body, a task or a hook.
+    root_body: bool,
+}
+
+/// A future that runs with a scope current.
+pub(crate) type InScope<F> = TaskLocalFuture<Current, F>;
+
+/// Runs `future` (a lifespan's body, a task or a hook) with `scope` current.
+pub(crate) fn in_scope<F: Future>(scope: Scope, future: F) -> InScope<F> {
+    CURRENT.scope(
+        Current {
+            scope,
+            root_body: false,
+        },
+        future,
+    )
+}
+
+/// Runs `future`, the body that owns the root `scope`, with `scope` current.
+pub(crate) fn in_root<F: Future>(scope: Scope, future: F) -> InScope<F> {
+    CURRENT.scope(
+        Current {
+            scope,
+            root_body: true,
+        },
+        future,
+    )
+}
+
+/// The current scope, if one is set.
+pub(super) fn try_current() -> Option<Scope> {
+    CURRENT.try_with(|current| current.scope.clone()).ok()
+}
+
+/// The scope of the code running now, unless that is a root's own body or nothing:
+/// code that a teardown of this scope, or of one above it, would have to wait for.
+pub(super) fn stopped_with() -> Option<Scope> {
+    CURRENT
+        .try_with(|current| (!current.root_body).then(|| current.scope.clone()))
+        .ok()
+        .flatten()
+}
+
+/// The current scope, for `function`; outside one, a panic that says where a scope is
+/// set and what to do elsewhere.
+#[track_caller]
+pub(super) fn current_for(function: &str) -> Scope {
+    match try_current() {
+        Some(scope) => scope,
+        None => panic!(
+            "`{function}` was called where no lifespan scope is current. A scope is current only \
+             inside a #[lifespan] fn, #[lifespan::main], #[lifespan::test], and tasks spawned with \
+             `lifespan::spawn`; a task from `tokio::spawn` or a request handler has none. Take \
+             `Scope::current()` where one is set, move the `Scope` into the task or the router's \
+             state, and call the method of the same name on it"
+        ),
+    }
+}
