@@ -276,3 +276,57 @@ async fn a_rollback_ends_within_the_shutdown_timeout_even_when_a_task_ignores_sh
         ]
     );
 }
+
+/// A lifespan that tells `stopped` when its shutdown half runs.
+fn reports_its_stop(
+    stopped: tokio::sync::oneshot::Sender<()>,
+) -> impl Lifespan<Value = (), Error = std::convert::Infallible> + Send + 'static {
+    from_fn("inner", move |yielder| async move {
+        yielder.yield_app(()).await;
+        let _ = stopped.send(());
+    })
+}
+
+/// A lifespan that enters `inner` and never finishes starting.
+fn stuck_with(
+    inner: impl Lifespan<Value = (), Error = std::convert::Infallible> + Send + 'static,
+) -> impl Lifespan<Value = (), Error = Error> + Send + 'static {
+    from_fn("stuck", move |yielder| async move {
+        inner.enter().await?;
+        std::future::pending::<()>().await;
+        yielder.yield_app(()).await;
+        Ok(())
+    })
+}
+
+/// Started outside any scope, a startup dropped halfway has nobody to inherit what it
+/// entered: a task on the runtime stops it.
+#[tokio::test(start_paused = true)]
+async fn a_dropped_startup_outside_any_scope_is_stopped_by_a_runtime_task() {
+    let (stopped, heard) = tokio::sync::oneshot::channel();
+    let start = stuck_with(reports_its_stop(stopped)).start();
+    let cut = tokio::time::timeout(std::time::Duration::from_secs(1), start).await;
+    assert!(cut.is_err(), "the startup never finishes by itself");
+    heard
+        .await
+        .expect("the orphaned part was stopped, not dropped");
+}
+
+/// A startup still running when its scope shut down, dropped afterwards, cannot hand
+/// its orphans to the closed scope: a task on the runtime stops them.
+#[tokio::test]
+async fn a_dropped_startup_whose_scope_closed_is_stopped_by_a_runtime_task() {
+    let (stopped, heard) = tokio::sync::oneshot::channel();
+    let scope = Scope::new();
+    let mut entering = Box::pin(scope.enter(stuck_with(reports_its_stop(stopped))));
+    // Poll it once: `inner` is entered, and the startup hangs.
+    let pending = std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(std::future::Future::poll(entering.as_mut(), cx).is_pending())
+    });
+    assert!(pending.await);
+    scope.shutdown().await.unwrap();
+    drop(entering);
+    heard
+        .await
+        .expect("the orphaned part was stopped, not dropped");
+}
