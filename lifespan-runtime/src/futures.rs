@@ -1,6 +1,8 @@
 //! The named futures of this crate, for storing them in structs or naming them in
-//! signatures: what [`Lifespan::start`], [`Lifespan::enter`] and
-//! [`Yielder::yield_app`](crate::Yielder::yield_app) return. Most code only `.await`s them.
+//! signatures: what [`Lifespan::start`](crate::Lifespan::start),
+//! [`Lifespan::enter`](crate::Lifespan::enter) and
+//! [`Yielder::yield_app`](crate::Yielder::yield_app) return. Most code only `.await`s
+//! them.
 //!
 //! ```
 //! use lifespan::futures::Start;

@@ -175,7 +175,7 @@ impl Process {
     /// How long it may take to become ready (30 seconds by default) before its group is
     /// killed and startup fails with [`ProcessError::NotReady`]. The whole startup half
     /// can be bounded as well, like any lifespan's, with
-    /// [`Lifespan::startup_timeout`](crate::Lifespan::startup_timeout) on
+    /// [`Lifespan::startup_timeout`] on
     /// [`lifespan()`](Process::lifespan) (none by default).
     ///
     /// ```
