@@ -191,3 +191,26 @@ fn a_service_ends_with_one_summary_of_every_lifespan() {
         ]
     );
 }
+
+/// `elapsed` is the time the half took, read from tokio's clock: paused here, so the
+/// sleeps pass at once and the times are exact.
+#[test]
+fn started_and_stopped_report_how_long_each_half_took() {
+    let captured = capture_sync(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+            .block_on(async {
+                let slow = lifespan_runtime::from_fn("slow", |yielder| async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                    yielder.yield_app(()).await;
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                });
+                slow.start().await.unwrap().stop().await.unwrap();
+            });
+    });
+    captured.line_with(&["INFO", "started", "elapsed=3s"]);
+    captured.line_with(&["INFO", "stopped", "name=slow", "elapsed=2s"]);
+}

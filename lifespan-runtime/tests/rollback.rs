@@ -108,6 +108,13 @@ async fn a_failing_rollback_is_reported_with_the_startup_failure() {
     };
     let error = owner.start().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Several);
+    assert_eq!(error.origin(), Origin::Startup);
+    assert!(
+        error
+            .to_string()
+            .starts_with("2 failures while starting `owner`: (1) lifespan `owner` failed during startup"),
+        "{error}"
+    );
     let parts: Vec<_> = error
         .errors()
         .iter()

@@ -203,3 +203,51 @@ fn handles_are_send_sync_and_static() {
     send(&part(&journal, "b").start());
     send(&Scope::new().shutdown());
 }
+
+/// The free `spawn_isolated` spawns into the current scope: the task runs, and its
+/// failure neither requests shutdown nor fails the teardown.
+#[tokio::test]
+async fn the_free_spawn_isolated_runs_the_task_in_the_current_scope() {
+    let scope = Scope::new();
+    let (ran, heard) = tokio::sync::oneshot::channel();
+    scope.spawn("acceptor", async move {
+        lifespan_runtime::spawn_isolated("connection", async move {
+            let _ = ran.send(());
+            Err::<(), _>("reset by peer")
+        });
+    });
+    heard.await.expect("the isolated task ran");
+    tokio::task::yield_now().await;
+    assert!(!scope.is_shutdown_requested());
+    scope.shutdown().await.unwrap();
+}
+
+/// The named futures say where they stand.
+#[tokio::test]
+async fn start_and_enter_show_their_state_in_debug() {
+    let start = from_fn("db", |y| y.yield_app(())).start();
+    assert_eq!(format!("{start:?}"), r#"Start { state: "idle" }"#);
+    let outside = from_fn("db", |y| y.yield_app(())).enter();
+    assert_eq!(format!("{outside:?}"), r#"Enter { state: "outside a scope" }"#);
+    let scope = Scope::new();
+    let mut hanging = Box::pin(scope.enter(from_fn("slow", |y| async move {
+        std::future::pending::<()>().await;
+        y.yield_app(()).await;
+    })));
+    let pending = std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(std::future::Future::poll(hanging.as_mut(), cx).is_pending())
+    });
+    assert!(pending.await);
+    assert_eq!(format!("{hanging:?}"), r#"Enter { state: "starting" }"#);
+    drop(hanging);
+    drop(start);
+    scope.shutdown().await.unwrap();
+    let yielder_debug = from_fn("v", |y: lifespan_runtime::Yielder<u8>| async move {
+        let shown = format!("{y:?}");
+        let yield_app = y.yield_app(1);
+        assert_eq!(format!("{yield_app:?}"), "YieldApp { yielded: false }");
+        yield_app.await;
+        assert_eq!(shown, "Yielder { .. }");
+    });
+    yielder_debug.start().await.unwrap().stop().await.unwrap();
+}

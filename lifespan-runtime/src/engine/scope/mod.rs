@@ -240,9 +240,10 @@ impl Scope {
         self.spawn_task(name.into(), task, false);
     }
 
-    /// Like [`spawn`](Scope::spawn), for a task whose failure does not concern the app
+    /// Like [`spawn`](Scope::spawn), for a task whose failure is isolated from the app
     /// (a per-connection handler): a failure or panic is logged at ERROR, and neither
-    /// requests shutdown nor appears in the teardown's error. The task is still awaited
+    /// requests shutdown nor appears in the teardown's error. In every other way it is a
+    /// task like the others: tracked, told when shutdown begins, and awaited
     /// (then aborted) at teardown.
     ///
     /// ```
@@ -322,6 +323,14 @@ impl Scope {
     ///
     /// Each part is stopped exactly once. Calling `shutdown` again, or registering
     /// something afterwards, stops nothing twice.
+    ///
+    /// Only a root made with [`Scope::new`] or [`Scope::with_shutdown_timeout`] is torn
+    /// down here, and only from outside it. The scope of a lifespan (from
+    /// [`Scope::current`] in its body, or [`Running::scope`](crate::Running::scope))
+    /// stops with that lifespan, after its shutdown half; and a task, hook or lifespan
+    /// body inside the scope would wait for itself. Both fail at once with
+    /// [`ErrorKind::WrongScope`](crate::ErrorKind::WrongScope) and stop nothing: stop the
+    /// lifespan, or call [`request_shutdown`](Scope::request_shutdown).
     ///
     /// ```
     /// # use lifespan::{from_fn, Scope};
