@@ -2,7 +2,7 @@
 //! at the user's tokens with what to write instead, and all of them together.
 
 use proc_macro2::Span;
-use syn::{Expr, Signature};
+use syn::{Expr, Safety, Signature};
 
 use crate::args::Attribute;
 use crate::errors::Errors;
@@ -18,7 +18,7 @@ pub(crate) fn signature(sig: &Signature, attribute: Attribute, errors: &mut Erro
             "a lifespan cannot be a `const fn`: remove `const`",
         ));
     }
-    if let Some(unsafety) = &sig.unsafety {
+    if let Safety::Unsafe(unsafety) = &sig.safety {
         errors.push(syn::Error::new_spanned(
             unsafety,
             "a lifespan cannot be an `unsafe fn`: remove `unsafe` and keep the unsafe block inside",
