@@ -20,4 +20,10 @@ async fn renamed() {
     yield_app!();
 }
 
+// Independent mistakes in one attribute are reported together.
+#[lifespan(retries = 3, name = 5, startup_timeout = "10", shutdown_timeout = "1s")]
+async fn several() {
+    yield_app!();
+}
+
 fn main() {}

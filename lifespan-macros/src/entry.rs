@@ -1,0 +1,108 @@
+//! The bodies of the two entry points, `#[lifespan::main]` and `#[lifespan::test]`: each
+//! builds a tokio runtime and runs the user's body with a root scope.
+//!
+//! ```ignore
+//! fn main() -> anyhow::Result<()> {
+//!     ::lifespan::__private::run_main::<anyhow::Result<()>, _, _>(
+//!         ::lifespan::__private::MainConfig {
+//!             flavor: ::lifespan::__private::Flavor::MultiThread,
+//!             worker_threads: ::core::option::Option::None,
+//!             startup_timeout: ::core::option::Option::None,
+//!             shutdown_timeout: ::lifespan::__private::Duration::from_secs(30),
+//!         },
+//!         move |__yielder| async move {
+//!             let pool = database().enter().await?;
+//!             yield_app!(@__lifespan __yielder);
+//!             tracing::info!("draining");
+//!             Ok(())
+//!         },
+//!     )
+//! }
+//!
+//! #[::core::prelude::v1::test]
+//! fn pool_answers() {
+//!     ::lifespan::__private::run_test::<(), _>(::core::option::Option::None, async move {
+//!         let pool = database().enter().await.unwrap();
+//!         assert_eq!(pool.size(), 4);
+//!     })
+//! }
+//! ```
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use crate::args::Flavor;
+use crate::generate::{Body, body, duration};
+use crate::outline::Outline;
+use crate::returns::Exit;
+use crate::split::Split;
+
+/// The body of `fn main`: `run_main` with the configuration and the user's body.
+pub(crate) fn main(outline: &Outline, split: Split) -> TokenStream {
+    let krate = &outline.krate;
+    let exit = Exit::of(&outline.sig.output);
+    let Body {
+        keep_import,
+        closure,
+    } = body(split, matches!(exit, Exit::Result(_)));
+    let run = match exit {
+        Exit::Code(ty) | Exit::Result(ty) => quote!(#krate::__private::run_main::<#ty, _, _>),
+        // `Other` is an error, and never generated.
+        Exit::Unit | Exit::Other(_) => quote!(#krate::__private::run_main::<(), _, _>),
+    };
+    let config = config(outline);
+    quote! {
+        #keep_import
+        #run(#config, #closure)
+    }
+}
+
+/// The body of a test: `run_test` with the user's body as it is.
+pub(crate) fn test(outline: &Outline, body: TokenStream) -> TokenStream {
+    let krate = &outline.krate;
+    let output = outline.test_output();
+    let limit = some(
+        outline
+            .args
+            .shutdown_timeout
+            .map(|limit| duration(krate, limit)),
+    );
+    quote! {
+        #krate::__private::run_test::<#output, _>(#limit, async move { #body })
+    }
+}
+
+/// The `MainConfig` literal: every field written out, defaults included, so that the
+/// expansion says what the service does.
+fn config(outline: &Outline) -> TokenStream {
+    let Outline { krate, args, .. } = outline;
+    let flavor = match args.flavor.unwrap_or(Flavor::MultiThread) {
+        Flavor::MultiThread => quote!(MultiThread),
+        Flavor::CurrentThread => quote!(CurrentThread),
+    };
+    let worker_threads = some(args.worker_threads.as_ref().map(|threads| {
+        let count = Literal::usize_unsuffixed(threads.count);
+        quote!(#count)
+    }));
+    let startup_timeout = some(args.startup_timeout.map(|limit| duration(krate, limit)));
+    let shutdown_timeout = match args.shutdown_timeout {
+        Some(limit) => duration(krate, limit),
+        None => quote!(#krate::__private::DEFAULT_SHUTDOWN_TIMEOUT),
+    };
+    quote! {
+        #krate::__private::MainConfig {
+            flavor: #krate::__private::Flavor::#flavor,
+            worker_threads: #worker_threads,
+            startup_timeout: #startup_timeout,
+            shutdown_timeout: #shutdown_timeout,
+        }
+    }
+}
+
+/// `Option::Some(tokens)` or `Option::None`.
+fn some(tokens: Option<TokenStream>) -> TokenStream {
+    match tokens {
+        Some(tokens) => quote!(::core::option::Option::Some(#tokens)),
+        None => quote!(::core::option::Option::None),
+    }
+}
