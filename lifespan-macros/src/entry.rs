@@ -3,7 +3,9 @@
 //!
 //! ```ignore
 //! fn main() -> anyhow::Result<()> {
-//!     ::lifespan::__private::run_main::<anyhow::Result<()>, _, _>(
+//!     trait LifespanMainReturn { .. }  // `run_main`, with the message of a wrong `E`
+//!     impl<O: ::lifespan::__private::MainOutput<Exit = O>> LifespanMainReturn for O { .. }
+//!     <anyhow::Result<()> as LifespanMainReturn>::run_main(
 //!         ::lifespan::__private::MainConfig {
 //!             flavor: ::lifespan::__private::Flavor::MultiThread,
 //!             worker_threads: ::core::option::Option::None,
@@ -30,6 +32,7 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
+use syn::Path;
 
 use crate::args::Flavor;
 use crate::generate::{Body, body, duration};
@@ -45,15 +48,57 @@ pub(crate) fn main(outline: &Outline, split: Split) -> TokenStream {
         keep_import,
         closure,
     } = body(split, matches!(exit, Exit::Result(_)));
-    let run = match exit {
-        Exit::Code(ty) | Exit::Result(ty) => quote!(#krate::__private::run_main::<#ty, _, _>),
-        // `Other` is an error, and never generated.
-        Exit::Unit | Exit::Other(_) => quote!(#krate::__private::run_main::<(), _, _>),
-    };
     let config = config(outline);
+    match exit {
+        Exit::Result(ty) => {
+            let checked = checked_result(krate);
+            quote! {
+                #checked
+                #keep_import
+                <#ty as LifespanMainReturn>::run_main(#config, #closure)
+            }
+        }
+        Exit::Code(ty) => quote! {
+            #keep_import
+            #krate::__private::run_main::<#ty, _, _>(#config, #closure)
+        },
+        // `Other` is an error, and never generated.
+        Exit::Unit | Exit::Other(_) => quote! {
+            #keep_import
+            #krate::__private::run_main::<(), _, _>(#config, #closure)
+        },
+    }
+}
+
+/// `run_main` behind a trait of the user's crate, `LifespanMainReturn`, for a `main`
+/// that returns `Result<(), E>`. It is implemented wherever `run_main` accepts the type,
+/// and not recommended, so that an `E` without `From<lifespan::Error>` (or `Debug`) is
+/// one error, at the return type, with the message below, instead of several inside
+/// `run_main` listing unrelated `From` impls. It is declared here rather than in the
+/// runtime, so that rustc names it without a path through `__private`.
+fn checked_result(krate: &Path) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let signature = quote! {
+        fn run_main<F, Fut>(config: #private::MainConfig, body: F) -> Self
+        where
+            F: ::core::ops::FnOnce(#private::Yielder<()>) -> Fut,
+            Fut: ::core::future::Future<Output = Self>
+    };
     quote! {
-        #keep_import
-        #run(#config, #closure)
+        #[diagnostic::on_unimplemented(
+            message = "#[lifespan::main] cannot return `{Self}`: its error type needs `From<lifespan::Error>` and `Debug`",
+            label = "write `anyhow::Result<()>`, `Result<(), lifespan::Error>` or `Result<(), Box<dyn std::error::Error + Send + Sync>>`",
+            note = "or implement `From<lifespan::Error>` for your error type: a part that fails becomes your error"
+        )]
+        trait LifespanMainReturn: ::core::marker::Sized {
+            #signature;
+        }
+        #[diagnostic::do_not_recommend]
+        impl<O: #private::MainOutput<Exit = O>> LifespanMainReturn for O {
+            #signature {
+                #private::run_main::<O, F, Fut>(config, body)
+            }
+        }
     }
 }
 

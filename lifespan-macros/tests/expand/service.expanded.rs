@@ -1,11 +1,30 @@
 use lifespan::{Lifespan, yield_app};
 /// A service: every field of the runtime's configuration is written out.
 fn main() -> anyhow::Result<()> {
-    ::lifespan::__private::run_main::<
-        anyhow::Result<()>,
-        _,
-        _,
-    >(
+    #[diagnostic::on_unimplemented(
+        message = "#[lifespan::main] cannot return `{Self}`: its error type needs `From<lifespan::Error>` and `Debug`",
+        label = "write `anyhow::Result<()>`, `Result<(), lifespan::Error>` or `Result<(), Box<dyn std::error::Error + Send + Sync>>`",
+        note = "or implement `From<lifespan::Error>` for your error type: a part that fails becomes your error"
+    )]
+    trait LifespanMainReturn: ::core::marker::Sized {
+        fn run_main<F, Fut>(config: ::lifespan::__private::MainConfig, body: F) -> Self
+        where
+            F: ::core::ops::FnOnce(::lifespan::__private::Yielder<()>) -> Fut,
+            Fut: ::core::future::Future<Output = Self>;
+    }
+    #[diagnostic::do_not_recommend]
+    impl<O: ::lifespan::__private::MainOutput<Exit = O>> LifespanMainReturn for O {
+        fn run_main<F, Fut>(config: ::lifespan::__private::MainConfig, body: F) -> Self
+        where
+            F: ::core::ops::FnOnce(::lifespan::__private::Yielder<()>) -> Fut,
+            Fut: ::core::future::Future<Output = Self>,
+        {
+            ::lifespan::__private::run_main::<O, F, Fut>(config, body)
+        }
+    }
+    <anyhow::Result<
+        (),
+    > as LifespanMainReturn>::run_main(
         ::lifespan::__private::MainConfig {
             flavor: ::lifespan::__private::Flavor::MultiThread,
             worker_threads: ::core::option::Option::Some(4),
