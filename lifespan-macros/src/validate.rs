@@ -3,13 +3,14 @@
 //! of them together.
 
 use proc_macro2::{Span, TokenStream};
-use syn::{Expr, Safety, Signature};
+use quote::ToTokens;
+use syn::{Expr, ReturnType, Safety, Signature, Type};
 
 use crate::attribute::Attribute;
 use crate::errors::Errors;
 use crate::parse::{Body, ItemFn};
-use crate::returns::Exit;
-use crate::rules::{early_returns, nested_yields};
+use crate::returns::{Exit, Returns};
+use crate::rules::{early_returns, first_question_mark, nested_yields};
 use crate::split::{Split, top_level_yield};
 
 /// A body that broke no rule, as the expansion takes it.
@@ -30,6 +31,7 @@ pub(crate) fn item(item: &ItemFn, attribute: Attribute, errors: &mut Errors) -> 
         Attribute::Main => main_signature(sig, errors),
         Attribute::Test => test_signature(item, errors),
     }
+    question_marks(item, attribute, errors);
     match attribute {
         Attribute::Test => Some(Checked::Whole(item.body.tokens.clone())),
         Attribute::Lifespan | Attribute::Main => {
@@ -134,6 +136,60 @@ fn entry_point(sig: &Signature, attribute: Attribute, instead: &str, errors: &mu
             format!("{subject} cannot be generic: remove the generic parameters"),
         ));
     }
+}
+
+/// Reports the first `?` in a body whose output cannot take it, with the return type
+/// that can. Once is enough: the one fix makes every `?` work.
+fn question_marks(item: &ItemFn, attribute: Attribute, errors: &mut Errors) {
+    let Ok(stmts) = &item.body.stmts else { return };
+    let output = &item.sig.output;
+    let message = match attribute {
+        Attribute::Lifespan => match Returns::of(output) {
+            Returns::Fallible { .. } => return,
+            Returns::Infallible { value } => format!(
+                "`?` needs a lifespan that can fail: declare `-> Result<{}, E>`, where `E` is the error `?` converts into",
+                written(&value)
+            ),
+        },
+        Attribute::Main => match Exit::of(output) {
+            // Reported already, at the type.
+            Exit::Result(_) | Exit::Other(_) => return,
+            Exit::Unit | Exit::Code(_) => {
+                "`?` needs `main` to return a `Result`: declare `-> Result<(), E>` where `E: From<lifespan::Error>`, such as `anyhow::Result<()>`".to_owned()
+            }
+        },
+        Attribute::Test => match output {
+            ReturnType::Default => {
+                "`?` needs the test to return a `Result`: declare `-> Result<(), E>`, such as `Result<(), lifespan::Error>`".to_owned()
+            }
+            ReturnType::Type(..) => return,
+        },
+    };
+    if let Some(question_mark) = first_question_mark(stmts) {
+        errors.push(syn::Error::new(question_mark, message));
+    }
+}
+
+/// `ty` as a person writes it: `Vec<u8>`, not `Vec < u8 >`.
+fn written(ty: &Type) -> String {
+    let mut text = ty.to_token_stream().to_string();
+    for (spaced, tight) in [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        ("& ", "&"),
+        ("( ", "("),
+        (" )", ")"),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ;", ";"),
+    ] {
+        text = text.replace(spaced, tight);
+    }
+    text
 }
 
 /// The body cut at its one top-level `yield_app!`, after reporting every misplaced,
