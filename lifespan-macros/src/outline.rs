@@ -11,6 +11,11 @@ use crate::attribute::Attribute;
 use crate::parse::ItemFn;
 use crate::returns::{Exit, Returns};
 
+/// Why calling a `#[lifespan]` fn and dropping the result is a mistake, and the fix.
+const MUST_USE: &str = "a lifespan does nothing until it is started: \
+                        write `.enter().await?` to run it in the current scope, \
+                        or `.start().await` to run it on its own";
+
 pub(crate) struct Outline {
     pub(crate) attribute: Attribute,
     /// Outer attributes, then the body's inner ones.
@@ -91,7 +96,7 @@ impl Outline {
     }
 
     /// The generated fn up to its body. A lifespan: the same name and parameters, not
-    /// async, returning `impl Lifespan`. `main` and a test: no
+    /// async, returning `impl Lifespan`, `#[must_use]`. `main` and a test: no
     /// parameters, returning what the runtime's entry point returns.
     pub(crate) fn signature(&self) -> TokenStream {
         let Outline {
@@ -107,8 +112,11 @@ impl Outline {
                 let (generics, inputs) = (&sig.generics, &sig.inputs);
                 let where_clause = &generics.where_clause;
                 let Types { value, error, .. } = self.types();
+                let must_use = (!attrs.iter().any(|attr| attr.path().is_ident("must_use")))
+                    .then(|| quote!(#[must_use = #MUST_USE]));
                 quote! {
                     #(#attrs)*
+                    #must_use
                     #vis fn #ident #generics (#inputs) -> impl #krate::Lifespan<Value = #value, Error = #error>
                     #where_clause
                 }
