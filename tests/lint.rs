@@ -36,7 +36,7 @@
 
 use std::fmt;
 
-use lifespan::{Lifespan, lifespan, yield_app};
+use lifespan::{lifespan, yield_app};
 
 /// A custom error, converted into by `?` in both halves.
 #[derive(Debug)]

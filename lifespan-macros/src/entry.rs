@@ -13,6 +13,8 @@
 //!             shutdown_timeout: ::lifespan::__private::Duration::from_secs(30),
 //!         },
 //!         move |__yielder| async move {
+//!             #[allow(unused_imports)]
+//!             use ::lifespan::Lifespan as _;
 //!             let pool = database().enter().await?;
 //!             yield_app!(@__lifespan __yielder);
 //!             tracing::info!("draining");
@@ -24,6 +26,8 @@
 //! #[::core::prelude::v1::test]
 //! fn pool_answers() {
 //!     ::lifespan::__private::run_test::<(), _>(::core::option::Option::None, async move {
+//!         #[allow(unused_imports)]
+//!         use ::lifespan::Lifespan as _;
 //!         let pool = database().enter().await.unwrap();
 //!         assert_eq!(pool.size(), 4);
 //!     })
@@ -35,7 +39,7 @@ use quote::quote;
 use syn::Path;
 
 use crate::args::Flavor;
-use crate::generate::{Body, body, duration};
+use crate::generate::{Body, body, duration, lifespan_methods};
 use crate::outline::Outline;
 use crate::returns::Exit;
 use crate::split::Split;
@@ -47,7 +51,7 @@ pub(crate) fn main(outline: &Outline, split: Split) -> TokenStream {
     let Body {
         keep_import,
         closure,
-    } = body(split, matches!(exit, Exit::Result(_)));
+    } = body(split, matches!(exit, Exit::Result(_)), krate);
     let config = config(outline);
     match exit {
         Exit::Result(ty) => {
@@ -112,8 +116,12 @@ pub(crate) fn test(outline: &Outline, body: TokenStream) -> TokenStream {
             .shutdown_timeout
             .map(|limit| duration(krate, limit)),
     );
+    let lifespan_methods = lifespan_methods(krate);
     quote! {
-        #krate::__private::run_test::<#output, _>(#limit, async move { #body })
+        #krate::__private::run_test::<#output, _>(#limit, async move {
+            #lifespan_methods
+            #body
+        })
     }
 }
 

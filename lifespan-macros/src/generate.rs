@@ -8,6 +8,8 @@
 //!     let __lifespan = ::lifespan::__private::from_fn_typed::<Pool, Result<(), DbError>, _, _>(
 //!         "database",
 //!         move |__yielder| async move {
+//!             #[allow(unused_imports)]
+//!             use ::lifespan::Lifespan as _;
 //!             let pool = Pool::connect(&url).await?;
 //!             yield_app!(@__lifespan __yielder, pool.clone());
 //!             pool.close().await?;
@@ -59,7 +61,7 @@ fn lifespan(outline: &Outline, split: Split) -> TokenStream {
     let Body {
         keep_import,
         closure,
-    } = body(split, fallible);
+    } = body(split, fallible, krate);
     let args = &outline.args;
     let startup_timeout = timeout(krate, &lifespan, "startup_timeout", args.startup_timeout);
     let shutdown_timeout = timeout(krate, &lifespan, "shutdown_timeout", args.shutdown_timeout);
@@ -81,12 +83,12 @@ pub(crate) struct Body {
     /// the yield call; this statement keeps the user's import of `yield_app` in use, so
     /// that the syntax error comes alone.
     pub(crate) keep_import: Option<TokenStream>,
-    /// `move |__yielder| async move { startup; yield; shutdown }`.
+    /// `move |__yielder| async move { use Lifespan as _; startup; yield; shutdown }`.
     pub(crate) closure: TokenStream,
 }
 
 /// The closure around `split`; a `fallible` shutdown half left empty ends in `Ok(())`.
-pub(crate) fn body(split: Split, fallible: bool) -> Body {
+pub(crate) fn body(split: Split, fallible: bool, krate: &Path) -> Body {
     let yielder = Ident::new("__yielder", Span::mixed_site());
     let Split {
         startup,
@@ -99,15 +101,27 @@ pub(crate) fn body(split: Split, fallible: bool) -> Body {
         shutdown = quote!(::core::result::Result::Ok(()));
     }
     let path = &yield_point.path;
+    let lifespan_methods = lifespan_methods(krate);
     Body {
         keep_import: (!parsed).then(|| quote!(#path!(@__lifespan_unused);)),
         closure: quote! {
             move |#yielder| async move {
+                #lifespan_methods
                 #startup
                 #yield_call
                 #shutdown
             }
         },
+    }
+}
+
+/// What every body can use without an import: the `Lifespan` methods, so that
+/// `database(url).enter().await?` works with only `lifespan` and `yield_app` imported.
+/// It brings in no name, so it cannot clash with the user's.
+pub(crate) fn lifespan_methods(krate: &Path) -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use #krate::Lifespan as _;
     }
 }
 

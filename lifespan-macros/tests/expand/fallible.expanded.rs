@@ -12,6 +12,8 @@ pub fn database(
     >(
         "db",
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             let pool = Pool::connect(&url).await?;
             pool.execute("SELECT 1").await?;
             yield_app!(@ __lifespan __yielder, pool.clone());

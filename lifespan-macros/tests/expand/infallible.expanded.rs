@@ -11,6 +11,8 @@ fn marker(
     >(
         "marker",
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             events.push("started");
             lifespan::yield_app!(@ __lifespan __yielder);
         },
@@ -31,6 +33,8 @@ pub(crate) fn counter() -> impl my_app::runtime::Lifespan<
     >(
         "counter",
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use my_app::runtime::Lifespan as _;
             let count = Arc::new(AtomicUsize::new(0));
             yield_app!(@ __lifespan __yielder, count.clone());
             tracing::info!(count = count.load(Ordering::Relaxed), "stopped");

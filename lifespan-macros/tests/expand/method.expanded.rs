@@ -18,6 +18,8 @@ impl Service {
         >(
             "worker",
             move |__yielder| async move {
+                #[allow(unused_imports)]
+                use ::lifespan::Lifespan as _;
                 let label = format!("{}{}{extra:?}", self.prefix, label.into());
                 yield_app!(@ __lifespan __yielder, label);
             },

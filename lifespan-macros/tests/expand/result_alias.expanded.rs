@@ -16,6 +16,8 @@ fn config(
     >(
         "config",
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             let text = std::fs::read_to_string(path)?;
             yield_app!(@ __lifespan __yielder, text);
             ::core::result::Result::Ok(())

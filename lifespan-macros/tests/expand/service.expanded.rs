@@ -1,4 +1,4 @@
-use lifespan::{Lifespan, yield_app};
+use lifespan::yield_app;
 /// A service: every field of the runtime's configuration is written out.
 fn main() -> anyhow::Result<()> {
     #[diagnostic::on_unimplemented(
@@ -32,6 +32,8 @@ fn main() -> anyhow::Result<()> {
             shutdown_timeout: ::lifespan::__private::Duration::from_secs(20),
         },
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             let pool = database(url()).enter().await?;
             lifespan::spawn("http-server", serve(pool));
             yield_app!(@ __lifespan __yielder);
@@ -55,6 +57,8 @@ mod defaults {
                 shutdown_timeout: ::lifespan::__private::DEFAULT_SHUTDOWN_TIMEOUT,
             },
             move |__yielder| async move {
+                #[allow(unused_imports)]
+                use ::lifespan::Lifespan as _;
                 lifespan::yield_app!(@ __lifespan __yielder);
             },
         )
