@@ -3,7 +3,8 @@
 //! the body has a mistake.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{LitStr, Path, ReturnType, Signature, Type, Visibility, parse_quote};
 
 use crate::args::Args;
@@ -114,10 +115,19 @@ impl Outline {
                 let Types { value, error, .. } = self.types();
                 let must_use = (!attrs.iter().any(|attr| attr.path().is_ident("must_use")))
                     .then(|| quote!(#[must_use = #MUST_USE]));
+                // At the user's return type: rustc labels it "the found opaque type"
+                // when the lifespan is used where its value was meant.
+                let at = match &sig.output {
+                    ReturnType::Type(_, ty) => ty.span(),
+                    ReturnType::Default => ident.span(),
+                };
+                let returns = quote_spanned! {at=>
+                    impl #krate::Lifespan<Value = #value, Error = #error>
+                };
                 quote! {
                     #(#attrs)*
                     #must_use
-                    #vis fn #ident #generics (#inputs) -> impl #krate::Lifespan<Value = #value, Error = #error>
+                    #vis fn #ident #generics (#inputs) -> #returns
                     #where_clause
                 }
             }

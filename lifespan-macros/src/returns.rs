@@ -1,6 +1,7 @@
 //! What a return type says, read from its tokens: what a `#[lifespan]` fn yields and how
 //! it fails, and how a `#[lifespan::main]` exits.
 
+use proc_macro2::Ident;
 use syn::{GenericArgument, PathArguments, ReturnType, Type, TypePath, parse_quote};
 
 /// The declared return type of a `#[lifespan]` fn.
@@ -15,8 +16,8 @@ pub(crate) enum Returns {
         value: Type,
         /// The body's output: the same path with `T` replaced by `()`.
         output: Type,
-        /// `E` when written out; `None` for an alias, whose error is read through
-        /// `ResultOutput`.
+        /// `E`, when the tokens say it: written out, or the error of a well-known alias.
+        /// `None` for another alias, whose error is read through `ResultOutput`.
         error: Option<Type>,
     },
     /// Any other type `T`, or none (`()`): yields it, cannot fail.
@@ -50,7 +51,7 @@ fn fallible(ty: &Type) -> Option<Returns> {
         _ => None,
     });
     let value = types.next()?;
-    let error = types.next();
+    let error = types.next().or_else(|| alias_error(path));
 
     let mut output = path.clone();
     let last = output.path.segments.last_mut().expect("checked above");
@@ -74,6 +75,30 @@ fn result_path(ty: &Type) -> Option<&TypePath> {
     let Type::Path(path) = ty else { return None };
     let last = path.path.segments.last()?;
     (path.qself.is_none() && last.ident == "Result").then_some(path)
+}
+
+/// The error type of an alias whose path fixes it: `std::io::Result<T>` fails with
+/// `std::io::Error`, `anyhow::Result<T>` with `anyhow::Error`. Written out, it is what
+/// rustc shows in `impl Lifespan<Value = T, Error = ..>`, instead of a projection
+/// through the hidden `ResultOutput`. An alias of any other path may fail with
+/// anything, and keeps the projection.
+fn alias_error(path: &TypePath) -> Option<Type> {
+    let idents: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    let idents: Vec<&str> = idents.iter().map(String::as_str).collect();
+    if !matches!(idents[..], ["std", "io", "Result"] | ["anyhow", "Result"]) {
+        return None;
+    }
+    // The same path with `Error` for `Result<T>`, so that it resolves as the user's did.
+    let mut error = path.clone();
+    let last = error.path.segments.last_mut().expect("matched above");
+    last.ident = Ident::new("Error", last.ident.span());
+    last.arguments = PathArguments::None;
+    Some(Type::Path(error))
 }
 
 /// What `#[lifespan::main]` returns, read from the tokens, so that a type it cannot

@@ -4,10 +4,7 @@ use lifespan::{lifespan, yield_app};
 #[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 fn config(
     path: &'static str,
-) -> impl ::lifespan::Lifespan<
-    Value = String,
-    Error = <std::io::Result<()> as ::lifespan::__private::ResultOutput>::Err,
-> {
+) -> impl ::lifespan::Lifespan<Value = String, Error = std::io::Error> {
     let __lifespan = ::lifespan::__private::from_fn_typed::<
         String,
         std::io::Result<()>,
