@@ -40,6 +40,13 @@ pub(crate) struct WorkerThreads {
 pub(crate) fn parse(tokens: TokenStream, attribute: Attribute, errors: &mut Errors) -> Args {
     let mut args = Args::default();
     for argument in arguments(tokens) {
+        if !matches!(
+            argument.clone().into_iter().next(),
+            Some(TokenTree::Ident(_))
+        ) {
+            errors.push(syn::Error::new_spanned(&argument, unknown(attribute)));
+            continue;
+        }
         let parser = syn::meta::parser(|meta| args.parse_one(meta, attribute));
         errors.or_default(parser.parse2(argument));
     }
@@ -94,31 +101,45 @@ impl Args {
             )));
         }
         if !attribute.keys().contains(&key.as_str()) {
-            return Err(meta.error(format!(
-                "unknown argument of {}: the valid ones are {}",
-                attribute.written(),
-                valid(attribute)
+            return Err(meta.error(unknown(attribute)));
+        }
+        self.parse_value(&meta, &key)?;
+        if !meta.input.is_empty() {
+            return Err(meta.input.error(format!(
+                "`{key}` takes one value: separate arguments with `,`"
             )));
         }
-        match key.as_str() {
+        Ok(())
+    }
+
+    /// Reads the value of `key`, a valid argument of the attribute.
+    fn parse_value(&mut self, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+        match key {
             "name" => {
-                let name = string(&meta, "name = \"database\"")?;
-                set(&mut self.name, &meta, name)
+                let name = string(meta, "name = \"database\"")?;
+                set(&mut self.name, meta, name)
             }
             "startup_timeout" => {
-                let duration = parse_duration(&string(&meta, "startup_timeout = \"10s\"")?)?;
-                set(&mut self.startup_timeout, &meta, duration)
+                let duration = parse_duration(&string(meta, "startup_timeout = \"10s\"")?)?;
+                set(&mut self.startup_timeout, meta, duration)
             }
             "shutdown_timeout" => {
-                let duration = parse_duration(&string(&meta, "shutdown_timeout = \"5s\"")?)?;
-                set(&mut self.shutdown_timeout, &meta, duration)
+                let duration = parse_duration(&string(meta, "shutdown_timeout = \"5s\"")?)?;
+                set(&mut self.shutdown_timeout, meta, duration)
             }
             "crate" => {
-                let path = string(&meta, "crate = \"::my_crate::lifespan\"")?.parse::<Path>()?;
-                set(&mut self.krate, &meta, path)
+                let example = "crate = \"::my_crate::lifespan\"";
+                let literal = string(meta, example)?;
+                let path = literal.parse::<Path>().map_err(|_| {
+                    syn::Error::new(
+                        literal.span(),
+                        format!("`crate` takes the path to `lifespan`: write `{example}`"),
+                    )
+                })?;
+                set(&mut self.krate, meta, path)
             }
             "flavor" => {
-                let literal = string(&meta, "flavor = \"current_thread\"")?;
+                let literal = string(meta, "flavor = \"current_thread\"")?;
                 let flavor = match literal.value().as_str() {
                     "multi_thread" => Flavor::MultiThread,
                     "current_thread" => Flavor::CurrentThread,
@@ -131,17 +152,14 @@ impl Args {
                         ));
                     }
                 };
-                set(&mut self.flavor, &meta, flavor)
+                set(&mut self.flavor, meta, flavor)
             }
             "worker_threads" => {
-                let value = meta.value()?;
+                let message =
+                    "`worker_threads` takes a whole number above zero: write `worker_threads = 4`";
+                let value = meta.value().map_err(|_| meta.error(message))?;
                 let span = value.span();
-                let bad = || {
-                    syn::Error::new(
-                        span,
-                        "`worker_threads` takes a whole number above zero: write `worker_threads = 4`",
-                    )
-                };
+                let bad = || syn::Error::new(span, message);
                 let literal = value.parse::<syn::LitInt>().map_err(|_| bad())?;
                 let count = literal
                     .base10_parse::<usize>()
@@ -152,13 +170,22 @@ impl Args {
                 let written = quote!(#path = #literal);
                 set(
                     &mut self.worker_threads,
-                    &meta,
+                    meta,
                     WorkerThreads { count, written },
                 )
             }
             _ => unreachable!("every key in `Attribute::keys` is read above"),
         }
     }
+}
+
+/// The error at an argument `attribute` does not take.
+fn unknown(attribute: Attribute) -> String {
+    format!(
+        "unknown argument of {}: the valid ones are {}",
+        attribute.written(),
+        valid(attribute)
+    )
 }
 
 /// "`a`, `b` and `c`": the arguments `attribute` takes.
@@ -177,12 +204,13 @@ fn valid(attribute: Attribute) -> String {
 
 /// The string after `key =`; anything else is an error that shows `example`.
 fn string(meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<LitStr> {
-    let value = meta.value()?;
+    let key = meta.path.to_token_stream().to_string();
+    let message = format!("`{key}` takes a string: write `{example}`");
+    let value = meta.value().map_err(|_| meta.error(&message))?;
     let span = value.span();
-    value.parse::<LitStr>().map_err(|_| {
-        let key = meta.path.to_token_stream().to_string();
-        syn::Error::new(span, format!("`{key}` takes a string: write `{example}`"))
-    })
+    value
+        .parse::<LitStr>()
+        .map_err(|_| syn::Error::new(span, message))
 }
 
 fn set<T>(slot: &mut Option<T>, meta: &ParseNestedMeta<'_>, value: T) -> syn::Result<()> {

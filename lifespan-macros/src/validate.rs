@@ -240,8 +240,11 @@ fn body(body: &Body, name: Span, attribute: Attribute, errors: &mut Errors) -> O
                 &call.tokens,
                 "main's `yield_app!()` takes no value: the service runs until shutdown; remove the value",
             ));
-        } else {
-            errors.or_default(call.parse_body::<Expr>().map(drop));
+        } else if let Err(error) = call.parse_body::<Expr>() {
+            errors.push(syn::Error::new(
+                error.span(),
+                "`yield_app!` takes one value: write `yield_app!(value)`, or `yield_app!()` to hand over `()`",
+            ));
         }
     }
     early_returns(&stmts[..index], errors);
