@@ -10,19 +10,8 @@ impl Pool {
     fn execute(&self) {}
 }
 
-#[derive(Debug)]
-pub struct DbError;
-
-impl std::fmt::Display for DbError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("database error")
-    }
-}
-
-impl std::error::Error for DbError {}
-
 #[lifespan]
-async fn database(url: String) -> Result<Pool, DbError> {
+async fn database(url: String) -> Result<Pool, String> {
     let _ = url;
     yield_app!(Pool);
     Ok(())
