@@ -54,4 +54,11 @@ mod foreign {
     }
 }
 
+mod generic {
+    #[lifespan::main]
+    async fn main<T>() {
+        lifespan::yield_app!();
+    }
+}
+
 fn main() {}

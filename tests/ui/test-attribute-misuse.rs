@@ -27,4 +27,7 @@ async unsafe fn dangerous() {}
 #[lifespan::test]
 async extern "C" fn foreign() {}
 
+#[lifespan::test]
+async fn generic<T>() {}
+
 fn main() {}
