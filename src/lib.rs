@@ -202,37 +202,7 @@
 //! }
 //! ```
 //!
-//! # What the compiler tells you
-//!
-//! Each mistake is one error, at the offending tokens, saying what to write instead;
-//! the fn keeps its signature, so its callers raise nothing more.
-//!
-//! | mistake | message |
-//! | --- | --- |
-//! | not `async` | #[lifespan] needs an `async fn`: write `async fn` |
-//! | `const`, `unsafe`, `extern` | a lifespan cannot be a `const fn`: remove `const` (and likewise) |
-//! | not a fn | #[lifespan] goes on an `async fn` whose body has one `yield_app!(value)` |
-//! | no `yield_app!` | this lifespan has no `yield_app!`: write `yield_app!(value);` where startup ends and the app runs |
-//! | a second `yield_app!` | a lifespan has exactly one `yield_app!`: the startup half ends at the first one; remove this one |
-//! | nested `yield_app!` | `yield_app!` must be a statement at the top level of the lifespan's body, not inside a block, `if`, `match`, loop, closure, async block or another macro: move it out, so that startup always reaches it exactly once |
-//! | `return` before it | a lifespan must reach `yield_app!`: this `return` would end startup without it; fail startup with `?` or `return Err(..)` |
-//! | `yield_app!` elsewhere | `yield_app!` only works at the top level of the body of a `#[lifespan] async fn`: put it there, or hand the value over with `yielder.yield_app(value).await` inside `from_fn` |
-//! | unknown argument | unknown argument of #[lifespan]: the valid ones are `name`, `startup_timeout`, `shutdown_timeout` and `crate` |
-//! | repeated argument | `name` is given twice: keep one |
-//! | malformed argument | `name` takes a string: write `name = "database"` |
-//! | bad duration | `10` has no unit: write a whole number and a unit, such as "250ms", "10s" or "2m" |
-//! | yielded value of the wrong type | rustc's `mismatched types`, at the value |
-//! | a body that does not parse yet | rustc's own syntax error, alone: the macro still expands what you typed |
-//! | `#[lifespan::test]` not async | #\[lifespan::test\] needs an `async fn`: write `async fn` |
-//! | `#[lifespan::test]` with parameters | a test takes no parameters: remove them, and build what it needs in its body |
-//! | `#[lifespan::test]` with `#[test]` | #\[lifespan::test\] already makes this a test: remove this attribute |
-//! | `#[lifespan::test(name = ..)]` | unknown argument of #\[lifespan::test\]: the valid ones are `shutdown_timeout` and `crate` |
-//! | `#[lifespan::main]` not on `main` | #\[lifespan::main\] goes on `fn main`: rename it `main`, or write #\[lifespan\] to make it a lifespan |
-//! | `main` with parameters | `main` takes no parameters: remove them, and read arguments with `std::env::args()` |
-//! | `yield_app!(value)` in `main` | main's `yield_app!()` takes no value: the service runs until shutdown; remove the value |
-//! | no `yield_app!()` in `main` | this main has no `yield_app!()`: write `yield_app!();` where startup ends and the service runs until shutdown |
-//! | `main` returns another type | #\[lifespan::main\] returns `()`, `ExitCode` or `Result<(), E>` where `E: From<lifespan::Error>`: return one of those |
-//! | bad `flavor` | `single` is not a flavor: write "multi_thread" or "current_thread" |
+#![doc = include_str!("compile-errors.md")]
 //!
 //! # What it expands to
 //!

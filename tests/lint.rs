@@ -36,7 +36,7 @@
 
 use std::fmt;
 
-use lifespan::{Lifespan, lifespan, yield_app};
+use lifespan::{lifespan, yield_app};
 
 /// A custom error, converted into by `?` in both halves.
 #[derive(Debug)]
@@ -100,4 +100,22 @@ async fn every_shape_runs_under_denied_lints() -> Result<(), lifespan::Error> {
     let worker = service.worker("a", 1_u8).start().await?;
     assert_eq!(*worker, "svc-a1");
     worker.stop().await
+}
+
+/// A service's `main` that returns a `Result`: the trait it declares for its return type
+/// is under the same lints.
+mod service {
+    /// Enters a part, then serves until shutdown.
+    #[lifespan::main(flavor = "current_thread", shutdown_timeout = "1s")]
+    pub(super) async fn main() -> Result<(), lifespan::Error> {
+        super::marker().enter().await?;
+        lifespan::yield_app!();
+        Ok(())
+    }
+}
+
+/// Only compiled: running it would serve until a signal.
+#[test]
+fn a_service_main_compiles_under_denied_lints() {
+    let _: fn() -> Result<(), lifespan::Error> = service::main;
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use lifespan::{Lifespan, lifespan, yield_app};
+use lifespan::{lifespan, yield_app};
 
 #[lifespan]
 async fn flag_on_stop(stopped: Arc<AtomicBool>) {

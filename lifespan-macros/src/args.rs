@@ -2,51 +2,14 @@
 
 use std::time::Duration;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{ToTokens, quote};
 use syn::meta::ParseNestedMeta;
-use syn::{LitStr, Path};
+use syn::parse::Parser;
+use syn::{LitStr, Path, parse_quote};
 
-/// Which attribute the arguments belong to: each takes its own set.
-#[derive(Clone, Copy)]
-pub(crate) enum Attribute {
-    Lifespan,
-    Main,
-    Test,
-}
-
-impl Attribute {
-    fn keys(self) -> &'static [&'static str] {
-        match self {
-            Attribute::Lifespan => &["name", "startup_timeout", "shutdown_timeout", "crate"],
-            Attribute::Main => &[
-                "flavor",
-                "worker_threads",
-                "startup_timeout",
-                "shutdown_timeout",
-                "crate",
-            ],
-            Attribute::Test => &["shutdown_timeout", "crate"],
-        }
-    }
-
-    pub(crate) fn written(self) -> &'static str {
-        match self {
-            Attribute::Lifespan => "#[lifespan]",
-            Attribute::Main => "#[lifespan::main]",
-            Attribute::Test => "#[lifespan::test]",
-        }
-    }
-
-    /// "`a`, `b` and `c`".
-    fn valid(self) -> String {
-        let keys: Vec<String> = self.keys().iter().map(|key| format!("`{key}`")).collect();
-        match keys.split_last() {
-            Some((last, [])) => last.clone(),
-            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-            None => String::new(),
-        }
-    }
-}
+use crate::attribute::Attribute;
+use crate::errors::Errors;
 
 /// The arguments, as written.
 #[derive(Default)]
@@ -54,9 +17,9 @@ pub(crate) struct Args {
     pub(crate) name: Option<LitStr>,
     pub(crate) startup_timeout: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
-    pub(crate) krate: Option<Path>,
+    krate: Option<Path>,
     pub(crate) flavor: Option<Flavor>,
-    pub(crate) worker_threads: Option<usize>,
+    pub(crate) worker_threads: Option<WorkerThreads>,
 }
 
 /// The tokio scheduler `#[lifespan::main]` builds.
@@ -66,14 +29,59 @@ pub(crate) enum Flavor {
     CurrentThread,
 }
 
-/// Reads the arguments of `attribute`, all or nothing.
-pub(crate) fn parse(tokens: TokenStream, attribute: Attribute) -> syn::Result<Args> {
+/// `worker_threads = N`, and the argument as written, for an error about it.
+pub(crate) struct WorkerThreads {
+    pub(crate) count: usize,
+    written: TokenStream,
+}
+
+/// Reads the arguments of `attribute`. Each argument is read on its own, so that every
+/// bad one is reported, and the good ones still count.
+pub(crate) fn parse(tokens: TokenStream, attribute: Attribute, errors: &mut Errors) -> Args {
     let mut args = Args::default();
-    let parser = syn::meta::parser(|meta| args.parse_one(meta, attribute));
-    syn::parse::Parser::parse2(parser, tokens).map(|()| args)
+    for argument in arguments(tokens) {
+        if !matches!(
+            argument.clone().into_iter().next(),
+            Some(TokenTree::Ident(_))
+        ) {
+            errors.push(syn::Error::new_spanned(&argument, unknown(attribute)));
+            continue;
+        }
+        let parser = syn::meta::parser(|meta| args.parse_one(meta, attribute));
+        errors.or_default(parser.parse2(argument));
+    }
+    if let (Some(Flavor::CurrentThread), Some(threads)) = (args.flavor, &args.worker_threads) {
+        errors.push(syn::Error::new_spanned(
+            &threads.written,
+            "`worker_threads` needs the multi-thread flavor: remove it, or write `flavor = \"multi_thread\"`",
+        ));
+    }
+    args
+}
+
+/// The tokens between the top-level commas.
+fn arguments(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut arguments = vec![TokenStream::new()];
+    for tree in tokens {
+        match &tree {
+            TokenTree::Punct(punct) if punct.as_char() == ',' => {
+                arguments.push(TokenStream::new());
+            }
+            _ => arguments.last_mut().expect("never empty").extend([tree]),
+        }
+    }
+    arguments.retain(|argument| !argument.is_empty());
+    arguments
 }
 
 impl Args {
+    /// Where the runtime is: `crate = ".."`, or `::lifespan`.
+    pub(crate) fn krate(&self) -> Path {
+        self.krate
+            .clone()
+            .unwrap_or_else(|| parse_quote!(::lifespan))
+    }
+
     /// Reads one `key = "value"` pair.
     fn parse_one(&mut self, meta: ParseNestedMeta<'_>, attribute: Attribute) -> syn::Result<()> {
         let key = meta
@@ -93,31 +101,45 @@ impl Args {
             )));
         }
         if !attribute.keys().contains(&key.as_str()) {
-            return Err(meta.error(format!(
-                "unknown argument of {}: the valid ones are {}",
-                attribute.written(),
-                attribute.valid()
+            return Err(meta.error(unknown(attribute)));
+        }
+        self.parse_value(&meta, &key)?;
+        if !meta.input.is_empty() {
+            return Err(meta.input.error(format!(
+                "`{key}` takes one value: separate arguments with `,`"
             )));
         }
-        match key.as_str() {
+        Ok(())
+    }
+
+    /// Reads the value of `key`, a valid argument of the attribute.
+    fn parse_value(&mut self, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<()> {
+        match key {
             "name" => {
-                let name = string(&meta, "name = \"database\"")?;
-                set(&mut self.name, &meta, name)
+                let name = string(meta, "name = \"database\"")?;
+                set(&mut self.name, meta, name)
             }
             "startup_timeout" => {
-                let duration = parse_duration(&string(&meta, "startup_timeout = \"10s\"")?)?;
-                set(&mut self.startup_timeout, &meta, duration)
+                let duration = parse_duration(&string(meta, "startup_timeout = \"10s\"")?)?;
+                set(&mut self.startup_timeout, meta, duration)
             }
             "shutdown_timeout" => {
-                let duration = parse_duration(&string(&meta, "shutdown_timeout = \"5s\"")?)?;
-                set(&mut self.shutdown_timeout, &meta, duration)
+                let duration = parse_duration(&string(meta, "shutdown_timeout = \"5s\"")?)?;
+                set(&mut self.shutdown_timeout, meta, duration)
             }
             "crate" => {
-                let path = string(&meta, "crate = \"::my_crate::lifespan\"")?.parse::<Path>()?;
-                set(&mut self.krate, &meta, path)
+                let example = "crate = \"::my_crate::lifespan\"";
+                let literal = string(meta, example)?;
+                let path = literal.parse::<Path>().map_err(|_| {
+                    syn::Error::new(
+                        literal.span(),
+                        format!("`crate` takes the path to `lifespan`: write `{example}`"),
+                    )
+                })?;
+                set(&mut self.krate, meta, path)
             }
             "flavor" => {
-                let literal = string(&meta, "flavor = \"current_thread\"")?;
+                let literal = string(meta, "flavor = \"current_thread\"")?;
                 let flavor = match literal.value().as_str() {
                     "multi_thread" => Flavor::MultiThread,
                     "current_thread" => Flavor::CurrentThread,
@@ -130,42 +152,70 @@ impl Args {
                         ));
                     }
                 };
-                set(&mut self.flavor, &meta, flavor)
+                set(&mut self.flavor, meta, flavor)
             }
             "worker_threads" => {
-                let value = meta.value()?;
+                let message =
+                    "`worker_threads` takes a whole number above zero: write `worker_threads = 4`";
+                let value = meta.value().map_err(|_| meta.error(message))?;
                 let span = value.span();
-                let threads = value
-                    .parse::<syn::LitInt>()
-                    .and_then(|literal| literal.base10_parse::<usize>())
+                let bad = || syn::Error::new(span, message);
+                let literal = value.parse::<syn::LitInt>().map_err(|_| bad())?;
+                let count = literal
+                    .base10_parse::<usize>()
                     .ok()
-                    .filter(|&threads| threads > 0)
-                    .ok_or_else(|| {
-                        syn::Error::new(
-                            span,
-                            "`worker_threads` takes a whole number above zero: write `worker_threads = 4`",
-                        )
-                    })?;
-                set(&mut self.worker_threads, &meta, threads)
+                    .filter(|&count| count > 0)
+                    .ok_or_else(bad)?;
+                let path = &meta.path;
+                let written = quote!(#path = #literal);
+                set(
+                    &mut self.worker_threads,
+                    meta,
+                    WorkerThreads { count, written },
+                )
             }
             _ => unreachable!("every key in `Attribute::keys` is read above"),
         }
     }
 }
 
+/// The error at an argument `attribute` does not take.
+fn unknown(attribute: Attribute) -> String {
+    format!(
+        "unknown argument of {}: the valid ones are {}",
+        attribute.written(),
+        valid(attribute)
+    )
+}
+
+/// "`a`, `b` and `c`": the arguments `attribute` takes.
+fn valid(attribute: Attribute) -> String {
+    let keys: Vec<String> = attribute
+        .keys()
+        .iter()
+        .map(|key| format!("`{key}`"))
+        .collect();
+    match keys.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// The string after `key =`; anything else is an error that shows `example`.
 fn string(meta: &ParseNestedMeta<'_>, example: &str) -> syn::Result<LitStr> {
-    let value = meta.value()?;
+    let key = meta.path.to_token_stream().to_string();
+    let message = format!("`{key}` takes a string: write `{example}`");
+    let value = meta.value().map_err(|_| meta.error(&message))?;
     let span = value.span();
-    value.parse::<LitStr>().map_err(|_| {
-        let key = quote::ToTokens::to_token_stream(&meta.path).to_string();
-        syn::Error::new(span, format!("`{key}` takes a string: write `{example}`"))
-    })
+    value
+        .parse::<LitStr>()
+        .map_err(|_| syn::Error::new(span, message))
 }
 
 fn set<T>(slot: &mut Option<T>, meta: &ParseNestedMeta<'_>, value: T) -> syn::Result<()> {
     if slot.is_some() {
-        let key = quote::ToTokens::to_token_stream(&meta.path).to_string();
+        let key = meta.path.to_token_stream().to_string();
         return Err(meta.error(format!("`{key}` is given twice: keep one")));
     }
     *slot = Some(value);

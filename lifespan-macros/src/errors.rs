@@ -23,11 +23,6 @@ impl Errors {
         })
     }
 
-    /// Whether any error was found.
-    pub(crate) fn any(&self) -> bool {
-        self.combined.is_some()
-    }
-
     pub(crate) fn finish(self) -> Option<syn::Error> {
         self.combined
     }

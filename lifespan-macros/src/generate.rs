@@ -1,11 +1,15 @@
-//! The expansion of a `#[lifespan]` fn that broke no rule: a plain fn returning
-//! `impl Lifespan`, whose body hands the user's halves to `from_fn`.
+//! The expansion of a fn that broke no rule. A `#[lifespan]` fn becomes a plain fn
+//! returning `impl Lifespan`, whose body hands the user's halves to `from_fn`;
+//! `#[lifespan::main]` and `#[lifespan::test]` are written by [`crate::entry`].
 //!
 //! ```ignore
+//! #[must_use = "a lifespan does nothing until it is started: .."]
 //! fn database(url: String) -> impl ::lifespan::Lifespan<Value = Pool, Error = DbError> {
 //!     let __lifespan = ::lifespan::__private::from_fn_typed::<Pool, Result<(), DbError>, _, _>(
 //!         "database",
 //!         move |__yielder| async move {
+//!             #[allow(unused_imports)]
+//!             use ::lifespan::Lifespan as _;
 //!             let pool = Pool::connect(&url).await?;
 //!             yield_app!(@__lifespan __yielder, pool.clone());
 //!             pool.close().await?;
@@ -23,42 +27,53 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::Path;
 
+use crate::attribute::Attribute;
+use crate::entry;
 use crate::outline::{Outline, Types};
 use crate::returns::Returns;
 use crate::split::{Split, YieldPoint};
+use crate::validate::Checked;
 
-pub(crate) fn lifespan(outline: &Outline, split: Split) -> TokenStream {
-    let Outline { krate, name, .. } = outline;
+/// The fn, signature and body.
+pub(crate) fn item(outline: &Outline, checked: Checked) -> TokenStream {
     let signature = outline.signature();
+    let body = match checked {
+        Checked::Halves(split) if outline.attribute == Attribute::Main => {
+            entry::main(outline, split)
+        }
+        Checked::Halves(split) => lifespan(outline, split),
+        Checked::Whole(body) => entry::test(outline, body),
+    };
+    quote! {
+        #signature {
+            #body
+        }
+    }
+}
+
+/// The body of a `#[lifespan]` fn: `from_fn_typed`, then the attribute's timeouts.
+fn lifespan(outline: &Outline, split: Split) -> TokenStream {
+    let krate = &outline.krate;
+    let name = outline.name();
     let Types { value, output, .. } = outline.types();
     let lifespan = Ident::new("__lifespan", Span::mixed_site());
+    let fallible = matches!(Returns::of(&outline.sig.output), Returns::Fallible { .. });
     let Body {
         keep_import,
         closure,
-    } = body(split, &outline.returns);
-    let startup_timeout = timeout(
-        outline,
-        &lifespan,
-        "startup_timeout",
-        outline.startup_timeout,
-    );
-    let shutdown_timeout = timeout(
-        outline,
-        &lifespan,
-        "shutdown_timeout",
-        outline.shutdown_timeout,
-    );
+    } = body(split, fallible, krate);
+    let args = &outline.args;
+    let startup_timeout = timeout(krate, &lifespan, "startup_timeout", args.startup_timeout);
+    let shutdown_timeout = timeout(krate, &lifespan, "shutdown_timeout", args.shutdown_timeout);
     quote! {
-        #signature {
-            #keep_import
-            let #lifespan = #krate::__private::from_fn_typed::<#value, #output, _, _>(
-                #name,
-                #closure,
-            );
-            #startup_timeout
-            #shutdown_timeout
-            #lifespan
-        }
+        #keep_import
+        let #lifespan = #krate::__private::from_fn_typed::<#value, #output, _, _>(
+            #name,
+            #closure,
+        );
+        #startup_timeout
+        #shutdown_timeout
+        #lifespan
     }
 }
 
@@ -68,12 +83,12 @@ pub(crate) struct Body {
     /// the yield call; this statement keeps the user's import of `yield_app` in use, so
     /// that the syntax error comes alone.
     pub(crate) keep_import: Option<TokenStream>,
-    /// `move |__yielder| async move { startup; yield; shutdown }`.
+    /// `move |__yielder| async move { use Lifespan as _; startup; yield; shutdown }`.
     pub(crate) closure: TokenStream,
 }
 
-/// The closure around `split`; a fallible shutdown half left empty ends in `Ok(())`.
-pub(crate) fn body(split: Split, returns: &Returns) -> Body {
+/// The closure around `split`; a `fallible` shutdown half left empty ends in `Ok(())`.
+pub(crate) fn body(split: Split, fallible: bool, krate: &Path) -> Body {
     let yielder = Ident::new("__yielder", Span::mixed_site());
     let Split {
         startup,
@@ -82,19 +97,31 @@ pub(crate) fn body(split: Split, returns: &Returns) -> Body {
         parsed,
     } = split;
     let yield_call = yield_call(&yield_point, &yielder);
-    if shutdown.is_empty() && matches!(returns, Returns::Fallible { .. }) {
+    if shutdown.is_empty() && fallible {
         shutdown = quote!(::core::result::Result::Ok(()));
     }
     let path = &yield_point.path;
+    let lifespan_methods = lifespan_methods(krate);
     Body {
         keep_import: (!parsed).then(|| quote!(#path!(@__lifespan_unused);)),
         closure: quote! {
             move |#yielder| async move {
+                #lifespan_methods
                 #startup
                 #yield_call
                 #shutdown
             }
         },
+    }
+}
+
+/// What every body can use without an import: the `Lifespan` methods, so that
+/// `database(url).enter().await?` works with only `lifespan` and `yield_app` imported.
+/// It brings in no name, so it cannot clash with the user's.
+pub(crate) fn lifespan_methods(krate: &Path) -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use #krate::Lifespan as _;
     }
 }
 
@@ -110,12 +137,11 @@ fn yield_call(yield_point: &YieldPoint, yielder: &Ident) -> TokenStream {
 
 /// `let __lifespan = Lifespan::setter(__lifespan, ..);` when the attribute sets it.
 fn timeout(
-    outline: &Outline,
+    krate: &Path,
     lifespan: &Ident,
     setter: &str,
     limit: Option<Duration>,
 ) -> Option<TokenStream> {
-    let krate = &outline.krate;
     let setter = Ident::new(setter, Span::call_site());
     let limit = duration(krate, limit?);
     Some(quote! {

@@ -1,28 +1,31 @@
-//! What the generated fn looks like from outside: its attributes, signature and
-//! `impl Lifespan<..>` return type, its name and timeouts. Both the expansion and the
-//! fallback emit it, so callers see the same fn whether or not the body has a mistake.
-
-use std::time::Duration;
+//! What the generated fn looks like from outside: its attributes and signature. Both
+//! the expansion and the fallback emit it, so callers see the same fn whether or not
+//! the body has a mistake.
 
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::{Attribute, LitStr, Path, Signature, Type, Visibility, parse_quote};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{LitStr, Path, ReturnType, Signature, Type, Visibility, parse_quote};
 
 use crate::args::Args;
+use crate::attribute::Attribute;
 use crate::parse::ItemFn;
-use crate::returns::Returns;
+use crate::returns::{Exit, Returns};
+
+/// Why calling a `#[lifespan]` fn and dropping the result is a mistake, and the fix.
+const MUST_USE: &str = "a lifespan does nothing until it is started: \
+                        write `.enter().await?` to run it in the current scope, \
+                        or `.start().await` to run it on its own";
 
 pub(crate) struct Outline {
-    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) attribute: Attribute,
+    /// Outer attributes, then the body's inner ones.
+    pub(crate) attrs: Vec<syn::Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) sig: Signature,
-    /// What the runtime calls it: `name = ".."`, or the fn's name.
-    pub(crate) name: LitStr,
     /// Where the runtime is: `crate = ".."`, or `::lifespan`.
     pub(crate) krate: Path,
-    pub(crate) returns: Returns,
-    pub(crate) startup_timeout: Option<Duration>,
-    pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) args: Args,
 }
 
 /// The types in `impl Lifespan<Value = .., Error = ..>`, and the body's output.
@@ -33,45 +36,69 @@ pub(crate) struct Types {
 }
 
 impl Outline {
-    pub(crate) fn new(item: &ItemFn, args: Args) -> Outline {
-        let ident = &item.sig.ident;
+    pub(crate) fn new(item: &ItemFn, args: Args, attribute: Attribute) -> Outline {
         Outline {
+            attribute,
             attrs: item.attrs.clone(),
             vis: item.vis.clone(),
             sig: item.sig.clone(),
-            name: args
-                .name
-                .unwrap_or_else(|| LitStr::new(&ident.to_string(), ident.span())),
-            krate: args.krate.unwrap_or_else(|| parse_quote!(::lifespan)),
-            returns: Returns::of(&item.sig.output),
-            startup_timeout: args.startup_timeout,
-            shutdown_timeout: args.shutdown_timeout,
+            krate: args.krate(),
+            args,
         }
     }
 
+    /// What the runtime calls a lifespan: `name = ".."`, or the fn's name.
+    pub(crate) fn name(&self) -> LitStr {
+        let ident = &self.sig.ident;
+        self.args
+            .name
+            .clone()
+            .unwrap_or_else(|| LitStr::new(&ident.to_string(), ident.span()))
+    }
+
+    /// The types of a `#[lifespan]` fn.
     pub(crate) fn types(&self) -> Types {
         let krate = &self.krate;
-        match &self.returns {
+        match Returns::of(&self.sig.output) {
             Returns::Fallible {
                 value,
                 output,
                 error,
             } => Types {
-                value: value.clone(),
-                error: error.clone().unwrap_or_else(
+                value,
+                error: error.unwrap_or_else(
                     || parse_quote!(<#output as #krate::__private::ResultOutput>::Err),
                 ),
-                output: output.clone(),
+                output,
             },
             Returns::Infallible { value } => Types {
-                value: value.clone(),
+                value,
                 error: parse_quote!(::core::convert::Infallible),
                 output: parse_quote!(()),
             },
         }
     }
 
-    /// The generated fn up to its body: not async, returning `impl Lifespan`.
+    /// What the generated `fn main` returns: the type as written, or `ExitCode` for `()`
+    /// (and, in the fallback, for a type `main` cannot return).
+    pub(crate) fn exit(&self) -> Type {
+        match Exit::of(&self.sig.output) {
+            Exit::Code(ty) | Exit::Result(ty) => ty,
+            Exit::Unit | Exit::Other(_) => parse_quote!(::std::process::ExitCode),
+        }
+    }
+
+    /// What a test returns, as written.
+    pub(crate) fn test_output(&self) -> Type {
+        match &self.sig.output {
+            ReturnType::Default => parse_quote!(()),
+            ReturnType::Type(_, ty) => (**ty).clone(),
+        }
+    }
+
+    /// The generated fn up to its body. A lifespan: the same name and parameters, not
+    /// async, returning `impl Lifespan`, `#[must_use]`. `main` and a test: no
+    /// parameters, returning what the runtime's entry point returns.
     pub(crate) fn signature(&self) -> TokenStream {
         let Outline {
             attrs,
@@ -80,13 +107,45 @@ impl Outline {
             krate,
             ..
         } = self;
-        let (ident, generics, inputs) = (&sig.ident, &sig.generics, &sig.inputs);
-        let where_clause = &generics.where_clause;
-        let Types { value, error, .. } = self.types();
-        quote! {
-            #(#attrs)*
-            #vis fn #ident #generics (#inputs) -> impl #krate::Lifespan<Value = #value, Error = #error>
-            #where_clause
+        let ident = &sig.ident;
+        match self.attribute {
+            Attribute::Lifespan => {
+                let (generics, inputs) = (&sig.generics, &sig.inputs);
+                let where_clause = &generics.where_clause;
+                let Types { value, error, .. } = self.types();
+                let must_use = (!attrs.iter().any(|attr| attr.path().is_ident("must_use")))
+                    .then(|| quote!(#[must_use = #MUST_USE]));
+                // At the user's return type: rustc labels it "the found opaque type"
+                // when the lifespan is used where its value was meant.
+                let at = match &sig.output {
+                    ReturnType::Type(_, ty) => ty.span(),
+                    ReturnType::Default => ident.span(),
+                };
+                let returns = quote_spanned! {at=>
+                    impl #krate::Lifespan<Value = #value, Error = #error>
+                };
+                quote! {
+                    #(#attrs)*
+                    #must_use
+                    #vis fn #ident #generics (#inputs) -> #returns
+                    #where_clause
+                }
+            }
+            Attribute::Main => {
+                let exit = self.exit();
+                quote! {
+                    #(#attrs)*
+                    #vis fn #ident() -> #exit
+                }
+            }
+            Attribute::Test => {
+                let output = self.test_output();
+                quote! {
+                    #[::core::prelude::v1::test]
+                    #(#attrs)*
+                    #vis fn #ident() -> #output
+                }
+            }
         }
     }
 }

@@ -4,13 +4,15 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
-use syn::{AttrStyle, Attribute, Block, Signature, Stmt, Visibility, braced};
+use syn::{AttrStyle, Block, Signature, Stmt, Visibility, braced};
+
+use crate::attribute::Attribute;
 
 /// An fn whose signature parsed and whose body may not have.
 pub(crate) struct ItemFn {
     /// Outer attributes, then the body's inner ones (`#![allow(..)]`) turned outer:
     /// they all end up on the generated fn.
-    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) attrs: Vec<syn::Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) sig: Signature,
     pub(crate) body: Body,
@@ -25,12 +27,12 @@ pub(crate) struct Body {
 
 impl Parse for ItemFn {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut attrs = input.call(Attribute::parse_outer)?;
+        let mut attrs = input.call(syn::Attribute::parse_outer)?;
         let vis = input.parse()?;
         let sig = input.parse()?;
         let content;
         braced!(content in input);
-        for mut inner in content.call(Attribute::parse_inner)? {
+        for mut inner in content.call(syn::Attribute::parse_inner)? {
             inner.style = AttrStyle::Outer;
             attrs.push(inner);
         }
@@ -45,11 +47,15 @@ impl Parse for ItemFn {
     }
 }
 
-/// The fn the attribute is on; otherwise the item as written plus `message`, so that
-/// the rest of the crate still sees it.
-pub(crate) fn item_fn(item: TokenStream, message: &str) -> Result<ItemFn, TokenStream> {
-    syn::parse2(item.clone())
-        .map_err(|_| with_error(item, syn::Error::new(Span::call_site(), message)))
+/// The fn `attribute` is on; otherwise the item as written plus the error saying what
+/// the attribute goes on, so that the rest of the crate still sees the item.
+pub(crate) fn item_fn(item: TokenStream, attribute: Attribute) -> Result<ItemFn, TokenStream> {
+    syn::parse2(item.clone()).map_err(|_| {
+        with_error(
+            item,
+            syn::Error::new(Span::call_site(), attribute.goes_on()),
+        )
+    })
 }
 
 /// `tokens` followed by `error` as a `compile_error!`.
@@ -64,7 +70,7 @@ mod tests {
     use quote::quote;
 
     fn parse(tokens: TokenStream) -> ItemFn {
-        item_fn(tokens, "not a fn").unwrap_or_else(|_| panic!("should parse"))
+        item_fn(tokens, Attribute::Lifespan).unwrap_or_else(|_| panic!("should parse"))
     }
 
     #[test]
@@ -100,12 +106,12 @@ mod tests {
             quote!(
                 struct Database;
             ),
-            "goes on an fn",
+            Attribute::Test,
         )
         .err()
         .expect("a struct is not an fn")
         .to_string();
         assert!(tokens.starts_with("struct Database ;"), "{tokens}");
-        assert!(tokens.contains("goes on an fn"), "{tokens}");
+        assert!(tokens.contains("#[lifespan::test] goes on"), "{tokens}");
     }
 }

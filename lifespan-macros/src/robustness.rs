@@ -10,7 +10,7 @@ use std::path::Path;
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
-use crate::args::{self, Attribute};
+use crate::attribute::Attribute;
 
 /// Runs every attribute over `args` and `item`; returns how many expanded without an
 /// error, or which one panicked.
@@ -18,12 +18,7 @@ fn expand_all(args: &TokenStream, item: &TokenStream) -> Result<usize, String> {
     let mut clean = 0;
     for attribute in [Attribute::Lifespan, Attribute::Main, Attribute::Test] {
         let expanded = catch_unwind(AssertUnwindSafe(|| {
-            let parsed = args::parse(args.clone(), attribute);
-            match attribute {
-                Attribute::Lifespan => crate::expand::lifespan(parsed, item.clone()),
-                Attribute::Main => crate::main_attr::main(parsed, item.clone()),
-                Attribute::Test => crate::test::test(parsed, item.clone()),
-            }
+            crate::expand::expand(attribute, args.clone(), item.clone())
         }));
         match expanded {
             Ok(tokens) => clean += usize::from(!tokens.to_string().contains("compile_error")),

@@ -1,7 +1,8 @@
-//! The body rules of DESIGN.md section 4 that need a walk through the statements:
-//! no `yield_app!` below the top level, no `return` before it that is not an error.
+//! The body rules that need a walk through the statements: no `yield_app!` below the
+//! top level, no `return` before it that is not an error (DESIGN.md section 4), and no
+//! `?` in a body whose output cannot take it.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::visit::Visit;
 use syn::{Expr, Macro, Stmt};
 
@@ -40,6 +41,25 @@ pub(crate) fn early_returns(stmts: &[Stmt], errors: &mut Errors) {
     for stmt in stmts {
         finder.visit_stmt(stmt);
     }
+}
+
+/// The first `?` that would leave the body itself: `?` inside a closure, an async
+/// block, a `try` block or a nested item leaves that instead. A top-level
+/// `yield_app!(value)` counts, since its value is evaluated in the body; other macros'
+/// arguments are not looked into, as they may wrap them in a closure of their own.
+pub(crate) fn first_question_mark(stmts: &[Stmt]) -> Option<Span> {
+    let mut finder = QuestionMark { first: None };
+    for stmt in stmts {
+        match top_level_yield(stmt) {
+            Some(call) => {
+                if let Ok(value) = call.parse_body::<Expr>() {
+                    finder.visit_expr(&value);
+                }
+            }
+            None => finder.visit_stmt(stmt),
+        }
+    }
+    finder.first
 }
 
 struct NestedYield<'a> {
@@ -98,4 +118,63 @@ impl<'ast> Visit<'ast> for EarlyReturn<'_> {
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+struct QuestionMark {
+    first: Option<Span>,
+}
+
+impl<'ast> Visit<'ast> for QuestionMark {
+    fn visit_expr_try(&mut self, expr: &'ast syn::ExprTry) {
+        // The inner expression first: in `a?.b()?` the first `?` is `a`'s.
+        self.visit_expr(&expr.expr);
+        self.first.get_or_insert(expr.question_token.spans[0]);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+
+    fn visit_expr_try_block(&mut self, _: &'ast syn::ExprTryBlock) {}
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+    use syn::parse::Parser;
+
+    /// Whether the body has a `?` that would return from the body itself.
+    fn has_its_own(body: proc_macro2::TokenStream) -> bool {
+        let stmts = syn::Block::parse_within.parse2(body).unwrap();
+        first_question_mark(&stmts).is_some()
+    }
+
+    #[test]
+    fn a_question_mark_in_its_own_output_is_not_the_bodys() {
+        assert!(!has_its_own(quote! {
+            let a = || f()?;
+            let b = async { f()? };
+            let c = async move |x| f(x)?;
+            fn d() -> R { f()? }
+            // Not looked into: another macro may wrap its arguments in a closure.
+            println!("{}", f()?);
+            yield_app!(a);
+        }));
+    }
+
+    #[test]
+    fn a_question_mark_anywhere_else_is_the_bodys() {
+        for body in [
+            quote!(let a = f()?; yield_app!(a);),
+            quote!(if ready { loop { g()?; } } yield_app!();),
+            quote!(yield_app!(f()?);),
+            quote!(yield_app!(); close()?;),
+            quote!(match x { _ => { f()? } } yield_app!();),
+        ] {
+            assert!(has_its_own(body.clone()), "{body}");
+        }
+    }
 }

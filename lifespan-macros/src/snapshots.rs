@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{ImplItem, Item, Meta};
 
-use crate::args::{self, Attribute};
+use crate::attribute::Attribute;
 use crate::expand;
 
 #[test]
@@ -108,13 +108,7 @@ fn expand_fn(attrs: Vec<syn::Attribute>, tokens: TokenStream) -> TokenStream {
         Meta::List(list) => list.tokens.clone(),
         _ => TokenStream::new(),
     };
-    let parsed = args::parse(arguments, attribute);
-    let item = function.into_token_stream();
-    match attribute {
-        Attribute::Lifespan => expand::lifespan(parsed, item),
-        Attribute::Main => crate::main_attr::main(parsed, item),
-        Attribute::Test => crate::test::test(parsed, item),
-    }
+    expand::expand(attribute, arguments, function.into_token_stream())
 }
 
 /// `#[lifespan(..)]` or `#[lifespan::test(..)]`.

@@ -12,6 +12,12 @@ pub use core::time::Duration;
 pub use crate::lifespan::Lifespan;
 pub use crate::service::{DEFAULT_SHUTDOWN_TIMEOUT, Flavor, MainConfig, run as run_main};
 
+// A `#[lifespan::main]` that returns a `Result` declares a trait of its own over these
+// two, so that an error type that does not convert from `Error` is one error, at the
+// return type, saying what to write.
+pub use crate::from_fn::Yielder;
+pub use crate::service::MainOutput;
+
 /// [`from_fn`] with the yielded type `T` and the body's output `O` written out, so that
 /// `?` in the body infers its error type and a mistyped `yield_app!(value)` is reported
 /// at `value`.

@@ -15,4 +15,9 @@ async fn fraction() {
     yield_app!();
 }
 
+#[lifespan(shutdown_timeout = "999999999999999m")]
+async fn forever() {
+    yield_app!();
+}
+
 fn main() {}

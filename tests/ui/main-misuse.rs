@@ -33,4 +33,32 @@ mod not_async {
     }
 }
 
+mod constant {
+    #[lifespan::main]
+    const async fn main() {
+        lifespan::yield_app!();
+    }
+}
+
+mod dangerous {
+    #[lifespan::main]
+    async unsafe fn main() {
+        lifespan::yield_app!();
+    }
+}
+
+mod foreign {
+    #[lifespan::main]
+    async extern "C" fn main() {
+        lifespan::yield_app!();
+    }
+}
+
+mod generic {
+    #[lifespan::main]
+    async fn main<T>() {
+        lifespan::yield_app!();
+    }
+}
+
 fn main() {}

@@ -18,4 +18,16 @@ async fn arguments_of_lifespan() {}
 #[lifespan::test(timeout = "1s")]
 async fn renamed_argument() {}
 
+#[lifespan::test]
+const async fn constant() {}
+
+#[lifespan::test]
+async unsafe fn dangerous() {}
+
+#[lifespan::test]
+async extern "C" fn foreign() {}
+
+#[lifespan::test]
+async fn generic<T>() {}
+
 fn main() {}

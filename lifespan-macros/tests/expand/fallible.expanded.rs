@@ -1,5 +1,6 @@
 use lifespan::{lifespan, yield_app};
 /// The app's database pool.
+#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 pub fn database(
     url: String,
 ) -> impl ::lifespan::Lifespan<Value = Pool, Error = DbError> {
@@ -11,6 +12,8 @@ pub fn database(
     >(
         "db",
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             let pool = Pool::connect(&url).await?;
             pool.execute("SELECT 1").await?;
             yield_app!(@ __lifespan __yielder, pool.clone());

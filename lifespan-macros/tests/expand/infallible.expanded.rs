@@ -1,4 +1,5 @@
 /// No return type: yields `()`, with the yield as the tail.
+#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 fn marker(
     events: Events,
 ) -> impl ::lifespan::Lifespan<Value = (), Error = ::core::convert::Infallible> {
@@ -10,6 +11,8 @@ fn marker(
     >(
         "marker",
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             events.push("started");
             lifespan::yield_app!(@ __lifespan __yielder);
         },
@@ -17,6 +20,7 @@ fn marker(
     __lifespan
 }
 /// Any other type: yields it and cannot fail. Generated paths go through `crate`.
+#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 pub(crate) fn counter() -> impl my_app::runtime::Lifespan<
     Value = Arc<AtomicUsize>,
     Error = ::core::convert::Infallible,
@@ -29,6 +33,8 @@ pub(crate) fn counter() -> impl my_app::runtime::Lifespan<
     >(
         "counter",
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use my_app::runtime::Lifespan as _;
             let count = Arc::new(AtomicUsize::new(0));
             yield_app!(@ __lifespan __yielder, count.clone());
             tracing::info!(count = count.load(Ordering::Relaxed), "stopped");

@@ -1,12 +1,10 @@
 use lifespan::{lifespan, yield_app};
 /// An alias whose last segment is `Result`: the error is read through it, and the
 /// shutdown half, left empty, ends in `Ok(())`.
+#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 fn config(
     path: &'static str,
-) -> impl ::lifespan::Lifespan<
-    Value = String,
-    Error = <std::io::Result<()> as ::lifespan::__private::ResultOutput>::Err,
-> {
+) -> impl ::lifespan::Lifespan<Value = String, Error = std::io::Error> {
     let __lifespan = ::lifespan::__private::from_fn_typed::<
         String,
         std::io::Result<()>,
@@ -15,6 +13,8 @@ fn config(
     >(
         "config",
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             let text = std::fs::read_to_string(path)?;
             yield_app!(@ __lifespan __yielder, text);
             ::core::result::Result::Ok(())

@@ -1,11 +1,30 @@
-use lifespan::{Lifespan, yield_app};
+use lifespan::yield_app;
 /// A service: every field of the runtime's configuration is written out.
 fn main() -> anyhow::Result<()> {
-    ::lifespan::__private::run_main::<
-        anyhow::Result<()>,
-        _,
-        _,
-    >(
+    #[diagnostic::on_unimplemented(
+        message = "#[lifespan::main] cannot return `{Self}`: its error type needs `From<lifespan::Error>` and `Debug`",
+        label = "write `anyhow::Result<()>`, `Result<(), lifespan::Error>` or `Result<(), Box<dyn std::error::Error + Send + Sync>>`",
+        note = "or implement `From<lifespan::Error>` for your error type: a part that fails becomes your error"
+    )]
+    trait LifespanMainReturn: ::core::marker::Sized {
+        fn run_main<F, Fut>(config: ::lifespan::__private::MainConfig, body: F) -> Self
+        where
+            F: ::core::ops::FnOnce(::lifespan::__private::Yielder<()>) -> Fut,
+            Fut: ::core::future::Future<Output = Self>;
+    }
+    #[diagnostic::do_not_recommend]
+    impl<O: ::lifespan::__private::MainOutput<Exit = O>> LifespanMainReturn for O {
+        fn run_main<F, Fut>(config: ::lifespan::__private::MainConfig, body: F) -> Self
+        where
+            F: ::core::ops::FnOnce(::lifespan::__private::Yielder<()>) -> Fut,
+            Fut: ::core::future::Future<Output = Self>,
+        {
+            ::lifespan::__private::run_main::<O, F, Fut>(config, body)
+        }
+    }
+    <anyhow::Result<
+        (),
+    > as LifespanMainReturn>::run_main(
         ::lifespan::__private::MainConfig {
             flavor: ::lifespan::__private::Flavor::MultiThread,
             worker_threads: ::core::option::Option::Some(4),
@@ -13,6 +32,8 @@ fn main() -> anyhow::Result<()> {
             shutdown_timeout: ::lifespan::__private::Duration::from_secs(20),
         },
         move |__yielder| async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             let pool = database(url()).enter().await?;
             lifespan::spawn("http-server", serve(pool));
             yield_app!(@ __lifespan __yielder);
@@ -36,6 +57,8 @@ mod defaults {
                 shutdown_timeout: ::lifespan::__private::DEFAULT_SHUTDOWN_TIMEOUT,
             },
             move |__yielder| async move {
+                #[allow(unused_imports)]
+                use ::lifespan::Lifespan as _;
                 lifespan::yield_app!(@ __lifespan __yielder);
             },
         )

@@ -1,4 +1,4 @@
-use lifespan::{Lifespan, yield_app};
+use lifespan::yield_app;
 
 /// A service: every field of the runtime's configuration is written out.
 #[lifespan::main(flavor = "multi_thread", worker_threads = 4, shutdown_timeout = "20s")]

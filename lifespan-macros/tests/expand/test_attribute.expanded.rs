@@ -7,6 +7,8 @@ fn pool_answers() -> Result<(), DbError> {
     >(
         ::core::option::Option::Some(::lifespan::__private::Duration::from_secs(2)),
         async move {
+            #[allow(unused_imports)]
+            use ::lifespan::Lifespan as _;
             let pool = database("sqlite::memory:".into()).enter().await?;
             assert_eq!(pool.size(), 4);
             Ok(())

@@ -1,5 +1,5 @@
 //! `anyhow::Result<()>`: `?` on `enter` in the startup half, an empty shutdown half.
-use lifespan::{Lifespan, lifespan, yield_app};
+use lifespan::{lifespan, yield_app};
 
 #[lifespan]
 async fn database() -> std::io::Result<u32> {
