@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use lifespan::{Lifespan, lifespan, yield_app};
+use lifespan::{lifespan, yield_app};
 
 /// What a metrics library would publish.
 mod metrics {

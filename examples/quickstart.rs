@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use lifespan::{Lifespan, Phase, Scope, lifespan, yield_app};
+use lifespan::{Phase, Scope, lifespan, yield_app};
 
 type BoxError = lifespan::BoxError;
 

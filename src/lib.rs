@@ -68,7 +68,7 @@
 //! anyhow's conversion to a boxed error hides the type.
 //!
 //! ```
-//! use lifespan::{lifespan, yield_app, Lifespan, Scope};
+//! use lifespan::{lifespan, yield_app, Scope};
 //!
 //! #[lifespan]
 //! async fn cache() -> &'static str {
@@ -105,7 +105,7 @@
 //! (no value) is where the service runs, and its shutdown half drains.
 //!
 //! ```no_run
-//! use lifespan::{lifespan, yield_app, Lifespan};
+//! use lifespan::{lifespan, yield_app};
 //!
 //! #[lifespan(startup_timeout = "10s")]
 //! async fn listener() -> std::io::Result<tokio::net::TcpListener> {
@@ -188,7 +188,7 @@
 //! `tokio::time::pause()` first (tokio's `test-util` feature) and cost no real time.
 //!
 //! ```no_run
-//! use lifespan::{lifespan, yield_app, Lifespan};
+//! use lifespan::{lifespan, yield_app};
 //!
 //! #[lifespan]
 //! async fn counter() -> u32 {
@@ -215,6 +215,8 @@
 //!     let __lifespan = ::lifespan::__private::from_fn_typed::<Pool, std::io::Result<()>, _, _>(
 //!         "database",
 //!         move |__yielder| async move {
+//!             #[allow(unused_imports)]
+//!             use ::lifespan::Lifespan as _;
 //!             let pool = Pool::connect(&url).await?;
 //!             pool.execute("SELECT 1").await?;
 //!             __yielder.yield_app(pool.clone()).await;
@@ -228,8 +230,9 @@
 //! }
 //! ```
 //!
-//! (The error type of an alias is read through a hidden trait,
-//! `<std::io::Result<()> as ResultOutput>::Err`; it is shown resolved here.) The
+//! The `use` puts [`Lifespan`] in scope for the body, so `.enter()` needs no import
+//! there. `std::io::Result` and `anyhow::Result` name their error type directly; other
+//! aliases are read through a hidden trait, `<Alias<()> as ResultOutput>::Err`. The
 //! expansions are kept as reviewed snapshots in `lifespan-macros/tests/expand/`.
 //!
 //! # Without the macro

@@ -16,7 +16,11 @@ fn ui() {
 
 /// How rustc's own messages begin, as opposed to our macros': its syntax errors (a
 /// half-typed body is left to rustc) and the `unused_must_use` lint, whose note is ours.
-const RUSTC_OWN: &[&str] = &["expected ", "unused return value of "];
+const RUSTC_OWN: &[&str] = &[
+    "expected ",
+    "unused return value of ",
+    "unused implementer of ",
+];
 
 /// Every message in the table appears, word for word, in some `.stderr`, and every
 /// error our macros print in a `.stderr` is in the table.

@@ -3,7 +3,6 @@
 //! `#[lifespan::main]` and `#[lifespan::test]` are written by [`crate::entry`].
 //!
 //! ```ignore
-//! #[must_use = "a lifespan does nothing until it is started: .."]
 //! fn database(url: String) -> impl ::lifespan::Lifespan<Value = Pool, Error = DbError> {
 //!     let __lifespan = ::lifespan::__private::from_fn_typed::<Pool, Result<(), DbError>, _, _>(
 //!         "database",

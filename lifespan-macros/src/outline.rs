@@ -12,11 +12,6 @@ use crate::attribute::Attribute;
 use crate::parse::ItemFn;
 use crate::returns::{Exit, Returns};
 
-/// Why calling a `#[lifespan]` fn and dropping the result is a mistake, and the fix.
-const MUST_USE: &str = "a lifespan does nothing until it is started: \
-                        write `.enter().await?` to run it in the current scope, \
-                        or `.start().await` to run it on its own";
-
 pub(crate) struct Outline {
     pub(crate) attribute: Attribute,
     /// Outer attributes, then the body's inner ones.
@@ -97,7 +92,8 @@ impl Outline {
     }
 
     /// The generated fn up to its body. A lifespan: the same name and parameters, not
-    /// async, returning `impl Lifespan`, `#[must_use]`. `main` and a test: no
+    /// async, returning `impl Lifespan` (which is `#[must_use]` through the trait, with
+    /// the fix in its message). `main` and a test: no
     /// parameters, returning what the runtime's entry point returns.
     pub(crate) fn signature(&self) -> TokenStream {
         let Outline {
@@ -113,8 +109,6 @@ impl Outline {
                 let (generics, inputs) = (&sig.generics, &sig.inputs);
                 let where_clause = &generics.where_clause;
                 let Types { value, error, .. } = self.types();
-                let must_use = (!attrs.iter().any(|attr| attr.path().is_ident("must_use")))
-                    .then(|| quote!(#[must_use = #MUST_USE]));
                 // At the user's return type: rustc labels it "the found opaque type"
                 // when the lifespan is used where its value was meant.
                 let at = match &sig.output {
@@ -126,7 +120,6 @@ impl Outline {
                 };
                 quote! {
                     #(#attrs)*
-                    #must_use
                     #vis fn #ident #generics (#inputs) -> #returns
                     #where_clause
                 }

@@ -5,7 +5,6 @@ use std::future::Future;
 
 use crate::from_fn::{FromFn, from_fn};
 use crate::outcome::Outcome;
-use crate::yielder::Yielder;
 
 pub use core::time::Duration;
 
@@ -15,8 +14,8 @@ pub use crate::service::{DEFAULT_SHUTDOWN_TIMEOUT, Flavor, MainConfig, run as ru
 // A `#[lifespan::main]` that returns a `Result` declares a trait of its own over these
 // two, so that an error type that does not convert from `Error` is one error, at the
 // return type, saying what to write.
-pub use crate::from_fn::Yielder;
 pub use crate::service::MainOutput;
+pub use crate::yielder::Yielder;
 
 /// [`from_fn`] with the yielded type `T` and the body's output `O` written out, so that
 /// `?` in the body infers its error type and a mistyped `yield_app!(value)` is reported

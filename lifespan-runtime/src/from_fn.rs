@@ -52,7 +52,7 @@ use crate::yielder::{Slot, Yielder};
 /// # Ok::<(), lifespan::Error>(())
 /// # }).unwrap();
 /// ```
-#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to start it in the current scope, or `.start().await?` and later `.stop().await?`"]
+#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 pub fn from_fn<T, F, Fut>(name: impl Into<Cow<'static, str>>, body: F) -> FromFn<T, F, Fut>
 where
     F: FnOnce(Yielder<T>) -> Fut,

@@ -51,7 +51,7 @@ use crate::running::Running;
 /// # Ok::<(), lifespan::Error>(())
 /// # }).unwrap();
 /// ```
-#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to start it in the current scope, or `.start().await?` and later `.stop().await?`"]
+#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 pub trait Lifespan: Sized
 where
     Self: Body<Yielded = <Self as Lifespan>::Value, Failure = <Self as Lifespan>::Error>,

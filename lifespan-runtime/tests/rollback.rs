@@ -110,9 +110,9 @@ async fn a_failing_rollback_is_reported_with_the_startup_failure() {
     assert_eq!(error.kind(), ErrorKind::Several);
     assert_eq!(error.origin(), Origin::Startup);
     assert!(
-        error
-            .to_string()
-            .starts_with("2 failures while starting `owner`: (1) lifespan `owner` failed during startup"),
+        error.to_string().starts_with(
+            "2 failures while starting `owner`: (1) lifespan `owner` failed during startup"
+        ),
         "{error}"
     );
     let parts: Vec<_> = error
@@ -327,13 +327,54 @@ async fn a_dropped_startup_whose_scope_closed_is_stopped_by_a_runtime_task() {
     let scope = Scope::new();
     let mut entering = Box::pin(scope.enter(stuck_with(reports_its_stop(stopped))));
     // Poll it once: `inner` is entered, and the startup hangs.
-    let pending = std::future::poll_fn(|cx| {
-        std::task::Poll::Ready(std::future::Future::poll(entering.as_mut(), cx).is_pending())
-    });
-    assert!(pending.await);
+    assert!(common::poll_once(&mut entering).await);
     scope.shutdown().await.unwrap();
     drop(entering);
     heard
         .await
         .expect("the orphaned part was stopped, not dropped");
+}
+
+/// Dropped halfway through its rollback, outside any scope, a failed startup's
+/// rollback is finished by a task on the runtime: the part it was stopping still
+/// stops.
+#[tokio::test]
+async fn a_rollback_dropped_halfway_outside_any_scope_is_finished_by_a_runtime_task() {
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let (stopped, heard) = tokio::sync::oneshot::channel();
+    let slow_close = from_fn("slow-close", move |yielder| async move {
+        yielder.yield_app(()).await;
+        released.await.unwrap();
+        let _ = stopped.send(());
+    });
+    let failing = from_fn("failing", move |yielder| async move {
+        slow_close.enter().await?;
+        Err::<(), lifespan_runtime::BoxError>("refused".into())?;
+        yielder.yield_app(()).await;
+        Ok::<(), lifespan_runtime::BoxError>(())
+    });
+    let mut start = Box::pin(failing.start());
+    // One poll: startup fails, and the rollback waits in `slow-close`'s shutdown half.
+    assert!(common::poll_once(&mut start).await);
+    drop(start);
+    release.send(()).unwrap();
+    heard
+        .await
+        .expect("the rollback went on after its startup was dropped");
+}
+
+/// `{:?}` of an error is its one-line message, so that `main` returning it prints
+/// something a person can act on; `{:#?}` shows the structure.
+#[tokio::test]
+async fn an_error_debugs_as_its_message_and_alternate_debug_shows_its_parts() {
+    let error = scripted(&Journal::new(), "db", Act::Fail, Act::Succeed)
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(format!("{error:?}"), error.to_string());
+    let structure = format!("{error:#?}");
+    assert!(structure.starts_with("Error {"), "{structure}");
+    for field in ["name: \"db\"", "origin: Startup", "kind: Failed", "source:"] {
+        assert!(structure.contains(field), "{field} in {structure}");
+    }
 }

@@ -228,16 +228,16 @@ async fn start_and_enter_show_their_state_in_debug() {
     let start = from_fn("db", |y| y.yield_app(())).start();
     assert_eq!(format!("{start:?}"), r#"Start { state: "idle" }"#);
     let outside = from_fn("db", |y| y.yield_app(())).enter();
-    assert_eq!(format!("{outside:?}"), r#"Enter { state: "outside a scope" }"#);
+    assert_eq!(
+        format!("{outside:?}"),
+        r#"Enter { state: "outside a scope" }"#
+    );
     let scope = Scope::new();
     let mut hanging = Box::pin(scope.enter(from_fn("slow", |y| async move {
         std::future::pending::<()>().await;
         y.yield_app(()).await;
     })));
-    let pending = std::future::poll_fn(|cx| {
-        std::task::Poll::Ready(std::future::Future::poll(hanging.as_mut(), cx).is_pending())
-    });
-    assert!(pending.await);
+    assert!(common::poll_once(&mut hanging).await);
     assert_eq!(format!("{hanging:?}"), r#"Enter { state: "starting" }"#);
     drop(hanging);
     drop(start);

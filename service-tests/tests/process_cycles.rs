@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use lifespan::Scope;
 use lifespan::process::Process;
-use lifespan::{Lifespan, Scope};
 
 /// Marks this run's processes on their command lines.
 fn tag() -> String {

@@ -9,7 +9,7 @@ async fn cache() -> u32 {
     yield_app!(0);
 }
 
-/// A `#[must_use]` of the user's own is kept, and not doubled.
+/// A `#[must_use]` of the user's own is kept, beside the trait's.
 #[lifespan]
 #[must_use = "start the queue"]
 async fn queue() {

@@ -1,6 +1,5 @@
 use lifespan::{lifespan, yield_app};
 /// The app's database pool.
-#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 pub fn database(
     url: String,
 ) -> impl ::lifespan::Lifespan<Value = Pool, Error = DbError> {

@@ -1,5 +1,4 @@
 /// No return type: yields `()`, with the yield as the tail.
-#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 fn marker(
     events: Events,
 ) -> impl ::lifespan::Lifespan<Value = (), Error = ::core::convert::Infallible> {
@@ -20,7 +19,6 @@ fn marker(
     __lifespan
 }
 /// Any other type: yields it and cannot fail. Generated paths go through `crate`.
-#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 pub(crate) fn counter() -> impl my_app::runtime::Lifespan<
     Value = Arc<AtomicUsize>,
     Error = ::core::convert::Infallible,

@@ -1,7 +1,6 @@
 impl Service {
     /// `&self`, a lifetime, generics, `impl Trait` and a where clause are kept.
     #[allow(clippy::needless_lifetimes)]
-    #[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
     pub fn worker<'a, T>(
         &'a self,
         label: impl Into<String>,

@@ -1,7 +1,6 @@
 use lifespan::{lifespan, yield_app};
 #[allow(unused_variables)]
 /// A mistake: the same fn, a stub body that type-checks, and the error.
-#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 fn database(url: String) -> impl ::lifespan::Lifespan<Value = Pool, Error = DbError> {
     yield_app!(@ __lifespan_unused);
     ::lifespan::__private::placeholder::<Pool, Result<(), DbError>>("database")

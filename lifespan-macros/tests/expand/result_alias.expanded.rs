@@ -1,7 +1,6 @@
 use lifespan::{lifespan, yield_app};
 /// An alias whose last segment is `Result`: the error is read through it, and the
 /// shutdown half, left empty, ends in `Ok(())`.
-#[must_use = "a lifespan does nothing until it is started: write `.enter().await?` to run it in the current scope, or `.start().await` to run it on its own"]
 fn config(
     path: &'static str,
 ) -> impl ::lifespan::Lifespan<Value = String, Error = std::io::Error> {

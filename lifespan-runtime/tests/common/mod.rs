@@ -75,3 +75,11 @@ pub fn part(
 ) -> impl Lifespan<Value = &'static str, Error = BoxError> + Send + 'static {
     scripted(journal, name, Act::Succeed, Act::Succeed)
 }
+
+/// Polls `future` once, on the current task: whether it is still pending.
+pub async fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> bool {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(std::pin::Pin::new(&mut *future).poll(cx).is_pending())
+    })
+    .await
+}

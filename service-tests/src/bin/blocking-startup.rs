@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use lifespan::{Lifespan, lifespan, yield_app};
+use lifespan::{lifespan, yield_app};
 
 #[lifespan]
 async fn blocker() {

@@ -24,7 +24,7 @@
 
 use std::time::Duration;
 
-use lifespan::{Lifespan, lifespan, yield_app};
+use lifespan::{lifespan, yield_app};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Fault {

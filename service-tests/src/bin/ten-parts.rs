@@ -3,7 +3,7 @@
 
 #![forbid(unsafe_code)]
 
-use lifespan::{Lifespan, lifespan, yield_app};
+use lifespan::{lifespan, yield_app};
 
 #[lifespan]
 async fn part() {
