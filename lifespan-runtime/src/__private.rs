@@ -56,11 +56,13 @@ fn never_called<O>() -> O {
 
 /// The body of a `#[lifespan::test]`: runs `body` on a current-thread runtime with a root
 /// scope current, then tears the scope down. A teardown failure (an error, a panic, a
-/// timeout) fails the test; a panic of the body is resumed after the teardown, so that
-/// `#[should_panic]` sees it.
+/// timeout) fails the test, and the panic names every failure: the body's own error
+/// first, if it returned one, then each of the teardown's. A panic of the body is
+/// resumed after the teardown, so that `#[should_panic]` sees it.
 pub fn run_test<O, F>(shutdown_timeout: Option<Duration>, body: F) -> O
 where
     F: Future<Output = O>,
+    O: TestOutput,
 {
     use futures_util::FutureExt;
 
@@ -78,7 +80,12 @@ where
         let teardown = scope.shutdown().await;
         match (outcome, teardown) {
             (Ok(output), Ok(())) => output,
-            (Ok(_), Err(error)) => panic!("the test's teardown failed: {error}"),
+            (Ok(output), Err(error)) => match output.failure() {
+                Some(failure) => {
+                    panic!("the test failed: {failure}\nand its teardown failed: {error}")
+                }
+                None => panic!("the test's teardown failed: {error}"),
+            },
             (Err(panic), teardown) => {
                 if let Err(error) = teardown {
                     eprintln!("the test's teardown failed too: {error}");
@@ -87,4 +94,26 @@ where
             }
         }
     })
+}
+
+/// What a `#[lifespan::test]` may return: `()` or `Result<(), E>`, as `#[test]` takes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from #[lifespan::test]",
+    label = "return `()` or `Result<(), E>` where `E: Debug`"
+)]
+pub trait TestOutput: std::process::Termination {
+    /// The body's own error, as `#[test]` would print it.
+    fn failure(&self) -> Option<String>;
+}
+
+impl TestOutput for () {
+    fn failure(&self) -> Option<String> {
+        None
+    }
+}
+
+impl<E: std::fmt::Debug> TestOutput for Result<(), E> {
+    fn failure(&self) -> Option<String> {
+        self.as_ref().err().map(|error| format!("{error:?}"))
+    }
 }

@@ -160,3 +160,41 @@ async fn a_failing_shutdown_half_does_not_keep_its_children_from_stopping() {
     );
     assert_eq!(error.name(), "owner");
 }
+
+/// A `#[lifespan::test]` whose body returns an error and whose teardown fails too
+/// reports both: the body's error first, then every failure of the teardown.
+#[test]
+fn a_test_reports_its_bodys_error_and_every_teardown_failure() {
+    let panic = std::panic::catch_unwind(|| {
+        lifespan_runtime::__private::run_test(None, async {
+            let scope = lifespan_runtime::Scope::current();
+            scope.on_shutdown("flush", async { Err::<(), _>("flush refused") });
+            scope.on_shutdown("close", async { Err::<(), _>("close refused") });
+            Err::<(), _>("the assertion failed")
+        })
+    })
+    .unwrap_err();
+    let message = panic.downcast_ref::<String>().expect("a formatted panic");
+    assert_eq!(
+        message,
+        "the test failed: \"the assertion failed\"\nand its teardown failed: 2 failures while \
+         stopping `app`: (1) shutdown hook `close` failed: close refused; (2) shutdown hook \
+         `flush` failed: flush refused"
+    );
+}
+
+/// With a body that succeeded, the teardown's failure alone fails the test.
+#[test]
+fn a_test_whose_teardown_fails_panics_with_that_failure() {
+    let panic = std::panic::catch_unwind(|| {
+        lifespan_runtime::__private::run_test(None, async {
+            lifespan_runtime::on_shutdown("flush", async { Err::<(), _>("flush refused") });
+        })
+    })
+    .unwrap_err();
+    let message = panic.downcast_ref::<String>().expect("a formatted panic");
+    assert_eq!(
+        message,
+        "the test's teardown failed: shutdown hook `flush` failed: flush refused"
+    );
+}
