@@ -155,7 +155,10 @@
 //!   feature, READY=1 and STOPPING=1 go to the service manager when `NOTIFY_SOCKET` is
 //!   set, and nothing happens otherwise.
 //! - At the end, one `INFO` event `lifespan summary:` with a row per lifespan: its
-//!   startup time, its shutdown time (children included) and how it ended.
+//!   startup time, its shutdown time (children included) and how it ended. A task
+//!   that failed or was aborted, and a hook that failed, count against the part that
+//!   spawned or registered it, which is then never "ok". The last line is `no part
+//!   failed`, or says why the exit code is not 0.
 //!
 //! The return type decides the exit:
 //!

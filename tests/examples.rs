@@ -65,6 +65,7 @@ fn quickstart_serves_itself_then_stops_in_reverse_and_summarises() {
             "  database ",
             "  http_client ",
             "  server ",
+            "  no part failed",
         ],
     );
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::error::{Error, ErrorKind, Name};
+use crate::error::{Error, ErrorKind, Name, Origin};
 use crate::sync::lock;
 
 /// What happened to a lifespan, in the order it can happen.
@@ -21,6 +21,8 @@ pub(crate) enum Event<'a> {
     StartupFailed(&'a Error),
     Stopping,
     ShutdownFailed(&'a Error),
+    /// One of its tasks failed, panicked or was aborted, or one of its hooks failed.
+    ChildFailed(&'a Error),
     /// Its shutdown half and all its children are done.
     Stopped,
 }
@@ -71,6 +73,7 @@ impl Ledger {
             }
             Event::Stopping => entry.stopping = Some(Instant::now()),
             Event::ShutdownFailed(error) => entry.failures.push(describe("shutdown", error)),
+            Event::ChildFailed(error) => entry.failures.push(describe_child(error)),
             Event::Stopped => entry.shutdown = entry.stopping.map(|began| began.elapsed()),
         }
     }
@@ -142,10 +145,24 @@ fn describe(stage: &str, error: &Error) -> String {
     format!("{stage} {kind}")
 }
 
+/// "task `worker` was aborted at the deadline", "hook `flush` failed".
+fn describe_child(error: &Error) -> String {
+    let what = match error.origin() {
+        Origin::Hook => "hook",
+        _ => "task",
+    };
+    let how = match error.kind() {
+        ErrorKind::Panicked => "panicked",
+        ErrorKind::TimedOut if error.origin() == Origin::Task => "was aborted at the deadline",
+        ErrorKind::TimedOut => "timed out",
+        _ => "failed",
+    };
+    format!("{what} `{}` {how}", error.name())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Origin;
 
     #[test]
     fn names_what_is_unfinished_and_summarises_the_rest() {

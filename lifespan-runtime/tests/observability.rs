@@ -190,6 +190,76 @@ fn a_service_ends_with_one_summary_of_every_lifespan() {
             ("cache".into(), "shutdown failed".into()),
         ]
     );
+    assert_eq!(
+        lines[summary + 4].trim(),
+        "failed, so the exit code is not 0: lifespan `cache` failed during shutdown: \
+         shutdown of cache failed on purpose"
+    );
+}
+
+/// A task aborted at the deadline and a hook that failed are the failures of the part
+/// that spawned or registered them: its row is not "ok", and the last line says the
+/// run failed.
+#[test]
+fn the_summary_names_aborted_tasks_and_failed_hooks() {
+    use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
+
+    let config = MainConfig {
+        flavor: Flavor::CurrentThread,
+        worker_threads: None,
+        startup_timeout: None,
+        shutdown_timeout: std::time::Duration::from_millis(50),
+    };
+    let captured = capture_sync(|| {
+        let _ = run_main(config, |yielder| async {
+            lifespan_runtime::spawn("deaf", std::future::pending::<()>());
+            lifespan_runtime::on_shutdown("flush", async { Err::<(), _>("refused") });
+            lifespan_runtime::request_shutdown();
+            yielder.yield_app(()).await;
+        });
+    });
+    let lines = captured.lines();
+    let summary = lines
+        .iter()
+        .position(|line| line.contains("lifespan summary:"))
+        .unwrap_or_else(|| panic!("no summary in:\n{}", lines.join("\n")));
+    let main = &lines[summary + 1];
+    assert!(
+        main.ends_with("  hook `flush` failed; task `deaf` was aborted at the deadline"),
+        "{main}"
+    );
+    let verdict = lines[summary + 2].trim();
+    assert!(
+        verdict.starts_with("failed, so the exit code is not 0: 2 failures while stopping `main`"),
+        "{verdict}"
+    );
+}
+
+/// A run where nothing failed says so on its last line.
+#[test]
+fn the_summary_of_a_clean_run_ends_saying_no_part_failed() {
+    use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
+
+    let config = MainConfig {
+        flavor: Flavor::CurrentThread,
+        worker_threads: None,
+        startup_timeout: None,
+        shutdown_timeout: std::time::Duration::from_secs(5),
+    };
+    let captured = capture_sync(|| {
+        run_main(config, |yielder| async {
+            lifespan_runtime::request_shutdown();
+            yielder.yield_app(()).await;
+        });
+    });
+    let lines = captured.lines();
+    let summary = lines
+        .iter()
+        .position(|line| line.contains("lifespan summary:"))
+        .unwrap();
+    assert!(lines[summary + 1].trim().starts_with("main "), "{lines:?}");
+    assert!(lines[summary + 1].ends_with("  ok"), "{lines:?}");
+    assert_eq!(lines[summary + 2].trim(), "no part failed");
 }
 
 /// `elapsed` is the time the half took, read from tokio's clock: paused here, so the

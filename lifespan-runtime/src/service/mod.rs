@@ -135,7 +135,11 @@ where
     };
     root.advance_phase(Phase::Stopped);
     if let Some(ledger) = root.ledger() {
-        tracing::info!("lifespan summary:\n{}", ledger.summary());
+        let verdict = match &failure {
+            None => "no part failed".to_owned(),
+            Some(failure) => format!("failed, so the exit code is not 0: {failure}"),
+        };
+        tracing::info!("lifespan summary:\n{}  {verdict}", ledger.summary());
     }
     let output = lock(&output).take();
     (output, failure.and_then(without_body_failure))

@@ -618,6 +618,7 @@ impl Scope {
         } else {
             tracing::error!(%error, "task failed");
         }
+        self.record(Event::ChildFailed(&error));
         lock(&self.inner.state).failures.push(error);
         self.request_shutdown();
     }

@@ -75,6 +75,7 @@ pub(crate) async fn stop_tree(first: Frame, deadline: Option<Instant>) -> Vec<Er
             Child::Tasks(group) => group.stop(deadline).await,
             Child::Hook(hook) => {
                 if let Err(error) = hook.run(frame.scope().clone(), deadline).await {
+                    frame.scope().record(Event::ChildFailed(&error));
                     errors.push(error);
                 }
             }
