@@ -265,7 +265,11 @@
 //! - Timeouts are per lifespan and per half. A timed-out half is dropped (cancelled);
 //!   its children are still stopped. A root made with [`Scope::with_shutdown_timeout`]
 //!   gives its teardown a deadline, and every part gets the smaller of its own timeout
-//!   and what is left of it.
+//!   and what is left of it. A shutdown half, hook or task that blocks its thread past
+//!   its limit (no timer can cancel it then) is reported as timed out all the same,
+//!   naming it; a part merely polled late, because another held the thread, is not
+//!   blamed. A startup half that blocks past its limit but yields is kept, since it has
+//!   opened what it yields; under `#[lifespan::main]` the watchdog covers it.
 //! - Panics in either half, in tasks and in hooks are caught, named and reported.
 //! - Tasks from [`spawn`] are tracked: when teardown begins, every
 //!   [`shutdown_requested`] resolves; in its place in the reverse order each task is

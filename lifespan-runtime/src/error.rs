@@ -101,6 +101,8 @@ pub(crate) enum TimeoutCause {
     Own,
     /// What was left of the teardown's global deadline, which was shorter.
     Deadline,
+    /// The part blocked its thread past its limit, so no timer could cancel it in time.
+    Blocked,
 }
 
 /// Where a failure came from: a lifespan's startup or shutdown half, a task, a hook,
@@ -391,8 +393,17 @@ impl fmt::Display for Error {
             Detail::TimedOut { limit, cause } => {
                 // What was left of a deadline is rarely round: whole milliseconds read better.
                 let limit = Duration::from_millis((limit.as_secs_f64() * 1e3).round() as u64);
-                write!(f, "{subject} timed out after {limit:?}{}", During(origin))?;
+                if *cause != TimeoutCause::Blocked {
+                    write!(f, "{subject} timed out after {limit:?}{}", During(origin))?;
+                }
                 match (origin, cause) {
+                    (_, TimeoutCause::Blocked) => write!(
+                        f,
+                        "{subject} blocked its thread past its limit of {limit:?}{}, so it could \
+                         not be cancelled in time; move blocking work into \
+                         `tokio::task::spawn_blocking`",
+                        During(origin)
+                    ),
                     (Origin::Task, _) => f.write_str(
                         " after shutdown was requested and was aborted; \
                          let it return when `shutdown_requested()` resolves",

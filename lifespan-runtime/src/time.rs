@@ -26,6 +26,11 @@ pub(crate) fn effective_limit(
 /// Runs `future` to completion, or until `limit` passes. Without a limit no timer is
 /// created, so no tokio runtime is needed. The timer is boxed: a future that awaits
 /// this stays small, and is cheap to move, when there is no limit.
+///
+/// A future whose own poll ran past `limit` (it blocked its thread, so the timer could
+/// not fire in time) has overrun it all the same, even if that poll completed it: that
+/// is a timeout too. A future that was merely polled late, because something else held
+/// the thread, is not blamed.
 pub(crate) async fn within<F: Future>(
     limit: Option<Duration>,
     future: F,
@@ -33,20 +38,46 @@ pub(crate) async fn within<F: Future>(
     let mut timer = limit.map(|limit| Box::pin(tokio::time::sleep(limit)));
     let mut future = std::pin::pin!(future);
     std::future::poll_fn(|cx| {
+        let began = timer.as_ref().map(|_| Instant::now());
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
-            return Poll::Ready(Ok(output));
+            return Poll::Ready(match (&timer, began) {
+                (Some(timer), Some(began)) if overran(timer.deadline(), began) => {
+                    Err(TimedOut::Blocked)
+                }
+                _ => Ok(output),
+            });
         }
         match &mut timer {
-            Some(timer) => timer.as_mut().poll(cx).map(|()| Err(TimedOut)),
+            Some(timer) => timer.as_mut().poll(cx).map(|()| Err(TimedOut::Fired)),
             None => Poll::Pending,
         }
     })
     .await
 }
 
+/// Whether a poll that began at `began` and ends now ran past `deadline`.
+pub(crate) fn overran(deadline: Instant, began: Instant) -> bool {
+    began <= deadline && Instant::now() > deadline
+}
+
 /// The limit given to [`within`] passed first.
-#[derive(Debug)]
-pub(crate) struct TimedOut;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimedOut {
+    /// The timer fired while the future was pending: it was cancelled.
+    Fired,
+    /// The future's own poll held the thread past the limit.
+    Blocked,
+}
+
+impl TimedOut {
+    /// Why the part timed out, given the cause of its limit.
+    pub(crate) fn cause(self, limit_cause: TimeoutCause) -> TimeoutCause {
+        match self {
+            TimedOut::Fired => limit_cause,
+            TimedOut::Blocked => TimeoutCause::Blocked,
+        }
+    }
+}
 
 /// How long a half took, for the `started` and `stopped` events. The clock is read only
 /// when INFO events can be seen at all: a part nobody traces pays nothing for its

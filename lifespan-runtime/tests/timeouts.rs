@@ -1,4 +1,5 @@
-//! Per-half timeouts and the teardown deadline, on a paused clock.
+//! Per-half timeouts and the teardown deadline, on a paused clock; and, on the real one,
+//! parts that block their thread past their limit.
 
 mod common;
 
@@ -173,4 +174,74 @@ impl Drop for SetOnDrop {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
     }
+}
+
+/// Blocking the thread is the one thing a timer cannot cancel. These tests block it on
+/// purpose, for 150 ms against limits of 50 ms: the overrun is a timeout all the same,
+/// and names who blocked.
+const BLOCK: Duration = Duration::from_millis(150);
+const LIMIT: Duration = Duration::from_millis(50);
+
+#[tokio::test]
+async fn a_shutdown_half_that_blocks_past_its_limit_is_a_timeout() {
+    let blocking = from_fn("blocking", |yielder| async move {
+        yielder.yield_app(()).await;
+        std::thread::sleep(BLOCK);
+    })
+    .shutdown_timeout(LIMIT);
+    let error = blocking.start().await.unwrap().stop().await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.origin(), error.kind()),
+        ("blocking", Origin::Shutdown, ErrorKind::TimedOut)
+    );
+    assert_eq!(error.timeout(), Some(LIMIT));
+    assert_eq!(
+        error.to_string(),
+        "lifespan `blocking` blocked its thread past its limit of 50ms during shutdown, so \
+         it could not be cancelled in time; move blocking work into \
+         `tokio::task::spawn_blocking`"
+    );
+}
+
+#[tokio::test]
+async fn a_hook_that_blocks_past_the_deadline_is_a_timeout() {
+    let scope = Scope::with_shutdown_timeout(LIMIT);
+    scope.on_shutdown("flush", async { std::thread::sleep(BLOCK) });
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.origin(), error.kind()),
+        ("flush", Origin::Hook, ErrorKind::TimedOut)
+    );
+    assert!(error.to_string().contains("blocked its thread"), "{error}");
+}
+
+/// Of two tasks woken together at teardown, the one that blocks is named; the other,
+/// polled late only because the thread was held, is not blamed.
+#[tokio::test]
+async fn the_task_that_blocks_past_the_deadline_is_named_and_only_it() {
+    let scope = Scope::with_shutdown_timeout(LIMIT);
+    let requested = scope.shutdown_requested();
+    scope.spawn("blocker", async move {
+        requested.await;
+        std::thread::sleep(BLOCK);
+    });
+    let requested = scope.shutdown_requested();
+    scope.spawn("prompt", requested);
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.origin(), error.kind()),
+        ("blocker", Origin::Task, ErrorKind::TimedOut)
+    );
+    assert!(error.to_string().contains("blocked its thread"), "{error}");
+}
+
+/// A half that finishes within its limit, however near the end, is not a timeout.
+#[tokio::test(start_paused = true)]
+async fn a_half_that_ends_exactly_at_its_limit_is_in_time() {
+    let exact = from_fn("exact", |yielder| async move {
+        yielder.yield_app(()).await;
+        tokio::time::sleep(LIMIT).await;
+    })
+    .shutdown_timeout(LIMIT);
+    exact.start().await.unwrap().stop().await.unwrap();
 }

@@ -126,13 +126,13 @@ impl<L: ?Sized + Stoppable> Suspended<L> {
             Ok(Ok(Ok(()))) => None,
             Ok(Ok(Err(source))) => Some(Error::failed(name.clone(), Origin::Shutdown, source)),
             Ok(Err(payload)) => Some(Error::panicked(name.clone(), Origin::Shutdown, &*payload)),
-            Err(_elapsed) => {
+            Err(timed_out) => {
                 let (limit, cause) = limit.expect("only a limited half times out");
                 Some(Error::timed_out(
                     name.clone(),
                     Origin::Shutdown,
                     limit,
-                    cause,
+                    timed_out.cause(cause),
                 ))
             }
         };

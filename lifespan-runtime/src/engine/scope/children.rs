@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use crate::error::{BoxError, Error, Name, Origin, TimeoutCause};
 use crate::outcome::Outcome;
-use crate::time::{effective_limit, within};
+use crate::time::{effective_limit, overran, within};
 
 use super::Scope;
 use super::current::in_scope;
@@ -59,10 +59,12 @@ pub(in crate::engine) struct TaskGroup {
     abort: Arc<Abort>,
 }
 
-/// Tells the tasks of a group that they ran out of time.
+/// Tells the tasks of a group when they must be done, and that they ran out of time.
 struct Abort {
     token: CancellationToken,
-    after: OnceLock<Duration>,
+    /// When the group's teardown must be over, and the limit that makes it so: set
+    /// when the teardown begins, if it has a deadline.
+    deadline: OnceLock<(Instant, Duration)>,
 }
 
 impl TaskGroup {
@@ -71,7 +73,7 @@ impl TaskGroup {
             tracker: TaskTracker::new(),
             abort: Arc::new(Abort {
                 token: CancellationToken::new(),
-                after: OnceLock::new(),
+                deadline: OnceLock::new(),
             }),
         }
     }
@@ -102,9 +104,11 @@ impl TaskGroup {
     pub(super) async fn stop(self, deadline: Option<Instant>) {
         self.tracker.close();
         let limit = effective_limit(None, deadline).map(|(limit, _)| limit);
+        if let Some(limit) = limit {
+            let _ = self.abort.deadline.set((Instant::now() + limit, limit));
+        }
         let abort_if_dropped = self.abort.token.clone().drop_guard();
         if within(limit, self.tracker.wait()).await.is_err() {
-            let _ = self.abort.after.set(limit.unwrap_or_default());
             self.abort.token.cancel();
             self.tracker.wait().await;
         }
@@ -119,19 +123,37 @@ where
 {
     let span = tracing::info_span!("task", name = %name);
     let run = in_scope(scope.clone(), AssertUnwindSafe(future).catch_unwind());
-    let outcome = abort
-        .token
-        .run_until_cancelled(run)
-        .instrument(span.clone())
-        .await;
-    let error = match outcome {
-        Some(Ok(output)) => match output.into_result() {
+    let mut run = std::pin::pin!(abort.token.run_until_cancelled(run));
+    // Once the group's teardown has a deadline, each poll is timed: a task whose own
+    // poll held the thread past it blocked, and is named for it.
+    let mut blocked = None;
+    let outcome = std::future::poll_fn(|cx| {
+        let watch = abort
+            .deadline
+            .get()
+            .map(|&(deadline, limit)| (deadline, limit, Instant::now()));
+        let polled = run.as_mut().poll(cx);
+        if let Some((deadline, limit, began)) = watch {
+            if overran(deadline, began) {
+                blocked = Some(limit);
+            }
+        }
+        polled
+    })
+    .instrument(span.clone())
+    .await;
+    let error = match (outcome, blocked) {
+        (_, Some(limit)) => Error::timed_out(name, Origin::Task, limit, TimeoutCause::Blocked),
+        (Some(Ok(output)), None) => match output.into_result() {
             Ok(()) => return,
             Err(source) => Error::failed(name, Origin::Task, source),
         },
-        Some(Err(payload)) => Error::panicked(name, Origin::Task, &*payload),
-        None => {
-            let limit = abort.after.get().copied().unwrap_or_default();
+        (Some(Err(payload)), None) => Error::panicked(name, Origin::Task, &*payload),
+        (None, None) => {
+            let limit = abort
+                .deadline
+                .get()
+                .map_or(Duration::ZERO, |&(_, limit)| limit);
             Error::timed_out(name, Origin::Task, limit, TimeoutCause::Deadline)
         }
     };
@@ -169,9 +191,9 @@ impl Hook {
             Ok(Ok(Ok(()))) => return Ok(()),
             Ok(Ok(Err(source))) => Error::failed(name, Origin::Hook, source),
             Ok(Err(payload)) => Error::panicked(name, Origin::Hook, &*payload),
-            Err(_elapsed) => {
+            Err(timed_out) => {
                 let (limit, cause) = limit.expect("only a limited hook times out");
-                Error::timed_out(name, Origin::Hook, limit, cause)
+                Error::timed_out(name, Origin::Hook, limit, timed_out.cause(cause))
             }
         };
         tracing::error!(parent: &span, %error, "shutdown hook failed");
