@@ -282,6 +282,12 @@
 //!   the [`Lifespan`] trait is in scope, so `.enter()` and `.start()` need no import;
 //!   elsewhere, `use lifespan::Lifespan`.
 //! - The yielded value of a [`Running`] is dropped before its shutdown half runs.
+//! - A [`Running`] dropped without [`stop`](Running::stop) cannot run its shutdown
+//!   half (a warning says so), but what it entered, spawned or registered is still
+//!   stopped, on a task of the runtime, with failures logged at ERROR.
+//! - [`Scope::shutdown`] and [`Running::stop`] are cancel-safe: a teardown cut short
+//!   by its caller goes on, on a task of its own; the next `shutdown()` waits for it
+//!   and returns its failures, and failures nobody waits for are logged at ERROR.
 //! - A lifespan's own scope is a child of the scope current where it was started, so
 //!   [`request_shutdown`] from anywhere reaches the app's root, and a parent's teardown
 //!   resolves its children's `shutdown_requested()`.

@@ -9,8 +9,13 @@ use crate::error::Error;
 ///
 /// It dereferences to the yielded value. [`stop`](Running::stop) runs the shutdown
 /// half, then stops whatever the lifespan entered, spawned or registered, in reverse
-/// order. Dropping a `Running` without stopping it cannot run the shutdown half: the
-/// body is dropped where it stands and a warning is logged.
+/// order.
+///
+/// Dropping a `Running` without stopping it cannot run the shutdown half: the body is
+/// dropped where it stands and a warning is logged. What the body entered, spawned or
+/// registered is not leaked: its tasks are told to stop, and all of it is stopped on a
+/// task of the runtime, within the lifespan's shutdown timeout, failures logged at
+/// ERROR. Outside a tokio runtime a warning says what was left unstopped.
 ///
 /// `L` is the lifespan's own type, which only the compiler can name. `Running<T>`, the
 /// default, holds any `Send` lifespan with its type erased, for storing in structs; get
@@ -88,6 +93,13 @@ impl<T, L: ?Sized + Stoppable> Running<T, L> {
     ///
     /// Every failure is collected: a failing shutdown half does not keep the children
     /// from stopping, and the error holds all of them.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Dropped during the shutdown half, the half is cancelled, as a timed-out one is,
+    /// and the children are stopped on a task of the runtime. Dropped while the
+    /// children stop, they go on stopping there. Failures nobody waits for are logged at
+    /// ERROR.
     ///
     /// ```
     /// # use lifespan::{from_fn, Lifespan};

@@ -17,7 +17,7 @@ use crate::ledger::Event;
 use crate::sync::{get_mut, into_inner};
 use crate::time::{Stopwatch, effective_limit, within};
 
-use super::scope::{Frame, Scope, stop_tree};
+use super::scope::{Detached, Frame, Scope, stop_tree};
 
 /// A started lifespan whose type is no longer known: what a scope's children and the
 /// default `Running<T>` hold. Object-safe.
@@ -31,11 +31,55 @@ pub trait Stoppable {
 }
 
 /// A started lifespan suspended at its yield point, and the scope its body runs in.
+///
+/// Dropped before it is stopped (a `Running` nobody stopped, a stop cut short by its
+/// caller), its shutdown half cannot run, but what its body entered, spawned and
+/// registered is still stopped, on a task of the runtime.
 pub struct Suspended<L: ?Sized + Stoppable> {
-    /// The scope the body runs in, owned by the lifespan's name; its children stop
-    /// after the shutdown half.
-    pub(super) scope: Scope,
+    /// Dropped first, so that its warning comes before its children stop.
     body: Unstopped<L>,
+    children: Children,
+}
+
+/// The scope the body runs in, owned by the lifespan's name, until its children are
+/// being stopped. Dropped before then, it hands their teardown to the runtime.
+struct Children {
+    scope: Option<Scope>,
+    /// What bounds that teardown: the lifespan's own shutdown timeout.
+    shutdown_timeout: Option<std::time::Duration>,
+}
+
+impl Children {
+    fn scope(&self) -> &Scope {
+        self.scope
+            .as_ref()
+            .expect("the scope is held until the children stop")
+    }
+
+    /// The scope, whose children the caller now stops.
+    fn take(&mut self) -> Scope {
+        self.scope.take().expect("the children are stopped once")
+    }
+}
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        let Some(scope) = self.scope.take() else {
+            return;
+        };
+        scope.cancel();
+        if !scope.has_children() {
+            return;
+        }
+        let deadline = self.shutdown_timeout.map(|limit| Instant::now() + limit);
+        let owner = scope.owner().clone();
+        if Detached::spawn(stop_tree(Frame::Root(scope), deadline)).is_err() {
+            tracing::warn!(
+                "what `{owner}` had entered, spawned or registered is dropped without being \
+                 stopped: there is no tokio runtime to stop it on"
+            );
+        }
+    }
 }
 
 /// The boxed lifespan until its shutdown half has run. Dropping it before then warns:
@@ -61,20 +105,24 @@ impl<L: ?Sized + Stoppable> Drop for Unstopped<L> {
 
 impl<L: ?Sized + Stoppable> Suspended<L> {
     pub(super) fn new(scope: Scope, body: Pin<Box<L>>) -> Self {
+        let shutdown_timeout = body.__config().shutdown_timeout;
         Suspended {
-            scope,
             body: Unstopped(Some(Mutex::new(body))),
+            children: Children {
+                scope: Some(scope),
+                shutdown_timeout,
+            },
         }
     }
 
     /// The lifespan's name, as its scope's owner.
     pub fn name(&self) -> &Name {
-        self.scope.owner()
+        self.scope().owner()
     }
 
     /// The scope its body runs in.
     pub fn scope(&self) -> &Scope {
-        &self.scope
+        self.children.scope()
     }
 
     /// The same lifespan behind `dyn Stoppable + Send`.
@@ -84,10 +132,16 @@ impl<L: ?Sized + Stoppable> Suspended<L> {
     {
         let body: Pin<Box<dyn Stoppable + Send>> =
             self.body.0.take().map(into_inner).expect("not stopped yet");
-        Suspended::new(self.scope, body)
+        Suspended::new(self.children.take(), body)
     }
 
     /// The shutdown half and then the children, with every failure collected.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Dropped during the shutdown half, the half is cancelled (as a timed-out one is)
+    /// and the children are stopped on a task of the runtime; dropped while the children
+    /// stop, they go on stopping there. Failures nobody waits for are logged at ERROR.
     pub async fn stop(mut self, deadline: Option<Instant>) -> Result<(), Error> {
         let stopwatch = Stopwatch::start();
         let mut errors = Vec::new();
@@ -95,8 +149,13 @@ impl<L: ?Sized + Stoppable> Suspended<L> {
             errors.push(error);
         }
         let name = self.name().clone();
-        errors.extend(stop_tree(Frame::Owned(self.scope, stopwatch), deadline).await);
+        errors.extend(stop_children(self.into_scope(), stopwatch, deadline).await);
         Error::collect(&name, Origin::Teardown, errors)
+    }
+
+    /// The scope, once the shutdown half has run: its children are the caller's to stop.
+    pub(super) fn into_scope(mut self) -> Scope {
+        self.children.take()
     }
 
     /// Resumes the body after its yield point and runs it to the end, within the
@@ -107,15 +166,16 @@ impl<L: ?Sized + Stoppable> Suspended<L> {
         deadline: Option<Instant>,
     ) -> Result<(), Error> {
         // Tasks the lifespan spawned learn now that shutdown has begun.
-        self.scope.cancel();
+        self.scope().cancel();
         let Some(body) = self.body.0.take() else {
             return Ok(());
         };
         let mut body = into_inner(body);
-        let name = self.scope.owner();
+        let scope = self.children.scope();
+        let name = scope.owner();
         let span = tracing::info_span!("lifespan", name = %name, half = "shutdown");
         tracing::debug!(parent: &span, "stopping");
-        self.scope.record(Event::Stopping);
+        scope.record(Event::Stopping);
         let limit = effective_limit(body.__config().shutdown_timeout, deadline);
         let resume =
             AssertUnwindSafe(poll_fn(|cx| body.as_mut().__poll_shutdown(cx))).catch_unwind();
@@ -141,10 +201,29 @@ impl<L: ?Sized + Stoppable> Suspended<L> {
         match error {
             Some(error) => {
                 tracing::error!(parent: &span, %error, "shutdown half failed");
-                self.scope.record(Event::ShutdownFailed(&error));
+                scope.record(Event::ShutdownFailed(&error));
                 Err(error)
             }
             None => Ok(()),
         }
+    }
+}
+
+/// Stops the children of a lifespan whose shutdown half has run: in place when there
+/// are none (the common case, which costs no task), otherwise on a task of the runtime,
+/// so that a caller who stops waiting does not cut the teardown short.
+async fn stop_children(
+    scope: Scope,
+    stopwatch: Stopwatch,
+    deadline: Option<Instant>,
+) -> Vec<Error> {
+    let in_place = !scope.has_children();
+    let teardown = stop_tree(Frame::Owned(scope, stopwatch), deadline);
+    if in_place {
+        return teardown.await;
+    }
+    match Detached::spawn(teardown) {
+        Ok(detached) => detached.wait().await,
+        Err(teardown) => teardown.await,
     }
 }

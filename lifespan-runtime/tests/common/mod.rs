@@ -83,3 +83,23 @@ pub async fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> bool {
     })
     .await
 }
+
+/// A lifespan like [`part`] that also says when it has stopped: the receiver resolves
+/// once `stop NAME` is logged. For teardowns that run on a task of their own.
+pub fn signalling(
+    journal: &Journal,
+    name: &'static str,
+) -> (
+    impl Lifespan<Value = (), Error = std::convert::Infallible> + Send + 'static,
+    tokio::sync::oneshot::Receiver<()>,
+) {
+    let (stopped, heard) = tokio::sync::oneshot::channel();
+    let journal = journal.clone();
+    let lifespan = from_fn(name, move |yielder| async move {
+        journal.log(format!("start {name}"));
+        yielder.yield_app(()).await;
+        journal.log(format!("stop {name}"));
+        let _ = stopped.send(());
+    });
+    (lifespan, heard)
+}

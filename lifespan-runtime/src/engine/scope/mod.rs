@@ -19,11 +19,13 @@ use super::suspended::{Stoppable, Suspended};
 
 mod children;
 mod current;
+mod detached;
 mod teardown;
 
 pub(in crate::engine) use children::{Child, Rollback};
 use children::{Hook, TaskGroup};
 pub(crate) use current::{InScope, in_root, in_scope};
+pub(in crate::engine) use detached::Detached;
 pub(crate) use teardown::{Frame, stop_tree};
 
 /// An async exit stack: lifespans entered, tasks spawned and hooks registered in it are
@@ -114,6 +116,9 @@ struct State {
     failures: Vec<Error>,
     /// Torn down: nothing can be registered any more.
     closed: bool,
+    /// The teardown of a root, once `shutdown()` began it: later calls wait for the same
+    /// one, so a call cut short by its caller leaves it running, not half done.
+    teardown: Option<Detached>,
 }
 
 impl Scope {
@@ -332,6 +337,13 @@ impl Scope {
     /// [`ErrorKind::WrongScope`](crate::ErrorKind::WrongScope) and stop nothing: stop the
     /// lifespan, or call [`request_shutdown`](Scope::request_shutdown).
     ///
+    /// # Cancellation safety
+    ///
+    /// Cancel-safe. The teardown runs on a task of its own, so a call cut short (an
+    /// outer timeout, a `select!`) leaves it going, never half done; the next call waits
+    /// for the same teardown and returns its failures, and failures nobody waits for are
+    /// logged at ERROR. Outside a tokio runtime the teardown runs in place.
+    ///
     /// ```
     /// # use lifespan::{from_fn, Scope};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -345,6 +357,29 @@ impl Scope {
         if let Some(why) = self.refuses_shutdown() {
             return Err(Error::wrong_scope(self.inner.owner.clone(), why));
         }
+        let detached = {
+            let mut state = lock(&self.inner.state);
+            match &state.teardown {
+                Some(detached) => Ok(detached.clone()),
+                None => {
+                    let began = Detached::spawn(self.clone().tear_down());
+                    if let Ok(detached) = &began {
+                        state.teardown = Some(detached.clone());
+                    }
+                    began
+                }
+            }
+        };
+        let errors = match detached {
+            Ok(detached) => detached.wait().await,
+            // Outside a tokio runtime: in place.
+            Err(teardown) => teardown.await,
+        };
+        Error::collect(&self.inner.owner, Origin::Teardown, errors)
+    }
+
+    /// The whole teardown of a root, with its deadline counted from now.
+    async fn tear_down(self) -> Vec<Error> {
         let deadline = self
             .inner
             .shutdown_timeout
@@ -352,7 +387,7 @@ impl Scope {
         self.inner.app.phase.advance(Phase::Stopping);
         let errors = stop_tree(Frame::Root(self.clone()), deadline).await;
         self.inner.app.phase.advance(Phase::Stopped);
-        Error::collect(&self.inner.owner, Origin::Teardown, errors)
+        errors
     }
 
     /// Why [`shutdown`](Scope::shutdown) must not tear this scope down, if it must not:

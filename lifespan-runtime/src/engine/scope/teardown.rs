@@ -69,7 +69,7 @@ pub(crate) async fn stop_tree(first: Frame, deadline: Option<Instant>) -> Vec<Er
                 if let Err(error) = lifespan.run_shutdown_half(deadline).await {
                     errors.push(error);
                 }
-                let owned = Frame::Owned(lifespan.scope, stopwatch);
+                let owned = Frame::Owned(lifespan.into_scope(), stopwatch);
                 outer.push(std::mem::replace(&mut frame, owned));
             }
             Child::Tasks(group) => group.stop(deadline).await,

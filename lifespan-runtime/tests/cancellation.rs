@@ -1,0 +1,154 @@
+//! Nothing lost whatever the caller drops or cancels: a `Running` dropped without
+//! `stop`, a `shutdown()` or a `stop()` cut short by an outer timeout.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Act, Journal, part, scripted, signalling};
+use lifespan_runtime::{Error, ErrorKind, Lifespan, Scope, from_fn};
+use tokio::sync::oneshot;
+
+/// Waits for `heard`, or fails the test when the (paused) clock has run a minute: a
+/// broken teardown fails rather than hangs.
+async fn bounded(heard: oneshot::Receiver<()>) -> Result<(), oneshot::error::RecvError> {
+    tokio::time::timeout(Duration::from_secs(60), heard)
+        .await
+        .expect("nothing happened for a minute")
+}
+
+/// A lifespan whose shutdown half waits for `release`, then logs `stop NAME`.
+fn held(
+    journal: &Journal,
+    name: &'static str,
+    release: oneshot::Receiver<()>,
+) -> impl Lifespan<Value = (), Error = std::convert::Infallible> + Send + 'static {
+    let journal = journal.clone();
+    from_fn(name, move |yielder| async move {
+        yielder.yield_app(()).await;
+        let _ = release.await;
+        journal.log(format!("stop {name}"));
+    })
+}
+
+/// Dropped without `stop`, a lifespan's shutdown half cannot run, but what it started
+/// is not leaked: its task is told to stop, and its entered child is stopped.
+#[tokio::test(start_paused = true)]
+async fn a_dropped_running_still_stops_what_it_started() {
+    let journal = Journal::new();
+    let (told, heard) = oneshot::channel();
+    let (child, child_stopped) = signalling(&journal, "child");
+    let owner = {
+        let journal = journal.clone();
+        from_fn("owner", move |yielder| async move {
+            child.enter().await?;
+            let requested = lifespan_runtime::Scope::current().shutdown_requested();
+            lifespan_runtime::spawn("ticker", async move {
+                requested.await;
+                let _ = told.send(());
+            });
+            yielder.yield_app(()).await;
+            journal.log("stop owner");
+            Ok::<(), Error>(())
+        })
+    };
+    let running = owner.start().await.unwrap();
+    drop(running);
+    bounded(heard)
+        .await
+        .expect("the task was told to stop, and ran to its end");
+    bounded(child_stopped)
+        .await
+        .expect("the child was stopped on a task of the runtime");
+    assert_eq!(journal.entries(), ["start child", "stop child"]);
+}
+
+/// An outer timeout that fires while `shutdown()` is stopping a part does not cut the
+/// teardown short: it goes on, and the next `shutdown()` waits for it and reports its
+/// failures.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_cut_short_goes_on_and_the_next_call_reports_it() {
+    let journal = Journal::new();
+    let (release, released) = oneshot::channel();
+    let scope = Scope::new();
+    scope
+        .enter(scripted(&journal, "first", Act::Succeed, Act::Fail))
+        .await
+        .unwrap();
+    let outer = {
+        let journal = journal.clone();
+        from_fn("outer", move |yielder| async move {
+            part(&journal, "inner").enter().await?;
+            yielder.yield_app(()).await;
+            let _ = released.await;
+            journal.log("stop outer");
+            Ok::<(), Error>(())
+        })
+    };
+    scope.enter(outer).await.unwrap();
+
+    let cut = tokio::time::timeout(Duration::from_secs(1), scope.shutdown()).await;
+    assert!(cut.is_err(), "outer's shutdown half is still waiting");
+    release.send(()).unwrap();
+
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(error.name(), "first");
+    assert_eq!(error.kind(), ErrorKind::Failed);
+    assert_eq!(
+        journal.entries(),
+        ["start first", "start inner", "stop outer", "stop inner"]
+    );
+    // And a third call stops nothing twice.
+    scope.shutdown().await.unwrap();
+}
+
+/// `stop()` cut short during the shutdown half: the half is cancelled, like a timed-out
+/// one, and the children still stop.
+#[tokio::test(start_paused = true)]
+async fn a_stop_cut_short_in_the_shutdown_half_still_stops_the_children() {
+    let journal = Journal::new();
+    let (child, child_stopped) = signalling(&journal, "child");
+    let owner = {
+        from_fn("owner", move |yielder| async move {
+            child.enter().await?;
+            yielder.yield_app(()).await;
+            std::future::pending::<()>().await;
+            Ok::<(), Error>(())
+        })
+    };
+    let running = owner.start().await.unwrap();
+    let cut = tokio::time::timeout(Duration::from_secs(1), running.stop()).await;
+    assert!(cut.is_err());
+    bounded(child_stopped)
+        .await
+        .expect("the child was stopped on a task of the runtime");
+    assert_eq!(journal.entries(), ["start child", "stop child"]);
+}
+
+/// `stop()` cut short while the children stop: they go on stopping.
+#[tokio::test(start_paused = true)]
+async fn a_stop_cut_short_among_the_children_lets_them_finish() {
+    let journal = Journal::new();
+    let (release, released) = oneshot::channel();
+    let (first, first_stopped) = signalling(&journal, "first");
+    let owner = {
+        let journal = journal.clone();
+        from_fn("owner", move |yielder| async move {
+            first.enter().await?;
+            held(&journal, "slow", released).enter().await?;
+            yielder.yield_app(()).await;
+            Ok::<(), Error>(())
+        })
+    };
+    let running = owner.start().await.unwrap();
+    let cut = tokio::time::timeout(Duration::from_secs(1), running.stop()).await;
+    assert!(cut.is_err(), "`slow` is still stopping");
+    release.send(()).unwrap();
+    bounded(first_stopped)
+        .await
+        .expect("the children went on stopping");
+    assert_eq!(
+        journal.entries(),
+        ["start first", "stop slow", "stop first"]
+    );
+}
