@@ -148,8 +148,10 @@
 //!   for the runtime's own timeouts to report first) exits with code 1. A startup
 //!   still running that long after its `startup_timeout`, which only happens when it
 //!   blocks its thread, begins shutdown, so that deadline applies to it too. Each prints
-//!   what was still starting or stopping, and for how long. A failed startup rolls back
-//!   within `shutdown_timeout`, like any teardown.
+//!   what was still starting or stopping, and for how long. Before exiting, each kills
+//!   the process group of every `lifespan::process` program still running, with
+//!   SIGKILL, so that none outlives the service. A failed startup rolls back within
+//!   `shutdown_timeout`, like any teardown.
 //! - [`phase`] moves from `Starting` to `Running` (after the startup half) to
 //!   `Stopping` to `Stopped`: a `/readyz` handler answers from it. With the `systemd`
 //!   feature, READY=1 and STOPPING=1 go to the service manager when `NOTIFY_SOCKET` is

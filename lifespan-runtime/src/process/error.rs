@@ -9,7 +9,8 @@ use std::time::Duration;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ProcessError {
-    /// The program could not be spawned (not found, not executable).
+    /// The program could not be spawned (not found, not executable, or the service is
+    /// exiting on a force path).
     Spawn {
         /// The program, as given.
         program: String,

@@ -1,7 +1,28 @@
 //! Signals to the process group of an external service, so that what it started dies
-//! with it.
+//! with it; and the registry of the groups still alive, which a service's force paths
+//! kill before they exit without teardown.
+
+use std::io;
+use std::sync::Mutex;
 
 use rustix::process::{Pid, Signal, kill_process_group};
+use tokio::process::{Child, Command};
+
+use crate::error::Name;
+use crate::sync::lock;
+
+/// Every group spawned and not yet disarmed or dropped, by leader; once `closed`, no
+/// new one is spawned.
+static LIVE: Mutex<Live> = Mutex::new(Live {
+    groups: Vec::new(),
+    closed: false,
+});
+
+#[derive(Debug)]
+struct Live {
+    groups: Vec<(Pid, Name)>,
+    closed: bool,
+}
 
 /// The process group a service leads. Dropped while armed, it kills the whole group:
 /// a panic or a cancelled startup leaves no process behind.
@@ -11,10 +32,25 @@ pub(crate) struct Group {
 }
 
 impl Group {
-    pub(crate) fn new(leader: u32) -> Group {
-        Group {
-            leader: i32::try_from(leader).ok().and_then(Pid::from_raw),
+    /// Spawns `command` as the leader of a new process group, registered as live
+    /// under `name` until it is disarmed or dropped. The registry stays locked from
+    /// the spawn to the registration, so that [`kill_all`] misses no group.
+    pub(crate) fn spawn(command: &mut Command, name: &Name) -> io::Result<(Child, Group)> {
+        let mut live = lock(&LIVE);
+        if live.closed {
+            return Err(io::Error::other(
+                "the service is exiting and starts no new process",
+            ));
         }
+        let child = command.process_group(0).spawn()?;
+        let leader = child
+            .id()
+            .and_then(|pid| i32::try_from(pid).ok())
+            .and_then(Pid::from_raw);
+        if let Some(leader) = leader {
+            live.groups.push((leader, name.clone()));
+        }
+        Ok((child, Group { leader }))
     }
 
     /// Asks every process of the group to stop.
@@ -27,16 +63,21 @@ impl Group {
         self.send(Signal::KILL);
     }
 
-    /// The group is gone: its drop sends nothing.
+    /// The group is gone (its leader reaped, the rest killed): its drop sends nothing,
+    /// and the force paths no longer kill it.
     pub(crate) fn disarm(mut self) {
-        self.leader = None;
+        self.forget();
     }
 
     fn send(&self, signal: Signal) {
-        let Some(leader) = self.leader else { return };
-        match kill_process_group(leader, signal) {
-            Ok(()) | Err(rustix::io::Errno::SRCH) => {}
-            Err(error) => tracing::warn!(%error, ?signal, "could not signal a process group"),
+        if let Some(leader) = self.leader {
+            send(leader, signal);
+        }
+    }
+
+    fn forget(&mut self) {
+        if let Some(leader) = self.leader.take() {
+            lock(&LIVE).groups.retain(|(live, _)| *live != leader);
         }
     }
 }
@@ -44,5 +85,27 @@ impl Group {
 impl Drop for Group {
     fn drop(&mut self) {
         self.kill();
+        self.forget();
+    }
+}
+
+/// Sends SIGKILL to every live group and lets no new one start: the process is about
+/// to exit without teardown. Returns them as `` `name` (pid N) ``.
+pub(crate) fn kill_all() -> Vec<String> {
+    let mut live = lock(&LIVE);
+    live.closed = true;
+    live.groups
+        .iter()
+        .map(|(leader, name)| {
+            send(*leader, Signal::KILL);
+            format!("`{name}` (pid {})", leader.as_raw_pid())
+        })
+        .collect()
+}
+
+fn send(leader: Pid, signal: Signal) {
+    match kill_process_group(leader, signal) {
+        Ok(()) | Err(rustix::io::Errno::SRCH) => {}
+        Err(error) => tracing::warn!(%error, ?signal, "could not signal a process group"),
     }
 }

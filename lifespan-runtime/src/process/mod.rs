@@ -8,7 +8,9 @@
 //! `tracing` (target `lifespan::process`, field `service`). If it exits while the app
 //! runs, the app is asked to shut down. Stopping sends SIGTERM to the group, waits the
 //! grace period, then sends SIGKILL; no process of the group outlives the lifespan,
-//! whether it stops, fails, times out or panics.
+//! whether it stops, fails, times out or panics. Nor does one outlive a
+//! `#[lifespan::main]` service that exits without teardown (a second signal, a passed
+//! shutdown deadline): its watchdog first kills every live group with SIGKILL.
 //!
 //! ```no_run
 //! use lifespan::process::Process;
@@ -66,6 +68,7 @@ use tokio::sync::{oneshot, watch};
 
 pub use error::ProcessError;
 use group::Group;
+pub(crate) use group::kill_all;
 use output::{LastLines, follow};
 
 use crate::engine::Scope;
@@ -215,20 +218,17 @@ impl Process {
             Ready::Line(Err(ref error)) => return Err(ProcessError::BadPattern(error.clone())),
             _ => None,
         };
-        let mut child = self
-            .command
-            .process_group(0)
+        self.command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|source| ProcessError::Spawn {
+            .kill_on_drop(true);
+        let (mut child, group) =
+            Group::spawn(&mut self.command, &self.name).map_err(|source| ProcessError::Spawn {
                 program: self.program.clone(),
                 source,
             })?;
         let pid = child.id().expect("a child that was just spawned has a pid");
-        let group = Group::new(pid);
         let last = LastLines::default();
         let (matched, mut on_match) = watch::channel(None);
         let matched = Arc::new(matched);

@@ -8,7 +8,9 @@
 //! - a startup still running after its `startup_timeout` (plus the grace), which only
 //!   happens when it blocks its thread, begins shutdown, so the deadline above applies.
 //!
-//! Either way, what was still starting or stopping is named on stderr.
+//! Either way, what was still starting or stopping is named on stderr. Before it
+//! exits, the watchdog kills (SIGKILL) the process group of every `lifespan::process`
+//! program still running, as their lifespans will never stop them.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -149,6 +151,8 @@ impl Shared {
     }
 
     fn force_exit(&self, code: i32, why: &str) -> ! {
+        // First, as telling may block on a full stderr.
+        let killed = kill_processes();
         let unfinished = self
             .root
             .ledger()
@@ -159,12 +163,30 @@ impl Shared {
         } else {
             unfinished.join(", ")
         };
+        let killed = if killed.is_empty() {
+            String::new()
+        } else {
+            format!(". Killed the process groups of {}", killed.join(", "))
+        };
         tell(
             Notice::Error,
-            &format!("{why}; exiting with code {code}. Still running: {still}"),
+            &format!("{why}; exiting with code {code}. Still running: {still}{killed}"),
         );
         std::process::exit(code)
     }
+}
+
+/// Kills the groups of the `lifespan::process` programs still running, which would
+/// otherwise outlive the service; returns them as `` `name` (pid N) ``.
+#[cfg(all(feature = "process", unix))]
+fn kill_processes() -> Vec<String> {
+    crate::process::kill_all()
+}
+
+/// Without the `process` feature there is nothing to kill.
+#[cfg(not(all(feature = "process", unix)))]
+fn kill_processes() -> Vec<String> {
+    Vec::new()
 }
 
 /// How loud a notice of the watchdog is.
