@@ -145,6 +145,20 @@ fn main() {
     });
     println!("| sequential `enter().await` | {sequential:.1?} |");
     println!("| `try_join_all` of `enter()` | {concurrent:.1?} |");
+
+    println!(
+        "\n## {parts} independent parts with {startup:?} shutdown halves each (teardown wall time)\n"
+    );
+    println!("| how they were entered | teardown |");
+    println!("| --- | ---: |");
+    let serial = median_of(&runtime, plan.runs.min(5), || {
+        teardown(parts, startup, false)
+    });
+    let together = median_of(&runtime, plan.runs.min(5), || {
+        teardown(parts, startup, true)
+    });
+    println!("| one after another: stopped in exact reverse order | {serial:.1?} |");
+    println!("| with `try_join_all`: startups overlapped, stopped together | {together:.1?} |");
 }
 
 /// Per-part cost of starting and stopping N parts, each way, on `runtime`.
@@ -284,6 +298,35 @@ fn slow_part(startup: Duration) -> impl Lifespan<Value = (), Error = Infallible>
     })
 }
 
+/// A part whose shutdown half sleeps `shutdown`, and whose startup awaits once, so that
+/// startups begun together overlap.
+fn slow_to_stop(
+    shutdown: Duration,
+) -> impl Lifespan<Value = (), Error = Infallible> + Send + 'static {
+    from_fn("slow-stop", move |yielder| async move {
+        tokio::task::yield_now().await;
+        yielder.yield_app(()).await;
+        tokio::time::sleep(shutdown).await;
+    })
+}
+
+/// How long the teardown alone of `parts` such parts takes, entered together or not.
+async fn teardown(parts: usize, shutdown: Duration, together: bool) -> Duration {
+    let scope = Scope::new();
+    if together {
+        futures_util::future::try_join_all((0..parts).map(|_| scope.enter(slow_to_stop(shutdown))))
+            .await
+            .unwrap();
+    } else {
+        for _ in 0..parts {
+            scope.enter(slow_to_stop(shutdown)).await.unwrap();
+        }
+    }
+    let began = std::time::Instant::now();
+    scope.shutdown().await.unwrap();
+    began.elapsed()
+}
+
 async fn sequential_enter(parts: usize, startup: Duration) {
     let scope = Scope::new();
     for _ in 0..parts {
@@ -354,4 +397,17 @@ fn per_part(total: Duration, n: usize) -> String {
     } else {
         format!("{:.2} µs", nanos / 1_000.0)
     }
+}
+
+/// The median of `runs` measurements that each run makes of itself.
+fn median_of<F, Fut>(runtime: &tokio::runtime::Runtime, runs: usize, measure: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Duration>,
+{
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| runtime.block_on(measure()))
+        .collect();
+    times.sort();
+    times[times.len() / 2]
 }

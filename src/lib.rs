@@ -255,6 +255,11 @@
 //! - Teardown stops a lifespan's shutdown half, then its children (entered lifespans,
 //!   spawned tasks, `on_shutdown` hooks) in reverse order of registration. Each part is
 //!   stopped exactly once, and never one whose startup did not complete.
+//! - Teardown follows what startup proved: a part is stopped before every part that was
+//!   already running when its startup began, and parts whose startups overlapped (so
+//!   neither can hold the other's value) stop concurrently. Parts entered one after
+//!   another keep the exact reverse order; twenty parts entered with `try_join_all`
+//!   stop in the time of the slowest.
 //! - A failure (error, panic, timeout) in startup cancels that startup half and stops
 //!   what it had entered, in reverse, within its own shutdown timeout; the caller gets
 //!   the error, and when it fails in turn with `?`, its own scope unwinds likewise.

@@ -212,3 +212,128 @@ async fn each_lifespan_gets_its_own_scope_below_the_current_one() {
     assert!(scope.is_shutdown_requested());
     scope.shutdown().await.unwrap();
 }
+
+/// A part whose startup awaits once (so that startups begun together overlap) and
+/// whose shutdown half takes `SLOW`, logging when it begins and ends.
+fn slow_to_stop(
+    journal: &Journal,
+    name: &'static str,
+) -> impl Lifespan<Value = (), Error = std::convert::Infallible> + Send + 'static {
+    let journal = journal.clone();
+    from_fn(name, move |yielder| async move {
+        tokio::task::yield_now().await;
+        yielder.yield_app(()).await;
+        journal.log(format!("stopping {name}"));
+        tokio::time::sleep(SLOW).await;
+        journal.log(format!("stopped {name}"));
+    })
+}
+
+const SLOW: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Twenty parts whose startups overlapped cannot hold each other's values: they stop
+/// together, in one part's time rather than twenty.
+#[tokio::test(start_paused = true)]
+async fn parts_started_together_stop_together() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let names: Vec<&'static str> = (0..20)
+        .map(|i| &*Box::leak(format!("part-{i}").into_boxed_str()))
+        .collect();
+    let parts = names
+        .iter()
+        .map(|name| scope.enter(slow_to_stop(&journal, name)));
+    futures_util::future::try_join_all(parts).await.unwrap();
+    let began = tokio::time::Instant::now();
+    scope.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), SLOW);
+    assert_eq!(journal.count("stopped part-0"), 1);
+    assert_eq!(journal.entries().len(), 40);
+}
+
+/// Entered one after another, the same parts keep the exact reverse order: each may
+/// hold the values of those before it.
+#[tokio::test(start_paused = true)]
+async fn parts_entered_in_sequence_stop_one_by_one_in_reverse() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    for name in ["a", "b", "c"] {
+        scope.enter(slow_to_stop(&journal, name)).await.unwrap();
+    }
+    let began = tokio::time::Instant::now();
+    scope.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), 3 * SLOW);
+    assert_eq!(
+        journal.entries(),
+        [
+            "stopping c",
+            "stopped c",
+            "stopping b",
+            "stopped b",
+            "stopping a",
+            "stopped a"
+        ]
+    );
+}
+
+/// The rule, mixed: `first`, then `left` and `right` together, then `last`. `last`
+/// began after both were running, so it stops before both; they stop together; `first`
+/// was running when they began, so it waits for both.
+#[tokio::test(start_paused = true)]
+async fn a_part_stops_before_every_part_that_was_running_when_it_began() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    scope.enter(slow_to_stop(&journal, "first")).await.unwrap();
+    tokio::try_join!(
+        scope.enter(slow_to_stop(&journal, "left")),
+        scope.enter(slow_to_stop(&journal, "right")),
+    )
+    .unwrap();
+    scope.enter(slow_to_stop(&journal, "last")).await.unwrap();
+    let began = tokio::time::Instant::now();
+    scope.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), 3 * SLOW);
+    let entries = journal.entries();
+    let at = |entry: &str| entries.iter().position(|e| e == entry).unwrap();
+    assert!(at("stopped last") < at("stopping left"));
+    assert!(at("stopped last") < at("stopping right"));
+    assert!(
+        at("stopping right") < at("stopped left"),
+        "they overlap: {entries:?}"
+    );
+    assert!(
+        at("stopping left") < at("stopped right"),
+        "they overlap: {entries:?}"
+    );
+    assert!(at("stopped left") < at("stopping first"));
+    assert!(at("stopped right") < at("stopping first"));
+}
+
+/// Stopping together, each part still stops its own subtree in order, and every
+/// failure is collected.
+#[tokio::test(start_paused = true)]
+async fn parts_stopping_together_keep_their_own_order_and_every_failure() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let owner = |name: &'static str| {
+        let journal = journal.clone();
+        from_fn(name, move |yielder| async move {
+            tokio::task::yield_now().await;
+            part(&journal, if name == "a" { "a-child" } else { "b-child" })
+                .enter()
+                .await?;
+            yielder.yield_app(()).await;
+            journal.log(format!("stop {name}"));
+            Err::<(), BoxError>(format!("{name} failed to close").into())
+        })
+    };
+    tokio::try_join!(scope.enter(owner("a")), scope.enter(owner("b"))).unwrap();
+    let error = scope.shutdown().await.unwrap_err();
+    let mut names: Vec<&str> = error.errors().iter().map(|e| e.name()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["a", "b"]);
+    let entries = journal.entries();
+    let at = |entry: &str| entries.iter().position(|e| e == entry).unwrap();
+    assert!(at("stop a") < at("stop a-child"));
+    assert!(at("stop b") < at("stop b-child"));
+}

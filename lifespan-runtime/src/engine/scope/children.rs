@@ -33,6 +33,25 @@ pub(in crate::engine) enum Child {
     Rollback(Rollback),
 }
 
+/// A child with its place in the teardown order. `seq` counts the scope's
+/// registrations; `began_after` is how many had been registered when the child's
+/// startup began (its own `seq` for a child with no startup). A child must stop before
+/// every child that was already registered when it began; two children of which
+/// neither was registered when the other began (their startups overlapped, so neither
+/// can hold the other's value) stop together.
+pub(in crate::engine) struct Registered {
+    pub(in crate::engine) child: Child,
+    pub(in crate::engine) seq: u64,
+    pub(in crate::engine) began_after: u64,
+}
+
+/// The children a teardown stops next: one, as in a scope entered in sequence, or
+/// several whose startups overlapped, which stop concurrently.
+pub(in crate::engine) enum Batch {
+    One(Child),
+    Together(Vec<Child>),
+}
+
 /// A rollback handed over by a dropped `Start`.
 pub(in crate::engine) struct Rollback {
     pub(in crate::engine) failure: Option<Error>,

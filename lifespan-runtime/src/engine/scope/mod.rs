@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
@@ -22,8 +22,8 @@ mod current;
 mod detached;
 mod teardown;
 
-pub(in crate::engine) use children::{Child, Rollback};
-use children::{Hook, TaskGroup};
+pub(in crate::engine) use children::{Batch, Child, Rollback};
+use children::{Hook, Registered, TaskGroup};
 pub(crate) use current::{InScope, in_root, in_scope};
 pub(in crate::engine) use detached::Detached;
 pub(crate) use teardown::{Frame, stop_tree};
@@ -89,6 +89,11 @@ struct Inner {
     owned: bool,
     /// The global deadline of `shutdown()`, for roots made with `with_shutdown_timeout`.
     shutdown_timeout: Option<Duration>,
+    /// How many children the parent had registered when this scope's startup began.
+    began_after: u64,
+    /// How many children this scope has registered: the next one's `seq`. Written under
+    /// the state's lock, read without it when a child's startup begins.
+    registered: AtomicU64,
     state: Mutex<State>,
 }
 
@@ -111,7 +116,7 @@ impl App {
 
 #[derive(Default)]
 struct State {
-    children: Vec<Child>,
+    children: Vec<Registered>,
     /// Failures of tasks not spawned isolated, reported at teardown.
     failures: Vec<Error>,
     /// Torn down: nothing can be registered any more.
@@ -189,6 +194,8 @@ impl Scope {
         shutdown_timeout: Option<Duration>,
         owned: bool,
     ) -> Scope {
+        let began_after =
+            parent.map_or(0, |parent| parent.inner.registered.load(Ordering::Acquire));
         let parent = parent.map(|parent| Arc::downgrade(&parent.inner));
         let entry = match &app.ledger {
             Some(ledger) if parent.is_some() => Some(ledger.begin(owner.clone())),
@@ -204,6 +211,8 @@ impl Scope {
                 cancelled: AtomicBool::new(false),
                 owned,
                 shutdown_timeout,
+                began_after,
+                registered: AtomicU64::new(0),
                 state: Mutex::new(State::default()),
             }),
         }
@@ -281,10 +290,20 @@ impl Scope {
                 self.warn_closed("task", &name);
                 return;
             }
-            if !matches!(state.children.last(), Some(Child::Tasks(_))) {
-                state.children.push(Child::Tasks(TaskGroup::new()));
+            if !matches!(
+                state.children.last(),
+                Some(Registered {
+                    child: Child::Tasks(_),
+                    ..
+                })
+            ) {
+                self.register(&mut state, Child::Tasks(TaskGroup::new()));
             }
-            let Some(Child::Tasks(group)) = state.children.last() else {
+            let Some(Registered {
+                child: Child::Tasks(group),
+                ..
+            }) = state.children.last()
+            else {
                 unreachable!("a task group was just made the last child")
             };
             // Tracked under the lock, so that a concurrent teardown that takes this group
@@ -325,6 +344,9 @@ impl Scope {
     /// of this scope and below, then stops every child in reverse order of registration
     /// (a lifespan's shutdown half first, then its own children). A failure does not stop
     /// the teardown: every part is stopped, and the error holds every failure.
+    ///
+    /// A part is stopped before every part that was already running when its startup
+    /// began; parts whose startups overlapped stop concurrently.
     ///
     /// Each part is stopped exactly once. Calling `shutdown` again, or registering
     /// something afterwards, stops nothing twice.
@@ -561,8 +583,23 @@ impl Scope {
         if state.closed {
             return Err(child);
         }
-        state.children.push(child);
+        self.register(&mut state, child);
         Ok(())
+    }
+
+    /// Appends `child` with its place in the order; `state` is this scope's, locked.
+    fn register(&self, state: &mut State, child: Child) {
+        let seq = self.inner.registered.load(Ordering::Relaxed);
+        let began_after = match &child {
+            Child::Lifespan(lifespan) => lifespan.scope().inner.began_after,
+            _ => seq,
+        };
+        state.children.push(Registered {
+            child,
+            seq,
+            began_after,
+        });
+        self.inner.registered.store(seq + 1, Ordering::Release);
     }
 
     /// Whose scope this is: a lifespan's name, `main`, or `app` for a root.
@@ -575,18 +612,30 @@ impl Scope {
         !lock(&self.inner.state).children.is_empty()
     }
 
-    /// The most recently registered child. When there is none, the scope is closed and
-    /// what its tasks reported while the app ran is handed over instead, under the same
-    /// lock: an empty scope costs its teardown one lock.
-    pub(super) fn pop_child(&self) -> Result<Child, Vec<Error>> {
+    /// What to stop next: the most recently registered child, with the children before
+    /// it whose startups overlapped its own (see [`Registered`]). When there is none,
+    /// the scope is closed and what its tasks reported while the app ran is handed over
+    /// instead, under the same lock: an empty scope costs its teardown one lock.
+    pub(super) fn pop_batch(&self) -> Result<Batch, Vec<Error>> {
         let mut state = lock(&self.inner.state);
-        match state.children.pop() {
-            Some(child) => Ok(child),
-            None => {
-                state.closed = true;
-                Err(std::mem::take(&mut state.failures))
-            }
+        let Some(last) = state.children.pop() else {
+            state.closed = true;
+            return Err(std::mem::take(&mut state.failures));
+        };
+        let mut began_after = last.began_after;
+        let overlaps = |next: Option<&Registered>, began_after| {
+            next.is_some_and(|next: &Registered| next.seq >= began_after)
+        };
+        if !overlaps(state.children.last(), began_after) {
+            return Ok(Batch::One(last.child));
         }
+        let mut together = vec![last.child];
+        while overlaps(state.children.last(), began_after) {
+            let next = state.children.pop().expect("looked at above");
+            began_after = began_after.min(next.began_after);
+            together.push(next.child);
+        }
+        Ok(Batch::Together(together))
     }
 
     /// Notes `event` of this scope's owner in the app's ledger, if it keeps one.
