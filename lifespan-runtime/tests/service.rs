@@ -183,3 +183,37 @@ fn the_shutdown_deadline_caps_every_part_and_reports_each() {
     );
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// Under `#[lifespan::main]` a part reads its own name and where it sits: `main/db/pool`.
+#[test]
+fn a_part_knows_its_name_and_its_path_below_main() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let _: ExitCode = run_main(config(None, Duration::from_secs(5)), |yielder| async move {
+        let main = lifespan_runtime::Scope::current();
+        record
+            .lock()
+            .unwrap()
+            .push((main.name().to_owned(), main.path()));
+        let pool = lifespan_runtime::from_fn("pool", |y| async move {
+            let here = lifespan_runtime::Scope::current();
+            y.yield_app((here.name().to_owned(), here.path())).await;
+        });
+        let db = lifespan_runtime::from_fn("db", move |y| async move {
+            y.yield_app(pool.enter().await?).await;
+            Ok::<(), Error>(())
+        });
+        let pool_seen = db.enter().await.unwrap();
+        record.lock().unwrap().push(pool_seen);
+        lifespan_runtime::request_shutdown();
+        yielder.yield_app(()).await;
+        ExitCode::SUCCESS
+    });
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("main".to_owned(), "main".to_owned()),
+            ("pool".to_owned(), "main/db/pool".to_owned())
+        ]
+    );
+}

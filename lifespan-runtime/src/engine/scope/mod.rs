@@ -525,6 +525,58 @@ impl Scope {
         self.inner.app.phase.get()
     }
 
+    /// The name of the part this scope belongs to: the lifespan whose body runs in it
+    /// (`main` under `#[lifespan::main]`), or `app` for a root made with
+    /// [`Scope::new`]. Inside a body, `Scope::current().name()` is the part's own name.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Lifespan, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let running = from_fn("cache", |y| async move {
+    ///     y.yield_app(Scope::current().name().to_owned()).await;
+    /// }).start().await.unwrap();
+    /// assert_eq!(*running, "cache");
+    /// # running.stop().await.unwrap();
+    /// # });
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.inner.owner
+    }
+
+    /// Where the part sits in the app: the names from below the root down to this
+    /// scope's, joined by `/`, such as `main/db/pool`. A root's path is its own name.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Lifespan, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let root = Scope::new();
+    /// let path = root.enter(from_fn("db", |y| async move {
+    ///     let pool = from_fn("pool", |y| async move {
+    ///         y.yield_app(Scope::current().path()).await;
+    ///     });
+    ///     y.yield_app(pool.enter().await?).await;
+    ///     Ok::<(), lifespan::Error>(())
+    /// })).await?;
+    /// assert_eq!(path, "db/pool");
+    /// assert_eq!(root.path(), "app");
+    /// # root.shutdown().await?;
+    /// # Ok::<(), lifespan::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn path(&self) -> String {
+        let mut names = vec![self.name().to_owned()];
+        let mut above = self.inner.parent.as_ref().and_then(Weak::upgrade);
+        while let Some(inner) = above {
+            if inner.parent.is_none() {
+                break;
+            }
+            names.push(inner.owner.to_string());
+            above = inner.parent.as_ref().and_then(Weak::upgrade);
+        }
+        names.reverse();
+        names.join("/")
+    }
+
     /// The current scope: the one a lifespan's body, a `#[lifespan::main]` or
     /// `#[lifespan::test]` body, or a task from `spawn` runs in.
     ///
