@@ -337,3 +337,24 @@ async fn parts_stopping_together_keep_their_own_order_and_every_failure() {
     assert!(at("stop a") < at("stop a-child"));
     assert!(at("stop b") < at("stop b-child"));
 }
+
+/// Overlap is pairwise: `slow` overlapped both `c` and `a`, but `a` began after `c`
+/// was running (it holds `c`'s value). `slow` and `a` stop together; `c` only after
+/// `a` has stopped.
+#[tokio::test(start_paused = true)]
+async fn a_part_that_overlapped_two_others_does_not_join_them_to_each_other() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let chain = async {
+        scope.enter(slow_to_stop(&journal, "c")).await?;
+        scope.enter(slow_to_stop(&journal, "a")).await
+    };
+    tokio::try_join!(scope.enter(slow_to_stop(&journal, "slow")), chain).unwrap();
+    let began = tokio::time::Instant::now();
+    scope.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), 2 * SLOW);
+    let entries = journal.entries();
+    let at = |entry: &str| entries.iter().position(|e| e == entry).unwrap();
+    assert!(at("stopped a") < at("stopping c"), "{entries:?}");
+    assert!(at("stopping slow") < at("stopped a"), "slow and a overlap: {entries:?}");
+}

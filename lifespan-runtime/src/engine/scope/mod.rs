@@ -674,17 +674,19 @@ impl Scope {
             state.closed = true;
             return Err(std::mem::take(&mut state.failures));
         };
-        let mut began_after = last.began_after;
-        let overlaps = |next: Option<&Registered>, began_after| {
-            next.is_some_and(|next: &Registered| next.seq >= began_after)
+        // An earlier child joins the batch only if it was registered after every member
+        // began: then no member can hold its value, and it can hold no member's.
+        let mut latest_began = last.began_after;
+        let overlaps_all = |next: Option<&Registered>, latest_began| {
+            next.is_some_and(|next: &Registered| next.seq >= latest_began)
         };
-        if !overlaps(state.children.last(), began_after) {
+        if !overlaps_all(state.children.last(), latest_began) {
             return Ok(Batch::One(last.child));
         }
         let mut together = vec![last.child];
-        while overlaps(state.children.last(), began_after) {
+        while overlaps_all(state.children.last(), latest_began) {
             let next = state.children.pop().expect("looked at above");
-            began_after = began_after.min(next.began_after);
+            latest_began = latest_began.max(next.began_after);
             together.push(next.child);
         }
         Ok(Batch::Together(together))
@@ -743,13 +745,13 @@ impl Scope {
             tracing::error!(%error, "isolated task failed");
             return;
         }
-        let requested = !self
+        let already_requested = self
             .inner
             .app
             .shutdown
             .get()
             .is_some_and(CancellationToken::is_cancelled);
-        if requested {
+        if !already_requested {
             tracing::error!(%error, "task failed; requesting shutdown of the app");
         } else {
             tracing::error!(%error, "task failed");
