@@ -292,9 +292,13 @@
 //! - A [`Running`] dropped without [`stop`](Running::stop) cannot run its shutdown
 //!   half (a warning says so), but what it entered, spawned or registered is still
 //!   stopped, on a task of the runtime, with failures logged at ERROR.
-//! - [`Scope::shutdown`] and [`Running::stop`] are cancel-safe: a teardown cut short
-//!   by its caller goes on, on a task of its own; the next `shutdown()` waits for it
-//!   and returns its failures, and failures nobody waits for are logged at ERROR.
+//! - [`Scope::shutdown`] is cancel-safe: a teardown cut short by its caller goes on, on
+//!   a task of its own; the next `shutdown()` waits for it and returns its failures,
+//!   which are also logged at ERROR if they came while nobody was waiting. A
+//!   [`Running::stop`] cut short cancels the shutdown half (logged at ERROR, as a
+//!   timeout would be), and the children still stop, on a task of their own. Outside a
+//!   tokio runtime both run in place, and are cancel-safe only as far as their parts'
+//!   own futures are.
 //! - A lifespan's own scope is a child of the scope current where it was started, so
 //!   [`request_shutdown`] from anywhere reaches the app's root, and a parent's teardown
 //!   resolves its children's `shutdown_requested()`.

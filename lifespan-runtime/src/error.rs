@@ -231,6 +231,17 @@ impl Error {
         }
     }
 
+    /// Whether a timeout came from blocking the thread past the limit.
+    pub(crate) fn blocked(&self) -> bool {
+        matches!(
+            self.inner.detail,
+            Detail::TimedOut {
+                cause: TimeoutCause::Blocked,
+                ..
+            }
+        )
+    }
+
     /// Every failure this error stands for: the nested ones of a
     /// [`ErrorKind::Several`], or itself.
     pub(crate) fn into_errors(self) -> Vec<Error> {

@@ -153,6 +153,7 @@ fn describe_child(error: &Error) -> String {
     };
     let how = match error.kind() {
         ErrorKind::Panicked => "panicked",
+        ErrorKind::TimedOut if error.blocked() => "blocked its thread past the deadline",
         ErrorKind::TimedOut if error.origin() == Origin::Task => "was aborted at the deadline",
         ErrorKind::TimedOut => "timed out",
         _ => "failed",
@@ -163,6 +164,41 @@ fn describe_child(error: &Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::TimeoutCause;
+
+    #[test]
+    fn a_failed_child_is_described_by_what_it_is_and_how_it_failed() {
+        let second = Duration::from_secs(1);
+        let cases = [
+            (
+                Error::failed("w".into(), Origin::Task, "x"),
+                "task `w` failed",
+            ),
+            (
+                Error::panicked("w".into(), Origin::Task, &"x"),
+                "task `w` panicked",
+            ),
+            (
+                Error::timed_out("w".into(), Origin::Task, second, TimeoutCause::Deadline),
+                "task `w` was aborted at the deadline",
+            ),
+            (
+                Error::timed_out("w".into(), Origin::Task, second, TimeoutCause::Blocked),
+                "task `w` blocked its thread past the deadline",
+            ),
+            (
+                Error::failed("f".into(), Origin::Hook, "x"),
+                "hook `f` failed",
+            ),
+            (
+                Error::timed_out("f".into(), Origin::Hook, second, TimeoutCause::Own),
+                "hook `f` timed out",
+            ),
+        ];
+        for (error, described) in cases {
+            assert_eq!(describe_child(&error), described);
+        }
+    }
 
     #[test]
     fn names_what_is_unfinished_and_summarises_the_rest() {

@@ -27,37 +27,53 @@ pub(crate) fn effective_limit(
 /// created, so no tokio runtime is needed. The timer is boxed: a future that awaits
 /// this stays small, and is cheap to move, when there is no limit.
 ///
-/// A future whose own poll ran past `limit` (it blocked its thread, so the timer could
-/// not fire in time) has overrun it all the same, even if that poll completed it: that
-/// is a timeout too. A future that was merely polled late, because something else held
-/// the thread, is not blamed.
+/// A future whose own poll ran past `limit` by more than [`BLOCKING_TOLERANCE`] (it
+/// blocked its thread, so the timer could not fire in time) has overrun it all the
+/// same, even if that poll completed it: that is a timeout too, and says it blocked. A
+/// future that was merely polled late, because something else held the thread, is not
+/// blamed.
 pub(crate) async fn within<F: Future>(
     limit: Option<Duration>,
     future: F,
 ) -> Result<F::Output, TimedOut> {
     let mut timer = limit.map(|limit| Box::pin(tokio::time::sleep(limit)));
     let mut future = std::pin::pin!(future);
+    let mut blocked = false;
     std::future::poll_fn(|cx| {
         let began = timer.as_ref().map(|_| Instant::now());
-        if let Poll::Ready(output) = future.as_mut().poll(cx) {
-            return Poll::Ready(match (&timer, began) {
-                (Some(timer), Some(began)) if overran(timer.deadline(), began) => {
-                    Err(TimedOut::Blocked)
-                }
-                _ => Ok(output),
+        let polled = future.as_mut().poll(cx);
+        if let (Some(timer), Some(began)) = (&timer, began) {
+            blocked |= overran(timer.deadline(), began);
+        }
+        if let Poll::Ready(output) = polled {
+            return Poll::Ready(if blocked {
+                Err(TimedOut::Blocked)
+            } else {
+                Ok(output)
             });
         }
         match &mut timer {
-            Some(timer) => timer.as_mut().poll(cx).map(|()| Err(TimedOut::Fired)),
+            Some(timer) => timer.as_mut().poll(cx).map(|()| {
+                Err(if blocked {
+                    TimedOut::Blocked
+                } else {
+                    TimedOut::Fired
+                })
+            }),
             None => Poll::Pending,
         }
     })
     .await
 }
 
-/// Whether a poll that began at `began` and ends now ran past `deadline`.
+/// How far past its deadline a single poll may end before it counts as blocking: the
+/// scheduling noise of a loaded machine, well below any blocking call worth naming.
+pub(crate) const BLOCKING_TOLERANCE: Duration = Duration::from_millis(10);
+
+/// Whether a poll that began at `began`, at or before `deadline`, and ends now ran past
+/// it by more than [`BLOCKING_TOLERANCE`].
 pub(crate) fn overran(deadline: Instant, began: Instant) -> bool {
-    began <= deadline && Instant::now() > deadline
+    began <= deadline && Instant::now() > deadline + BLOCKING_TOLERANCE
 }
 
 /// The limit given to [`within`] passed first.

@@ -152,3 +152,73 @@ async fn a_stop_cut_short_among_the_children_lets_them_finish() {
         ["start first", "stop slow", "stop first"]
     );
 }
+
+/// What a dropped `Running` leaves is stopped within the lifespan's own shutdown
+/// timeout: a task that ignores shutdown is aborted when it passes, not at once and not
+/// never.
+#[tokio::test(start_paused = true)]
+async fn what_a_dropped_running_leaves_is_stopped_within_its_shutdown_timeout() {
+    struct Aborted(Option<oneshot::Sender<tokio::time::Instant>>);
+    impl Drop for Aborted {
+        fn drop(&mut self) {
+            let _ = self.0.take().unwrap().send(tokio::time::Instant::now());
+        }
+    }
+    let (aborted, heard) = oneshot::channel();
+    let owner = from_fn("owner", move |yielder| async move {
+        lifespan_runtime::spawn("deaf", async move {
+            let _aborted = Aborted(Some(aborted));
+            std::future::pending::<()>().await;
+        });
+        yielder.yield_app(()).await;
+    })
+    .shutdown_timeout(Duration::from_secs(3));
+    let running = owner.start().await.unwrap();
+    tokio::task::yield_now().await; // the task starts
+    let dropped = tokio::time::Instant::now();
+    drop(running);
+    let at = tokio::time::timeout(Duration::from_secs(60), heard)
+        .await
+        .expect("aborted within a minute")
+        .unwrap();
+    assert_eq!(at - dropped, Duration::from_secs(3));
+}
+
+/// A teardown cut short that then finished with nobody waiting: its failures were
+/// logged, and the next `shutdown()` still returns them rather than `Ok(())`.
+#[tokio::test(start_paused = true)]
+async fn failures_of_a_teardown_nobody_waited_for_go_to_the_next_call() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let (last, last_stopped) = signalling(&journal, "last");
+    scope.enter(last).await.unwrap();
+    scope
+        .enter(scripted(&journal, "broken", Act::Succeed, Act::Fail))
+        .await
+        .unwrap();
+    let cut = tokio::time::timeout(Duration::ZERO, scope.shutdown()).await;
+    assert!(cut.is_err(), "cut before the teardown's task ran");
+    bounded(last_stopped)
+        .await
+        .expect("the teardown went on and finished");
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!((error.name(), error.kind()), ("broken", ErrorKind::Failed));
+}
+
+/// On a multi-thread runtime a task woken by the teardown may start blocking before
+/// its group's turn sets the deadline: it is named all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_that_blocks_on_another_thread_is_named() {
+    let scope = Scope::with_shutdown_timeout(Duration::from_millis(50));
+    let requested = scope.shutdown_requested();
+    scope.spawn("blocker", async move {
+        requested.await;
+        std::thread::sleep(Duration::from_millis(300));
+    });
+    let error = scope.shutdown().await.unwrap_err();
+    assert_eq!(
+        (error.name(), error.kind()),
+        ("blocker", ErrorKind::TimedOut)
+    );
+    assert!(error.to_string().contains("blocked its thread"), "{error}");
+}

@@ -356,5 +356,8 @@ async fn a_part_that_overlapped_two_others_does_not_join_them_to_each_other() {
     let entries = journal.entries();
     let at = |entry: &str| entries.iter().position(|e| e == entry).unwrap();
     assert!(at("stopped a") < at("stopping c"), "{entries:?}");
-    assert!(at("stopping slow") < at("stopped a"), "slow and a overlap: {entries:?}");
+    assert!(
+        at("stopping slow") < at("stopped a"),
+        "slow and a overlap: {entries:?}"
+    );
 }

@@ -18,7 +18,7 @@ use crate::ledger::Event;
 use crate::time::Stopwatch;
 
 use super::body::{Body, Started};
-use super::scope::{Child, Frame, Rollback, Scope, stop_tree};
+use super::scope::{Child, Frame, Rollback, Scope, abandon, stop_tree};
 use super::suspended::{Stoppable, Suspended};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -163,7 +163,7 @@ impl<L: Body> Drop for Startup<L> {
                     let parent = starting.parent.clone();
                     let deadline = starting.deadline();
                     let scope = starting.end(None);
-                    if !scope.has_children() {
+                    if scope.close_if_empty() {
                         return;
                     }
                     (parent, Child::Orphans(scope), deadline)
@@ -197,23 +197,15 @@ fn hand_over(orphan: Child, deadline: Option<Instant>, parent: Option<Scope>) {
         },
         None => orphan,
     };
-    let finish: BoxFuture<Vec<Error>> = match orphan {
-        Child::Orphans(scope) => Box::pin(stop_tree(Frame::Root(scope), deadline)),
-        Child::Rollback(rollback) => Box::pin(rollback.finish()),
-        _ => unreachable!("only orphans and rollbacks are handed over"),
-    };
-    match tokio::runtime::Handle::try_current() {
-        Ok(runtime) => {
-            runtime.spawn(async move {
-                for error in finish.await {
-                    tracing::error!(%error, "stopping what a dropped startup had started failed");
-                }
-            });
+    match orphan {
+        Child::Orphans(scope) => {
+            abandon(
+                scope.owner().clone(),
+                stop_tree(Frame::Root(scope), deadline),
+            );
         }
-        Err(_) => tracing::warn!(
-            "a startup was dropped outside a tokio runtime; what it had started is dropped \
-             without being stopped"
-        ),
+        Child::Rollback(rollback) => abandon(rollback.name(), rollback.finish()),
+        _ => unreachable!("only orphans and rollbacks are handed over"),
     }
 }
 
@@ -275,10 +267,15 @@ impl<L: ?Sized + Stoppable> Starting<L> {
                 tracing::error!(parent: &span, %error, "startup failed");
                 scope.record(Event::StartupFailed(error));
             }
-            None => tracing::warn!(
-                parent: &span,
-                "startup dropped before it finished; stopping what it had started"
-            ),
+            None => {
+                tracing::warn!(
+                    parent: &span,
+                    "startup dropped before it finished; stopping what it had started"
+                );
+                // Its tasks learn at once that they will be stopped, and a handle kept
+                // elsewhere registers nothing more.
+                scope.cancel();
+            }
         }
         scope
     }

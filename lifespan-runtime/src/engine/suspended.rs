@@ -17,7 +17,7 @@ use crate::ledger::Event;
 use crate::sync::{get_mut, into_inner};
 use crate::time::{Stopwatch, effective_limit, within};
 
-use super::scope::{Detached, Frame, Scope, stop_tree};
+use super::scope::{Detached, Frame, Scope, abandon, stop_tree};
 
 /// A started lifespan whose type is no longer known: what a scope's children and the
 /// default `Running<T>` hold. Object-safe.
@@ -68,17 +68,14 @@ impl Drop for Children {
             return;
         };
         scope.cancel();
-        if !scope.has_children() {
+        if scope.close_if_empty() {
             return;
         }
         let deadline = self.shutdown_timeout.map(|limit| Instant::now() + limit);
-        let owner = scope.owner().clone();
-        if Detached::spawn(stop_tree(Frame::Root(scope), deadline)).is_err() {
-            tracing::warn!(
-                "what `{owner}` had entered, spawned or registered is dropped without being \
-                 stopped: there is no tokio runtime to stop it on"
-            );
-        }
+        abandon(
+            scope.owner().clone(),
+            stop_tree(Frame::Root(scope), deadline),
+        );
     }
 }
 
@@ -179,9 +176,11 @@ impl<L: ?Sized + Stoppable> Suspended<L> {
         let limit = effective_limit(body.__config().shutdown_timeout, deadline);
         let resume =
             AssertUnwindSafe(poll_fn(|cx| body.as_mut().__poll_shutdown(cx))).catch_unwind();
+        let cut_short = CutShort(Some((name, &span)));
         let outcome = within(limit.map(|(limit, _)| limit), resume)
             .instrument(span.clone())
             .await;
+        cut_short.disarm();
         let error = match outcome {
             Ok(Ok(Ok(()))) => None,
             Ok(Ok(Err(source))) => Some(Error::failed(name.clone(), Origin::Shutdown, source)),
@@ -218,12 +217,34 @@ async fn stop_children(
     deadline: Option<Instant>,
 ) -> Vec<Error> {
     let in_place = !scope.has_children();
+    let name = scope.owner().clone();
     let teardown = stop_tree(Frame::Owned(scope, stopwatch), deadline);
     if in_place {
         return teardown.await;
     }
-    match Detached::spawn(teardown) {
+    match Detached::spawn(name, teardown) {
         Ok(detached) => detached.wait().await,
         Err(teardown) => teardown.await,
+    }
+}
+
+/// Says so if a shutdown half is cancelled because its caller stopped waiting: the
+/// half cannot run again, and nothing else would report it.
+struct CutShort<'a>(Option<(&'a Name, &'a tracing::Span)>);
+
+impl CutShort<'_> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CutShort<'_> {
+    fn drop(&mut self) {
+        if let Some((name, span)) = self.0 {
+            tracing::error!(
+                parent: span,
+                "the shutdown half of `{name}` was cancelled: its caller stopped waiting for it"
+            );
+        }
     }
 }

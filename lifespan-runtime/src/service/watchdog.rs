@@ -169,7 +169,7 @@ impl Shared {
             format!(". Killed the process groups of {}", killed.join(", "))
         };
         tell(
-            Notice::Error,
+            Notice::Exit,
             &format!("{why}; exiting with code {code}. Still running: {still}{killed}"),
         );
         std::process::exit(code)
@@ -190,22 +190,28 @@ fn kill_processes() -> Vec<String> {
 }
 
 /// How loud a notice of the watchdog is.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Notice {
     Info,
     Error,
+    /// The process exits right after.
+    Exit,
 }
 
 /// Says `message` once: through `tracing` when the service installed a subscriber, on
-/// stderr otherwise, so that a service without logging still learns what happened.
+/// stderr otherwise, so that a service without logging still learns what happened. The
+/// last words before a forced exit go to stderr in any case: a subscriber that writes
+/// from a thread of its own would lose them to `exit`.
 fn tell(notice: Notice, message: &str) {
-    if !tracing::dispatcher::has_been_set() {
+    let subscribed = tracing::dispatcher::has_been_set();
+    if !subscribed || notice == Notice::Exit {
         eprintln!("lifespan: {message}");
-        return;
     }
-    match notice {
-        Notice::Info => tracing::info!("{message}"),
-        Notice::Error => tracing::error!("{message}"),
+    if subscribed {
+        match notice {
+            Notice::Info => tracing::info!("{message}"),
+            Notice::Error | Notice::Exit => tracing::error!("{message}"),
+        }
     }
 }
 

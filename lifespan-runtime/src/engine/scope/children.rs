@@ -59,6 +59,14 @@ pub(in crate::engine) struct Rollback {
 }
 
 impl Rollback {
+    /// The name of the lifespan whose startup failed, for what is logged about it.
+    pub(in crate::engine) fn name(&self) -> Name {
+        match &self.failure {
+            Some(error) => Name::Owned(error.name().to_owned()),
+            None => Name::Borrowed("a failed startup"),
+        }
+    }
+
     /// The startup's failure, then every failure of the rest of its rollback.
     pub(in crate::engine) async fn finish(self) -> Vec<Error> {
         let mut errors: Vec<Error> = self.failure.into_iter().collect();
@@ -147,13 +155,12 @@ where
     // poll held the thread past it blocked, and is named for it.
     let mut blocked = None;
     let outcome = std::future::poll_fn(|cx| {
-        let watch = abort
-            .deadline
-            .get()
-            .map(|&(deadline, limit)| (deadline, limit, Instant::now()));
+        let began = abort.deadline.get().map(|_| Instant::now());
         let polled = run.as_mut().poll(cx);
-        if let Some((deadline, limit, began)) = watch {
-            if overran(deadline, began) {
+        // A deadline set while this poll ran (on another thread, at the group's turn)
+        // counts too: the poll held its thread from before the deadline existed.
+        if let Some(&(deadline, limit)) = abort.deadline.get() {
+            if overran(deadline, began.unwrap_or(deadline)) {
                 blocked = Some(limit);
             }
         }

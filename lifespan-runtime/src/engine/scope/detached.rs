@@ -1,15 +1,16 @@
 //! [`Detached`]: a teardown on a task of its own, so that whoever waits for it may stop
 //! waiting (a `select!`, an outer timeout) without cutting it short.
 //!
-//! Whoever waits when it finishes gets its failures. If nobody does, they are logged at
-//! ERROR: a failure is reported one way or the other, never dropped.
+//! Its failures are returned to the first caller of [`Detached::wait`] to see it end.
+//! While nobody is waiting they are logged at ERROR as well, and kept for the next
+//! caller: a failure may be reported twice, never lost, and never turned into success.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-use crate::error::Error;
+use crate::error::{Error, Name, Origin};
 use crate::sync::lock;
 
 /// A teardown running on its own task; cheap to clone, every clone the same teardown.
@@ -30,12 +31,14 @@ struct State {
     finished: bool,
     /// The failures, until a waiter takes them.
     failures: Option<Vec<Error>>,
+    /// Whether they have been logged, because nobody was waiting for them.
+    logged: bool,
 }
 
 impl Detached {
-    /// Runs `teardown` on a task of the current runtime, or, outside any runtime, hands
-    /// it back to be awaited in place (where nothing can abandon it halfway anyway).
-    pub(in crate::engine) fn spawn<F>(teardown: F) -> Result<Detached, F>
+    /// Runs `teardown` (of the part `name`) on a task of the current runtime, or,
+    /// outside any runtime, hands it back to be awaited in place.
+    pub(in crate::engine) fn spawn<F>(name: Name, teardown: F) -> Result<Detached, F>
     where
         F: Future<Output = Vec<Error>> + Send + 'static,
     {
@@ -46,29 +49,25 @@ impl Detached {
             state: Mutex::new(State::default()),
             finished: Notify::new(),
         });
-        let finishing = shared.clone();
+        let mut ending = Ending {
+            shared: shared.clone(),
+            name,
+            done: false,
+        };
         runtime.spawn(async move {
             let failures = teardown.await;
-            let mut state = lock(&finishing.state);
-            state.finished = true;
-            if state.waiting == 0 {
-                drop(state);
-                log(failures);
-            } else {
-                state.failures = Some(failures);
-                drop(state);
-                finishing.finished.notify_waiters();
-            }
+            ending.finish(failures);
         });
         Ok(Detached { shared })
     }
 
     /// Waits for the teardown and takes its failures: all of them for the first waiter
-    /// to see it finish, none for the others.
+    /// to see it end, none for the others.
     ///
     /// # Cancellation safety
     ///
-    /// Cancel-safe: the teardown goes on, and failures nobody took are logged.
+    /// Cancel-safe: the teardown goes on; failures no waiter took are logged, and kept
+    /// for the next one.
     pub(in crate::engine) async fn wait(&self) -> Vec<Error> {
         let _waiting = Waiting::new(&self.shared);
         loop {
@@ -84,8 +83,59 @@ impl Detached {
     }
 }
 
-/// A caller in [`Detached::wait`]. One that leaves after the teardown finished, without
-/// taking failures that no other waiter will take, logs them.
+/// Runs a teardown (of what the part `name` had started) that nobody will wait for, on
+/// a task of the runtime: its failures are logged at ERROR. Outside any runtime it
+/// cannot run, and a warning says what is left unstopped.
+pub(in crate::engine) fn abandon<F>(name: Name, teardown: F)
+where
+    F: Future<Output = Vec<Error>> + Send + 'static,
+{
+    if Detached::spawn(name.clone(), teardown).is_err() {
+        tracing::warn!(
+            "what `{name}` had entered, spawned or registered is dropped without being \
+             stopped: there is no tokio runtime to stop it on"
+        );
+    }
+}
+
+/// The end of the teardown's task, however it comes: with its failures, or, if the task
+/// is dropped first (the runtime shut down), with a failure that says so.
+struct Ending {
+    shared: Arc<Shared>,
+    name: Name,
+    done: bool,
+}
+
+impl Ending {
+    fn finish(&mut self, failures: Vec<Error>) {
+        self.done = true;
+        let mut state = lock(&self.shared.state);
+        state.finished = true;
+        if state.waiting == 0 {
+            log(&failures);
+            state.logged = true;
+        }
+        state.failures = Some(failures);
+        drop(state);
+        self.shared.finished.notify_waiters();
+    }
+}
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        if !self.done {
+            let cut = Error::failed(
+                self.name.clone(),
+                Origin::Teardown,
+                "the teardown's task ended before the teardown did (its runtime shut down)",
+            );
+            self.finish(vec![cut]);
+        }
+    }
+}
+
+/// A caller in [`Detached::wait`]. The last to leave after the teardown ended, without
+/// its failures taken, logs them (once).
 struct Waiting<'a>(&'a Shared);
 
 impl<'a> Waiting<'a> {
@@ -99,18 +149,18 @@ impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         let mut state = lock(&self.0.state);
         state.waiting -= 1;
-        if state.waiting == 0 {
-            if let Some(failures) = state.failures.take() {
-                drop(state);
+        if state.waiting == 0 && !state.logged {
+            if let Some(failures) = &state.failures {
                 log(failures);
+                state.logged = true;
             }
         }
     }
 }
 
-/// Reports failures that nobody waited for.
-fn log(failures: Vec<Error>) {
+/// Reports failures that nobody was waiting for.
+fn log(failures: &[Error]) {
     for error in failures {
-        tracing::error!(%error, "a teardown nobody waited for failed");
+        tracing::error!(%error, "a teardown nobody was waiting for failed");
     }
 }

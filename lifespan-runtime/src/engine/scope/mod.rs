@@ -25,7 +25,7 @@ mod teardown;
 pub(in crate::engine) use children::{Batch, Child, Rollback};
 use children::{Hook, Registered, TaskGroup};
 pub(crate) use current::{InScope, in_root, in_scope};
-pub(in crate::engine) use detached::Detached;
+pub(in crate::engine) use detached::{Detached, abandon};
 pub(crate) use teardown::{Frame, stop_tree};
 
 /// An async exit stack: lifespans entered, tasks spawned and hooks registered in it are
@@ -59,7 +59,8 @@ pub(crate) use teardown::{Frame, stop_tree};
 /// scope.on_shutdown("flush-metrics", async { println!("metrics flushed") });
 /// assert_eq!(pool, "pool");
 ///
-/// // prints: metrics flushed, server drained, pool closed
+/// // prints "metrics flushed" and "server drained" (the server heard the shutdown at
+/// // once, so these two may come in either order), then "pool closed"
 /// scope.shutdown().await?;
 /// # Ok::<(), lifespan::Error>(())
 /// # }).unwrap();
@@ -384,7 +385,7 @@ impl Scope {
             match &state.teardown {
                 Some(detached) => Ok(detached.clone()),
                 None => {
-                    let began = Detached::spawn(self.clone().tear_down());
+                    let began = Detached::spawn(self.inner.owner.clone(), self.clone().tear_down());
                     if let Ok(detached) = &began {
                         state.teardown = Some(detached.clone());
                     }
@@ -664,6 +665,17 @@ impl Scope {
         !lock(&self.inner.state).children.is_empty()
     }
 
+    /// Closes the scope if nothing is registered in it, so that a handle kept elsewhere
+    /// cannot register work that nobody would stop (it is refused with a warning).
+    /// Whether it closed.
+    pub(super) fn close_if_empty(&self) -> bool {
+        let mut state = lock(&self.inner.state);
+        if state.children.is_empty() {
+            state.closed = true;
+        }
+        state.closed
+    }
+
     /// What to stop next: the most recently registered child, with the children before
     /// it whose startups overlapped its own (see [`Registered`]). When there is none,
     /// the scope is closed and what its tasks reported while the app ran is handed over
@@ -741,6 +753,8 @@ impl Scope {
 
     /// A task of this scope failed, panicked or was aborted.
     pub(super) fn task_failed(&self, error: Error, isolated: bool) {
+        // Its part's line in the summary says so, isolated or not.
+        self.record(Event::ChildFailed(&error));
         if isolated {
             tracing::error!(%error, "isolated task failed");
             return;
@@ -756,7 +770,6 @@ impl Scope {
         } else {
             tracing::error!(%error, "task failed");
         }
-        self.record(Event::ChildFailed(&error));
         lock(&self.inner.state).failures.push(error);
         self.request_shutdown();
     }
