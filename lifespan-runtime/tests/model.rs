@@ -834,3 +834,75 @@ fn the_first_runs_shrunk_cases_keep_every_guarantee() {
         check(root, Duration::ZERO, Teardown::Once).unwrap();
     }
 }
+
+/// Each move of the model, in a case of its own, exercised for certain.
+#[test]
+fn each_move_is_exercised_in_a_case_of_its_own() {
+    // Startups that overlap (each awaits once), stops that overlap (each half is slow).
+    let together = Node {
+        concurrent: true,
+        children: vec![
+            Node {
+                pause: Pause::Yield,
+                shutdown: Act::Slow,
+                ..plain()
+            };
+            2
+        ],
+        ..plain()
+    };
+    // In one concurrent group, `n1` registers before `n2` begins: `n2` stops first.
+    let staggered = Node {
+        concurrent: true,
+        children: vec![
+            plain(),
+            Node {
+                lead: 100,
+                shutdown: Act::Slow,
+                ..plain()
+            },
+        ],
+        ..plain()
+    };
+    // A `Running` dropped at once, and one dropped when its owner's half begins, each
+    // with a child and a task that ignores shutdown.
+    let dropped = |at_once| Node {
+        placement: Placement::Dropped { at_once },
+        tasks: vec![Task::IgnoreShutdown],
+        children: vec![Node {
+            shutdown: Act::Slow,
+            ..plain()
+        }],
+        ..plain()
+    };
+    let dropped = Node {
+        children: vec![dropped(true), dropped(false)],
+        ..plain()
+    };
+    let cases = [
+        (together, Teardown::Once),
+        (staggered, Teardown::Once),
+        (dropped, Teardown::Once),
+        // A failure, then a slow part that the first `shutdown()` does not wait out: the
+        // second call reports the failure.
+        (
+            Node {
+                shutdown: Act::Fail,
+                children: vec![Node {
+                    shutdown: Act::Slow,
+                    ..plain()
+                }],
+                ..plain()
+            },
+            Teardown::Cut(Duration::from_millis(100)),
+        ),
+    ];
+    let mut exercised = Exercised::default();
+    for (root, how) in &cases {
+        exercised.add(&check(root, Duration::ZERO, *how).unwrap());
+    }
+    assert_eq!(exercised.concurrent_stops, 1, "{exercised:?}");
+    assert_eq!(exercised.staggered, 1, "{exercised:?}");
+    assert_eq!(exercised.dropped_with_descendants, 1, "{exercised:?}");
+    assert_eq!(exercised.cut_short, 1, "{exercised:?}");
+}
