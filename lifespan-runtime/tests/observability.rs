@@ -143,19 +143,34 @@ fn dropping_a_running_lifespan_warns_that_its_shutdown_half_will_not_run() {
     ]);
 }
 
-#[test]
-fn a_service_ends_with_one_summary_of_every_lifespan() {
-    use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
-
-    let journal = Journal::new();
-    let config = MainConfig {
-        flavor: Flavor::CurrentThread,
+/// A current-thread service whose teardown has `shutdown_timeout`.
+fn service_config(
+    shutdown_timeout: std::time::Duration,
+) -> lifespan_runtime::__private::MainConfig {
+    lifespan_runtime::__private::MainConfig {
+        flavor: lifespan_runtime::__private::Flavor::CurrentThread,
         worker_threads: None,
         startup_timeout: None,
-        shutdown_timeout: std::time::Duration::from_secs(5),
-    };
+        shutdown_timeout,
+    }
+}
+
+/// Every captured line, and where the summary's heading is among them.
+fn summary_of(captured: &Captured) -> (Vec<String>, usize) {
+    let lines = captured.lines();
+    let summary = lines
+        .iter()
+        .position(|line| line.contains("lifespan summary:"))
+        .unwrap_or_else(|| panic!("no summary in:\n{}", lines.join("\n")));
+    (lines, summary)
+}
+
+#[test]
+fn a_service_ends_with_one_summary_of_every_lifespan() {
+    let journal = Journal::new();
+    let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
-        let _ = run_main(config, |yielder| async {
+        let _ = lifespan_runtime::__private::run_main(config, |yielder| async {
             part(&journal, "database").enter().await?;
             scripted(&journal, "cache", Act::Succeed, Act::Fail)
                 .enter()
@@ -165,11 +180,7 @@ fn a_service_ends_with_one_summary_of_every_lifespan() {
             Ok::<(), lifespan_runtime::Error>(())
         });
     });
-    let lines = captured.lines();
-    let summary = lines
-        .iter()
-        .position(|line| line.contains("lifespan summary:"))
-        .unwrap_or_else(|| panic!("no summary in:\n{}", lines.join("\n")));
+    let (lines, summary) = summary_of(&captured);
     let rows: Vec<(String, String)> = lines[summary + 1..summary + 4]
         .iter()
         .map(|row| {
@@ -202,27 +213,16 @@ fn a_service_ends_with_one_summary_of_every_lifespan() {
 /// run failed.
 #[test]
 fn the_summary_names_aborted_tasks_and_failed_hooks() {
-    use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
-
-    let config = MainConfig {
-        flavor: Flavor::CurrentThread,
-        worker_threads: None,
-        startup_timeout: None,
-        shutdown_timeout: std::time::Duration::from_millis(50),
-    };
+    let config = service_config(std::time::Duration::from_millis(50));
     let captured = capture_sync(|| {
-        let _ = run_main(config, |yielder| async {
+        let _ = lifespan_runtime::__private::run_main(config, |yielder| async {
             lifespan_runtime::spawn("deaf", std::future::pending::<()>());
             lifespan_runtime::on_shutdown("flush", async { Err::<(), _>("refused") });
             lifespan_runtime::request_shutdown();
             yielder.yield_app(()).await;
         });
     });
-    let lines = captured.lines();
-    let summary = lines
-        .iter()
-        .position(|line| line.contains("lifespan summary:"))
-        .unwrap_or_else(|| panic!("no summary in:\n{}", lines.join("\n")));
+    let (lines, summary) = summary_of(&captured);
     let main = &lines[summary + 1];
     assert!(
         main.ends_with("  hook `flush` failed; task `deaf` was aborted at the deadline"),
@@ -238,16 +238,9 @@ fn the_summary_names_aborted_tasks_and_failed_hooks() {
 /// A run where nothing failed says so on its last line.
 #[test]
 fn the_summary_of_a_clean_run_ends_saying_no_part_failed() {
-    use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
-
-    let config = MainConfig {
-        flavor: Flavor::CurrentThread,
-        worker_threads: None,
-        startup_timeout: None,
-        shutdown_timeout: std::time::Duration::from_secs(5),
-    };
+    let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
-        run_main(config, |yielder| async {
+        lifespan_runtime::__private::run_main(config, |yielder| async {
             lifespan_runtime::request_shutdown();
             yielder.yield_app(()).await;
         });

@@ -1,3 +1,23 @@
-//! Nothing to import: the binaries in `src/bin/` are the fixtures, and `tests/` runs
-//! them as a service manager would, with real signals and a real `NOTIFY_SOCKET`.
+//! The binaries in `src/bin/` are the fixtures, and `tests/` runs them as a service
+//! manager would, with real signals and a real `NOTIFY_SOCKET`. What the tests share is
+//! here: the scan of `/proc` that proves no process was left behind.
 #![forbid(unsafe_code)]
+
+/// Live processes (zombies are dead) whose command line carries `tag` as one argument.
+#[cfg(target_os = "linux")]
+pub fn tagged_alive(tag: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc is readable")
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let command = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let zombie = stat[stat.rfind(')')? + 2..].starts_with('Z');
+            let ours = String::from_utf8_lossy(&command)
+                .split('\0')
+                .any(|arg| arg == tag);
+            (ours && !zombie).then_some(pid)
+        })
+        .collect()
+}

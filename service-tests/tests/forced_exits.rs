@@ -11,6 +11,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use lifespan_service_tests::tagged_alive;
 use rustix::process::{Pid, Signal, kill_process};
 
 /// How long any one wait of these tests may last before the test fails.
@@ -146,24 +147,6 @@ impl Drop for Forced {
             }
         }
     }
-}
-
-/// Live processes whose command line carries `tag`; zombies are dead.
-fn tagged_alive(tag: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
-            let command = std::fs::read(entry.path().join("cmdline")).ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let zombie = stat[stat.rfind(')')? + 2..].starts_with('Z');
-            let ours = String::from_utf8_lossy(&command)
-                .split('\0')
-                .any(|arg| arg == tag);
-            (ours && !zombie).then_some(pid)
-        })
-        .collect()
 }
 
 /// Started, the child and its grandchild are what the scan sees; nothing else carries

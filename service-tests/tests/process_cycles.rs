@@ -14,21 +14,7 @@ fn tag() -> String {
 
 /// Live processes whose command line carries this run's tag.
 fn tagged_alive() -> Vec<u32> {
-    let tag = tag();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
-            let command = std::fs::read(entry.path().join("cmdline")).ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let zombie = stat[stat.rfind(')')? + 2..].starts_with('Z');
-            let ours = String::from_utf8_lossy(&command)
-                .split('\0')
-                .any(|arg| arg == tag);
-            (ours && !zombie).then_some(pid)
-        })
-        .collect()
+    lifespan_service_tests::tagged_alive(&tag())
 }
 
 fn fake(flags: &[&str]) -> Process {
