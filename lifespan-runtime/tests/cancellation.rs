@@ -222,3 +222,18 @@ async fn a_task_that_blocks_on_another_thread_is_named() {
     );
     assert!(error.to_string().contains("blocked its thread"), "{error}");
 }
+
+/// A dropped `Running` that had started nothing closes its scope: a handle kept
+/// elsewhere cannot register work that nobody would stop.
+#[tokio::test]
+async fn the_scope_of_a_dropped_running_takes_no_more_work() {
+    let running = from_fn("idle", |y| y.yield_app(())).start().await.unwrap();
+    let kept = running.scope().clone();
+    drop(running);
+    let (ran, heard) = oneshot::channel::<()>();
+    kept.spawn("late", async move {
+        let _ = ran.send(());
+    });
+    tokio::task::yield_now().await;
+    assert!(heard.await.is_err(), "the late task was dropped unrun");
+}
