@@ -277,3 +277,111 @@ fn started_and_stopped_report_how_long_each_half_took() {
     captured.line_with(&["INFO", "started", "elapsed=3s"]);
     captured.line_with(&["INFO", "stopped", "name=slow", "elapsed=2s"]);
 }
+
+/// Like [`capture`], on a paused clock: a zero timeout fires before the work it cuts.
+fn capture_paused<F: std::future::Future>(body: impl FnOnce() -> F) -> Captured {
+    capture_sync(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+            .block_on(body());
+    })
+}
+
+/// How many captured lines contain every one of `needles`.
+fn count(captured: &Captured, needles: &[&str]) -> usize {
+    captured
+        .lines()
+        .iter()
+        .filter(|line| needles.iter().all(|needle| line.contains(needle)))
+        .count()
+}
+
+const UNWATCHED: &str = "a teardown nobody was waiting for failed";
+
+/// A teardown whose caller stopped waiting logs its failures once, when it ends; a
+/// teardown someone waits for returns them and logs nothing of the kind.
+#[test]
+fn an_unwatched_teardown_logs_its_failures_once_and_a_watched_one_does_not() {
+    let journal = Journal::new();
+    let unwatched = capture_paused(|| async {
+        let scope = Scope::new();
+        let (last, last_stopped) = common::signalling(&journal, "last");
+        scope.enter(last).await.unwrap();
+        scope
+            .enter(scripted(&journal, "broken", Act::Succeed, Act::Fail))
+            .await
+            .unwrap();
+        let cut = tokio::time::timeout(std::time::Duration::ZERO, scope.shutdown()).await;
+        assert!(cut.is_err());
+        last_stopped.await.unwrap();
+        // The next call still gets the failure, and nothing is logged twice.
+        assert!(scope.shutdown().await.is_err());
+    });
+    assert_eq!(
+        count(&unwatched, &["ERROR", UNWATCHED, "lifespan `broken`"]),
+        1
+    );
+
+    let watched = capture(|| async {
+        let scope = Scope::new();
+        scope
+            .enter(scripted(&journal, "broken", Act::Succeed, Act::Fail))
+            .await
+            .unwrap();
+        assert!(scope.shutdown().await.is_err());
+    });
+    assert_eq!(count(&watched, &[UNWATCHED]), 0);
+}
+
+/// A teardown whose task the runtime drops before it ends (the runtime shut down) does
+/// not leave its callers waiting for ever: the failure says what happened, and is logged.
+#[test]
+fn a_teardown_whose_runtime_shut_down_reports_that_it_was_cut() {
+    let scope = Scope::new();
+    let captured = capture_sync(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            scope
+                .enter(scripted(&Journal::new(), "stuck", Act::Succeed, Act::Hang))
+                .await
+                .unwrap();
+            let cut = tokio::time::timeout(std::time::Duration::ZERO, scope.shutdown()).await;
+            assert!(cut.is_err());
+            tokio::task::yield_now().await; // the teardown's task starts, and hangs
+        });
+        drop(runtime);
+    });
+    let ended = "the teardown's task ended before the teardown did";
+    assert_eq!(count(&captured, &["ERROR", UNWATCHED, ended]), 1);
+    let next = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(scope.shutdown())
+        .unwrap_err();
+    assert!(next.to_string().contains(ended), "{next}");
+}
+
+/// A `stop()` whose caller stops waiting cancels the shutdown half, and says so; a
+/// `stop()` that runs to the end says nothing of the kind.
+#[test]
+fn a_shutdown_half_cut_by_its_caller_is_logged_and_a_whole_one_is_not() {
+    let cut_message = "the shutdown half of `slow` was cancelled: its caller stopped waiting";
+    let captured = capture_paused(|| async {
+        let slow = scripted(&Journal::new(), "slow", Act::Succeed, Act::Hang);
+        let running = slow.start().await.unwrap();
+        let cut = tokio::time::timeout(std::time::Duration::ZERO, running.stop()).await;
+        assert!(cut.is_err());
+    });
+    assert_eq!(count(&captured, &["ERROR", cut_message]), 1);
+    let whole = capture(|| async {
+        let quick = scripted(&Journal::new(), "slow", Act::Succeed, Act::Succeed);
+        quick.start().await.unwrap().stop().await.unwrap();
+    });
+    assert_eq!(count(&whole, &["cancelled: its caller stopped waiting"]), 0);
+}
