@@ -385,3 +385,53 @@ fn a_shutdown_half_cut_by_its_caller_is_logged_and_a_whole_one_is_not() {
     });
     assert_eq!(count(&whole, &["cancelled: its caller stopped waiting"]), 0);
 }
+
+/// A teardown with a failure and a last part that says when it has stopped (which is
+/// when the teardown ends: it is stopped last).
+async fn failing_teardown(journal: &Journal) -> (Scope, tokio::sync::oneshot::Receiver<()>) {
+    let scope = Scope::new();
+    let (last, last_stopped) = common::signalling(journal, "last");
+    scope.enter(last).await.unwrap();
+    scope
+        .enter(scripted(journal, "broken", Act::Succeed, Act::Fail))
+        .await
+        .unwrap();
+    (scope, last_stopped)
+}
+
+/// A caller that was waiting when the teardown ended, but left before taking its
+/// failures, leaves them logged once and kept for the next call.
+#[test]
+fn a_waiter_gone_before_taking_the_failures_leaves_them_logged_and_kept() {
+    let journal = Journal::new();
+    let captured = capture_paused(|| async {
+        let (scope, last_stopped) = failing_teardown(&journal).await;
+        let mut waiting = Box::pin(scope.shutdown());
+        assert!(common::poll_once(&mut waiting).await);
+        last_stopped.await.unwrap();
+        drop(waiting);
+        assert!(scope.shutdown().await.is_err());
+    });
+    assert_eq!(
+        count(&captured, &["ERROR", UNWATCHED, "lifespan `broken`"]),
+        1
+    );
+}
+
+/// Of two callers waiting, one leaving early neither logs the failures nor takes them:
+/// the other gets them, and nothing is logged.
+#[test]
+fn a_waiter_leaving_while_another_waits_logs_nothing() {
+    let journal = Journal::new();
+    let captured = capture_paused(|| async {
+        let (scope, last_stopped) = failing_teardown(&journal).await;
+        let mut first = Box::pin(scope.shutdown());
+        let mut second = Box::pin(scope.shutdown());
+        assert!(common::poll_once(&mut first).await);
+        assert!(common::poll_once(&mut second).await);
+        last_stopped.await.unwrap();
+        drop(first);
+        assert!(second.await.is_err());
+    });
+    assert_eq!(count(&captured, &[UNWATCHED]), 0);
+}
