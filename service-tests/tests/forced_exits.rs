@@ -162,18 +162,19 @@ fn started(test: &str) -> Forced {
     forced
 }
 
-#[test]
-fn a_second_signal_during_shutdown_kills_the_process_children_and_exits_130() {
-    let mut forced = started("second-signal");
+/// Sends SIGTERM, waits for the teardown to hang, sends a second one if asked, then
+/// checks the exit code, the reason on stderr, the killed group named, and that no
+/// tagged process is left alive.
+fn forced_exit(name: &str, second_signal: bool, code: i32, why: &str) {
+    let mut forced = started(name);
     forced.signal(Signal::TERM);
     forced.read_until("stopping hang");
-    forced.signal(Signal::TERM);
+    if second_signal {
+        forced.signal(Signal::TERM);
+    }
     let (status, stderr) = forced.wait();
-    assert_eq!(status.code(), Some(130), "{stderr}");
-    assert!(
-        stderr.contains("a second SIGTERM arrived during shutdown"),
-        "{stderr}"
-    );
+    assert_eq!(status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(why), "{stderr}");
     assert!(stderr.contains(&forced.killed()), "{stderr}");
     assert!(
         forced.tagged_all_die(),
@@ -183,20 +184,16 @@ fn a_second_signal_during_shutdown_kills_the_process_children_and_exits_130() {
 }
 
 #[test]
+fn a_second_signal_during_shutdown_kills_the_process_children_and_exits_130() {
+    forced_exit(
+        "second-signal",
+        true,
+        130,
+        "a second SIGTERM arrived during shutdown",
+    );
+}
+
+#[test]
 fn a_passed_deadline_kills_the_process_children_and_exits_1() {
-    let mut forced = started("deadline");
-    forced.signal(Signal::TERM);
-    forced.read_until("stopping hang");
-    let (status, stderr) = forced.wait();
-    assert_eq!(status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("the shutdown deadline of 1s passed"),
-        "{stderr}"
-    );
-    assert!(stderr.contains(&forced.killed()), "{stderr}");
-    assert!(
-        forced.tagged_all_die(),
-        "left alive: {:?}; stderr: {stderr}",
-        tagged_alive(&forced.tag)
-    );
+    forced_exit("deadline", false, 1, "the shutdown deadline of 1s passed");
 }
