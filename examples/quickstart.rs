@@ -120,14 +120,18 @@ async fn server(listen: SocketAddr, db: Database) -> Result<SocketAddr, BoxError
             db,
             scope: Scope::current(),
         });
+    // The task's turn to stop comes right after this lifespan's shutdown half: then
+    // it stops accepting and lets the requests in flight finish.
     lifespan::spawn("http", async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(lifespan::shutdown_requested())
-            .await
+            .await?;
+        println!("server: stopped accepting, requests drained");
+        Ok::<(), std::io::Error>(())
     });
     println!("server: listening on http://{address}");
     yield_app!(address);
-    println!("server: stopped accepting");
+    println!("server: stopping");
     Ok(())
 }
 
@@ -150,7 +154,7 @@ async fn readyz(State(app): State<App>) -> (StatusCode, String) {
     }
 }
 
-/// Ticks until shutdown is requested: a periodic background job.
+/// Ticks until its turn to stop: a periodic background job.
 async fn report_job(every: Duration, db: Database) -> Result<(), BoxError> {
     while lifespan::until_shutdown(tokio::time::sleep(every))
         .await

@@ -51,7 +51,7 @@ async fn https_server() -> Result<Server, BoxError> {
         address,
         certificate: cert.der().clone(),
     });
-    println!("server: stopped");
+    println!("server: stopping; the accept loop and its connections stop next");
     Ok(())
 }
 

@@ -60,6 +60,10 @@ async fn listeners(
     lines: broadcast::Sender<String>,
     open: Open,
 ) -> std::io::Result<Vec<SocketAddr>> {
+    // Registered first, so it runs last: after the accept loops and their connections.
+    lifespan::on_shutdown("report", async {
+        println!("listeners: stopped accepting, connections closed");
+    });
     let mut addresses = Vec::new();
     for _ in 0..count {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -72,7 +76,6 @@ async fn listeners(
     }
     println!("listeners: accepting on {addresses:?}");
     yield_app!(addresses);
-    println!("listeners: stopped accepting, connections closed");
     Ok(())
 }
 
@@ -108,9 +111,9 @@ async fn forward_lines(
     Ok(())
 }
 
-/// What the WebSocket route needs: the lines, the connection count, and the scope
-/// whose shutdown closes the sockets (axum runs handlers on tasks of its own, outside
-/// any lifespan scope).
+/// What the WebSocket route needs: the lines, the connection count, and a scope of the
+/// app, which says when the app begins to stop (axum runs handlers on tasks of its own,
+/// outside any lifespan scope).
 #[derive(Clone)]
 struct Web {
     lines: broadcast::Sender<String>,
@@ -153,7 +156,9 @@ async fn upgrade(request: WebSocketUpgrade, State(web): State<Web>) -> Response 
 async fn stream_lines(mut socket: WebSocket, web: Web) {
     let _open = web.open.track();
     let mut lines = web.lines.subscribe();
-    let shutdown = web.scope.shutdown_requested();
+    // Closed the moment the app begins to stop, not at the server's turn: a client
+    // holding a socket open would otherwise keep every part before it waiting.
+    let shutdown = web.scope.app_shutdown_requested();
     tokio::pin!(shutdown);
     if socket.send(Message::Text("hello".into())).await.is_err() {
         return;

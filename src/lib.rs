@@ -117,7 +117,7 @@
 //! async fn main() -> Result<(), lifespan::Error> {
 //!     let listener = listener().enter().await?;
 //!     lifespan::spawn("accept-loop", async move {
-//!         // Ends when shutdown is requested; tracked, so teardown waits for it.
+//!         // Ends at this task's turn to stop; tracked, so teardown waits for it.
 //!         while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
 //!             let (_stream, _peer) = accepted?;
 //!         }
@@ -139,8 +139,9 @@
 //! - Between the halves, waits for the first of SIGINT, SIGTERM (ctrl-c on Windows),
 //!   [`request_shutdown`] from anywhere, or a failed or panicked task that was not
 //!   spawned with [`spawn_isolated`].
-//! - Teardown: every [`shutdown_requested`] resolves at once, then main's shutdown
-//!   half runs, then its children stop in reverse order, each capped by what is left of
+//! - Teardown: [`app_shutdown_requested`] resolves everywhere at once (for readiness);
+//!   then main's shutdown half runs, then its children stop in reverse order, each
+//!   hearing its own [`shutdown_requested`] at its turn, each capped by what is left of
 //!   `shutdown_timeout` (30 seconds by default, the usual orchestrator grace period).
 //! - Force paths that no async code can defeat, run by a watchdog on threads of its
 //!   own (so they work even when a task blocks the thread teardown runs on): a second
@@ -278,10 +279,12 @@
 //!   blamed. A startup half that blocks past its limit but yields is kept, since it has
 //!   opened what it yields; under `#[lifespan::main]` the watchdog covers it.
 //! - Panics in either half, in tasks and in hooks are caught, named and reported.
-//! - Tasks from [`spawn`] are tracked: when teardown begins, every
-//!   [`shutdown_requested`] resolves; in its place in the reverse order each task is
-//!   awaited within the deadline, then aborted. A task that fails while the app runs
-//!   requests shutdown of the whole app, unless spawned with [`spawn_isolated`].
+//! - Tasks from [`spawn`] are tracked, and stop at their own turn like the parts
+//!   entered beside them: in its place in the reverse order, a task's
+//!   [`shutdown_requested`] resolves, then it is awaited within the deadline, then
+//!   aborted. A task that fails while the app runs requests shutdown of the whole app,
+//!   unless spawned with [`spawn_isolated`]. [`spawn`] returns a [`TaskHandle`] to
+//!   abort the task, ask whether it finished, or await its result.
 //!
 //! # Decisions where the design left room
 //!
@@ -300,8 +303,11 @@
 //!   tokio runtime both run in place, and are cancel-safe only as far as their parts'
 //!   own futures are.
 //! - A lifespan's own scope is a child of the scope current where it was started, so
-//!   [`request_shutdown`] from anywhere reaches the app's root, and a parent's teardown
-//!   resolves its children's `shutdown_requested()`.
+//!   [`request_shutdown`] from anywhere reaches the app's root. Each part hears
+//!   [`shutdown_requested`] at its own turn, not when the app's shutdown begins: a part
+//!   entered before another keeps working while that one stops, which is what it may be
+//!   serving. [`Scope::request_local_shutdown`] asks one subtree (a [`Running`]'s scope,
+//!   a part's scope) to stop: everything inside hears it at once, nothing outside.
 //! - Only a root made with [`Scope::new`] or [`Scope::with_shutdown_timeout`] is torn
 //!   down with [`Scope::shutdown`], and only by code outside it (or a root's own body,
 //!   as in `#[lifespan::test]`). A lifespan's scope stops with the lifespan, and a task,
@@ -314,6 +320,49 @@
 //! - Without a deadline (a plain [`Scope::new`]), a task that ignores shutdown keeps
 //!   teardown waiting; give the root a deadline to bound it.
 //!
+//! # Draining a queue, and what hears shutdown when
+//!
+//! A part hears [`shutdown_requested`] at its turn in the teardown, in reverse order of
+//! entry: so a queue worker entered (or spawned) before the server that fills its
+//! queue is told to stop only after the server has finished its last requests, which
+//! may have enqueued more jobs. The worker then drains what is left. Two ways, by who
+//! holds the queue's senders:
+//!
+//! - The senders belong to parts that stop before the worker (the server and what it
+//!   holds): loop on `recv()` until it returns `None`, which happens once every sender
+//!   is dropped. No shutdown signal is needed, and nothing is lost.
+//! - Senders live on elsewhere (a clone in a long-lived state): at the worker's turn,
+//!   close the receiver and drain it.
+//!
+//! ```
+//! # use lifespan::Scope;
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! # let scope = Scope::new();
+//! let (jobs, mut queue) = tokio::sync::mpsc::channel::<String>(128);
+//! # let _keep = jobs.clone();
+//! scope.spawn("worker", async move {
+//!     loop {
+//!         tokio::select! {
+//!             biased;
+//!             Some(job) = queue.recv() => println!("processing {job}"),
+//!             () = lifespan::shutdown_requested() => break,
+//!         }
+//!     }
+//!     queue.close(); // refuse new jobs, keep the queued ones
+//!     while let Some(job) = queue.recv().await {
+//!         println!("processing {job} while stopping");
+//!     }
+//! });
+//! # jobs.send("a".into()).await.unwrap();
+//! # scope.shutdown().await.unwrap();
+//! # });
+//! ```
+//!
+//! Do not write `while let Some(job) = until_shutdown(queue.recv()).await`: it stops
+//! at the worker's turn with jobs still queued. What must react the instant the app's
+//! shutdown begins, whatever its turn (a `/readyz` handler, a load balancer to tell),
+//! awaits [`app_shutdown_requested`].
+//!
 //! # Observability
 //!
 //! Each half runs in a `tracing` span `lifespan{name, half}` (`half` is `startup` or
@@ -325,8 +374,8 @@
 pub use lifespan_macros::{lifespan, main, test};
 pub use lifespan_runtime::{
     BoxError, Error, ErrorKind, FromFn, Lifespan, MainOutput, Origin, Outcome, Phase, Running,
-    Scope, Yielder, enter, from_fn, futures, on_shutdown, phase, request_shutdown,
-    shutdown_requested, spawn, spawn_isolated, until_shutdown,
+    Scope, TaskHandle, Yielder, app_shutdown_requested, enter, from_fn, futures, on_shutdown,
+    phase, request_shutdown, shutdown_requested, spawn, spawn_isolated, until_shutdown,
 };
 
 #[cfg(all(feature = "process", unix))]

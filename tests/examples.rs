@@ -56,7 +56,8 @@ fn quickstart_serves_itself_then_stops_in_reverse_and_summarises() {
             "client: GET / -> 200 hello, visitor #1",
             "client: GET / -> 200 hello, visitor #2",
             "main: shutting down",
-            "server: stopped accepting",
+            "server: stopping",
+            "server: stopped accepting, requests drained",
             "http client: connection pool closed",
             "database: closed with 2 visit(s) recorded, file removed",
             "lifespan summary:",
@@ -156,7 +157,7 @@ fn shared_http_pool_measures_both_clients_and_stops_the_server() {
             "one pooled client:      200 requests in ",
             "speedup: ",
             "client: connection pool closed",
-            "server: stopped",
+            "server: stopping",
         ],
     );
     let speedup: f64 = stdout

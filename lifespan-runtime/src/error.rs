@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A boxed error: what the user's error type is turned into when it is carried by an
@@ -31,7 +32,8 @@ pub(crate) type Name = Cow<'static, str>;
 /// teardown, the error holds all of them ([`errors`](Error::errors)), flattened, in the
 /// order they happened.
 ///
-/// `Display` is one line a person can act on; it includes the cause.
+/// `Display` is one line a person can act on; it includes the cause. `Clone` is cheap
+/// for the user's error, which clones share.
 ///
 /// # Examples
 ///
@@ -61,24 +63,30 @@ pub(crate) type Name = Cow<'static, str>;
 /// assert_eq!(error.to_string(), "lifespan `database` failed during startup: bad database url");
 /// # });
 /// ```
+#[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     name: Name,
     origin: Origin,
     detail: Detail,
 }
 
+#[derive(Clone)]
 enum Detail {
-    Failed(BoxError),
+    /// Shared, so that an `Error` can be cloned: a task's failure goes both to its
+    /// scope and to its handle.
+    Failed(Arc<dyn std::error::Error + Send + Sync + 'static>),
     Panicked(String),
     TimedOut {
         limit: Duration,
         cause: TimeoutCause,
     },
     ReturnedBeforeYield,
+    Aborted,
     NoScope,
     ScopeClosed,
     WrongScope(WrongScope),
@@ -154,9 +162,13 @@ pub enum ErrorKind {
     TimedOut,
     /// A lifespan's body ended without reaching its yield point.
     ReturnedBeforeYield,
+    /// A task was aborted through its [`TaskHandle`](crate::TaskHandle). Only the handle
+    /// sees this: an abort that was asked for is not a failure of the app.
+    Aborted,
     /// `enter` was called where no scope is current.
     NoScope,
-    /// A lifespan finished startup after its scope had shut down; it was stopped again.
+    /// A lifespan finished startup after its scope had shut down, and was stopped again;
+    /// or a task was spawned after its scope had shut down, and never ran.
     ScopeClosed,
     /// [`Scope::shutdown`](crate::Scope::shutdown) was called on a scope the caller does
     /// not own: the scope of a lifespan (which stops with it), or the caller's own scope
@@ -178,7 +190,7 @@ impl Error {
     }
 
     pub(crate) fn failed(name: Name, origin: Origin, source: impl Into<BoxError>) -> Self {
-        Self::new(name, origin, Detail::Failed(source.into()))
+        Self::new(name, origin, Detail::Failed(Arc::from(source.into())))
     }
 
     pub(crate) fn panicked(
@@ -202,12 +214,21 @@ impl Error {
         Self::new(name, Origin::Startup, Detail::ReturnedBeforeYield)
     }
 
+    pub(crate) fn aborted(name: Name) -> Self {
+        Self::new(name, Origin::Task, Detail::Aborted)
+    }
+
     pub(crate) fn no_scope(name: Name) -> Self {
         Self::new(name, Origin::Startup, Detail::NoScope)
     }
 
     pub(crate) fn scope_closed(name: Name) -> Self {
         Self::new(name, Origin::Startup, Detail::ScopeClosed)
+    }
+
+    /// A task spawned after its scope had shut down, for its handle.
+    pub(crate) fn task_refused(name: Name) -> Self {
+        Self::new(name, Origin::Task, Detail::ScopeClosed)
     }
 
     pub(crate) fn wrong_scope(name: Name, why: WrongScope) -> Self {
@@ -269,6 +290,7 @@ impl Error {
             Detail::Panicked(_) => ErrorKind::Panicked,
             Detail::TimedOut { .. } => ErrorKind::TimedOut,
             Detail::ReturnedBeforeYield => ErrorKind::ReturnedBeforeYield,
+            Detail::Aborted => ErrorKind::Aborted,
             Detail::NoScope => ErrorKind::NoScope,
             Detail::ScopeClosed => ErrorKind::ScopeClosed,
             Detail::WrongScope(_) => ErrorKind::WrongScope,
@@ -416,8 +438,8 @@ impl fmt::Display for Error {
                         During(origin)
                     ),
                     (Origin::Task, _) => f.write_str(
-                        " after shutdown was requested and was aborted; \
-                         let it return when `shutdown_requested()` resolves",
+                        " once told to stop, and was aborted; let it return when \
+                         `lifespan::shutdown_requested()` resolves inside it",
                     ),
                     (_, TimeoutCause::Deadline) => {
                         f.write_str(" (what was left of the shutdown deadline) and was cancelled")
@@ -438,10 +460,19 @@ impl fmt::Display for Error {
                 "{subject} returned before reaching `yield_app!`: a lifespan must reach `yield_app!`; \
                  fail startup with `?` or `return Err(..)`"
             ),
+            Detail::Aborted => write!(
+                f,
+                "{subject} was aborted through its `TaskHandle` before it finished"
+            ),
             Detail::NoScope => write!(
                 f,
                 "{subject} was entered outside a lifespan scope: call `enter` inside a #[lifespan] fn, \
                  #[lifespan::main] or #[lifespan::test], use `Scope::enter`, or `start` it and `stop` it yourself"
+            ),
+            Detail::ScopeClosed if origin == Origin::Task => write!(
+                f,
+                "{subject} was spawned after its scope had shut down, and never ran; spawn tasks \
+                 before the scope's shutdown begins"
             ),
             Detail::ScopeClosed => write!(
                 f,
@@ -503,7 +534,10 @@ impl fmt::Debug for Error {
             Detail::TimedOut { limit, cause } => debug.field("limit", limit).field("cause", cause),
             Detail::Several(errors) => debug.field("errors", errors),
             Detail::WrongScope(why) => debug.field("why", why),
-            Detail::ReturnedBeforeYield | Detail::NoScope | Detail::ScopeClosed => &mut debug,
+            Detail::ReturnedBeforeYield
+            | Detail::Aborted
+            | Detail::NoScope
+            | Detail::ScopeClosed => &mut debug,
         };
         debug.finish()
     }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::future::Future;
 
 use crate::engine::Scope;
+use crate::engine::scope::{TaskHandle, turn_for, until_cancelled};
 use crate::error::Error;
 use crate::lifespan::Lifespan;
 use crate::outcome::Outcome;
@@ -30,7 +31,8 @@ where
     lifespan.enter().await
 }
 
-/// Spawns a task tracked by the current scope; see [`Scope::spawn`].
+/// Spawns a task tracked by the current scope, and returns its handle; see
+/// [`Scope::spawn`]: the task stops at its own turn in the teardown.
 ///
 /// # Panics
 ///
@@ -49,12 +51,12 @@ where
 /// # });
 /// ```
 #[track_caller]
-pub fn spawn<F>(name: impl Into<Cow<'static, str>>, task: F)
+pub fn spawn<F>(name: impl Into<Cow<'static, str>>, task: F) -> TaskHandle
 where
     F: Future + Send + 'static,
     F::Output: Outcome,
 {
-    Scope::current_for("spawn").spawn(name, task);
+    Scope::current_for("spawn").spawn(name, task)
 }
 
 /// Spawns a task whose failure does not concern the app; see [`Scope::spawn_isolated`].
@@ -74,12 +76,12 @@ where
 /// # });
 /// ```
 #[track_caller]
-pub fn spawn_isolated<F>(name: impl Into<Cow<'static, str>>, task: F)
+pub fn spawn_isolated<F>(name: impl Into<Cow<'static, str>>, task: F) -> TaskHandle
 where
     F: Future + Send + 'static,
     F::Output: Outcome,
 {
-    Scope::current_for("spawn_isolated").spawn_isolated(name, task);
+    Scope::current_for("spawn_isolated").spawn_isolated(name, task)
 }
 
 /// Registers a hook that runs at the current scope's teardown; see [`Scope::on_shutdown`].
@@ -127,12 +129,18 @@ pub fn request_shutdown() {
     Scope::current_for("request_shutdown").request_shutdown();
 }
 
-/// Runs `future` until it completes or shutdown is requested for the current scope;
-/// `None` when shutdown came first. See [`Scope::until_shutdown`].
+/// Runs `future` until it completes, or until the current code's turn to stop comes
+/// (see [`shutdown_requested`]); `None` when the turn came first. The turn is checked
+/// first, so a loop around it ends even when `future` is always ready.
 ///
 /// # Panics
 ///
 /// Outside a scope (when called, not when awaited).
+///
+/// # Cancellation safety
+///
+/// As cancel-safe as `future`: an accept loop over `until_shutdown(listener.accept())`
+/// loses no connection.
 ///
 /// ```
 /// # use lifespan::Scope;
@@ -143,19 +151,67 @@ pub fn request_shutdown() {
 ///     while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
 ///         let (_stream, _peer) = accepted?;
 ///     }
-///     Ok::<(), std::io::Error>(()) // shutdown was requested
+///     Ok::<(), std::io::Error>(()) // this task's turn to stop came
 /// });
 /// scope.shutdown().await.unwrap();
 /// # });
 /// ```
 #[track_caller]
 pub fn until_shutdown<F: Future>(future: F) -> impl Future<Output = Option<F::Output>> {
-    let scope = Scope::current_for("until_shutdown");
-    async move { scope.until_shutdown(future).await }
+    until_cancelled(turn_for("until_shutdown"), future)
 }
 
-/// A future that resolves once shutdown is requested for the current scope; see
-/// [`Scope::shutdown_requested`].
+/// A future that resolves once the current code's turn to stop has come: in a task,
+/// when the teardown reaches the task (see [`Scope::spawn`]); in a lifespan's body,
+/// when its shutdown half begins; in a `#[lifespan::main]` or `#[lifespan::test]`
+/// body, when the app's shutdown is requested. A
+/// [`Scope::request_local_shutdown`] above resolves it too.
+///
+/// Turns come in teardown order: a task spawned before a part hears this only after
+/// that part has stopped. For the app-wide moment shutdown begins, use
+/// [`app_shutdown_requested`].
+///
+/// # Panics
+///
+/// Outside a scope (when called, not when awaited).
+///
+/// # Examples
+///
+/// A queue worker spawned before the part that feeds it drains the queue to its end:
+/// when its turn comes, the feeder has stopped and dropped its sender.
+///
+/// ```
+/// use lifespan::{from_fn, Scope};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// let (jobs, mut queue) = tokio::sync::mpsc::channel::<u32>(16);
+/// let worker = scope.spawn("worker", async move {
+///     let mut done = 0;
+///     // `recv` returns `None` once every sender is gone: the queue is drained.
+///     while let Some(_job) = queue.recv().await {
+///         done += 1;
+///     }
+///     assert_eq!(done, 3);
+/// });
+/// scope.enter(from_fn("feeder", move |y| async move {
+///     y.yield_app(()).await;
+///     for job in 0..3 {
+///         jobs.send(job).await.unwrap(); // the last requests, while stopping
+///     }
+/// })).await?;
+/// scope.shutdown().await?; // the feeder stops first, then the worker's turn
+/// worker.await?;
+/// # Ok::<(), lifespan::Error>(())
+/// # }).unwrap();
+/// ```
+#[track_caller]
+pub fn shutdown_requested() -> impl Future<Output = ()> + Send + 'static {
+    turn_for("shutdown_requested").cancelled_owned()
+}
+
+/// A future that resolves once the app's shutdown has been requested or has begun: at
+/// once everywhere, not at each part's turn. See [`Scope::app_shutdown_requested`].
 ///
 /// # Panics
 ///
@@ -165,17 +221,19 @@ pub fn until_shutdown<F: Future>(future: F) -> impl Future<Output = Option<F::Ou
 /// # use lifespan::Scope;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let scope = Scope::new();
-/// scope.spawn("server", async {
-///     lifespan::shutdown_requested().await;
-///     println!("stopped accepting");
+/// let readiness = scope.spawn("readiness", async {
+///     lifespan::app_shutdown_requested().await;
+///     println!("readyz: 503"); // before any part stops
 /// });
-/// scope.shutdown().await.unwrap();
-/// # });
+/// scope.request_shutdown();
+/// readiness.await?;
+/// scope.shutdown().await?;
+/// # Ok::<(), lifespan::Error>(())
+/// # }).unwrap();
 /// ```
 #[track_caller]
-pub fn shutdown_requested() -> impl Future<Output = ()> + Send + 'static {
-    let scope = Scope::current_for("shutdown_requested");
-    scope.shutdown_requested()
+pub fn app_shutdown_requested() -> impl Future<Output = ()> + Send + 'static {
+    Scope::current_for("app_shutdown_requested").app_shutdown_requested()
 }
 
 /// The app's phase, for a `/readyz` handler; see [`Scope::phase`].

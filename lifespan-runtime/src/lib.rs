@@ -70,11 +70,11 @@ mod yielder;
 #[doc(hidden)]
 pub mod __private;
 
-pub use engine::Scope;
+pub use engine::{Scope, TaskHandle};
 pub use error::{BoxError, Error, ErrorKind, Origin};
 pub use free::{
-    enter, on_shutdown, phase, request_shutdown, shutdown_requested, spawn, spawn_isolated,
-    until_shutdown,
+    app_shutdown_requested, enter, on_shutdown, phase, request_shutdown, shutdown_requested, spawn,
+    spawn_isolated, until_shutdown,
 };
 pub use from_fn::{FromFn, from_fn};
 pub use lifespan::Lifespan;

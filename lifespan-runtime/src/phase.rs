@@ -32,7 +32,8 @@ pub enum Phase {
     Starting,
     /// Startup completed; serving.
     Running,
-    /// Teardown has begun: every `shutdown_requested()` has resolved.
+    /// Teardown has begun: `app_shutdown_requested()` has resolved everywhere, and each
+    /// part hears its own `shutdown_requested()` at its turn.
     Stopping,
     /// Teardown has finished.
     Stopped,

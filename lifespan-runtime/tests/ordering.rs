@@ -202,15 +202,23 @@ async fn each_lifespan_gets_its_own_scope_below_the_current_one() {
         .enter()
         .await?;
         outer.request_shutdown();
-        // A request anywhere reaches the whole app, the inner scope included.
-        assert!(inner.is_shutdown_requested());
-        yielder.yield_app(()).await;
+        // A request anywhere reaches the whole app's root; the inner scope hears that
+        // the app is stopping, and its own turn comes at teardown.
+        assert!(!inner.is_shutdown_requested());
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            inner.app_shutdown_requested(),
+        )
+        .await
+        .expect("the app-wide request reaches every scope at once");
+        yielder.yield_app(inner).await;
         Ok::<(), lifespan_runtime::Error>(())
     });
     let scope = Scope::new();
-    scope.enter(app).await.unwrap();
+    let inner = scope.enter(app).await.unwrap();
     assert!(scope.is_shutdown_requested());
     scope.shutdown().await.unwrap();
+    assert!(inner.is_shutdown_requested());
 }
 
 /// A part whose startup awaits once (so that startups begun together overlap) and

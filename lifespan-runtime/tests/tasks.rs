@@ -3,14 +3,16 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{Journal, part};
+use futures_util::FutureExt;
 use lifespan_runtime::{ErrorKind, Lifespan, Origin, Phase, Running, Scope, from_fn};
 
 #[tokio::test]
-async fn every_shutdown_request_resolves_before_any_shutdown_half_runs() {
+async fn each_part_hears_shutdown_at_its_own_turn_and_the_app_wide_signal_at_once() {
     let scope = Scope::new();
     let early = scope
         .enter(from_fn("early", |y| async move {
@@ -18,19 +20,75 @@ async fn every_shutdown_request_resolves_before_any_shutdown_half_runs() {
         }))
         .await
         .unwrap();
-    let observed = Arc::new(AtomicBool::new(false));
-    let flag = observed.clone();
+    let observed = Arc::new(Mutex::new(None));
+    let seen = observed.clone();
     scope
         .enter(from_fn("late", move |y| async move {
             y.yield_app(()).await;
-            // `late` stops first; `early`'s scope must already know.
-            flag.store(early.is_shutdown_requested(), Ordering::SeqCst);
+            // `late` stops first: `early` is still running, its turn not yet come, but
+            // it knows the app is stopping.
+            let app_stopping = early.app_shutdown_requested().now_or_never().is_some();
+            *seen.lock().unwrap() = Some((early.is_shutdown_requested(), app_stopping));
         }))
         .await
         .unwrap();
     assert!(!scope.is_shutdown_requested());
     scope.shutdown().await.unwrap();
-    assert!(observed.load(Ordering::SeqCst));
+    assert_eq!(*observed.lock().unwrap(), Some((false, true)));
+}
+
+#[tokio::test]
+async fn a_task_spawned_before_a_part_hears_its_turn_only_after_that_part_stopped() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let worker_journal = journal.clone();
+    scope.spawn("worker", async move {
+        lifespan_runtime::shutdown_requested().await;
+        worker_journal.log("worker heard its turn");
+    });
+    scope.enter(part(&journal, "server")).await.unwrap();
+    let late_journal = journal.clone();
+    scope.spawn("late-task", async move {
+        lifespan_runtime::shutdown_requested().await;
+        late_journal.log("late-task heard its turn");
+    });
+    scope.shutdown().await.unwrap();
+    assert_eq!(
+        journal.entries(),
+        [
+            "start server",
+            "late-task heard its turn",
+            "stop server",
+            "worker heard its turn"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn inside_a_task_the_free_functions_follow_the_task_s_turn_not_its_scope_s() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let in_task = journal.clone();
+    scope
+        .enter(from_fn("server", move |y| async move {
+            lifespan_runtime::spawn("accept-loop", async move {
+                let until = lifespan_runtime::until_shutdown(std::future::pending::<()>());
+                assert_eq!(until.await, None);
+                in_task.log("accept-loop stopped");
+            });
+            y.yield_app(()).await;
+            // The half runs before the task's turn: the loop still accepts.
+            Scope::current().shutdown_requested().await;
+            lifespan_runtime::shutdown_requested().await; // the body's own turn: now
+        }))
+        .await
+        .unwrap();
+    scope.enter(part(&journal, "cache")).await.unwrap();
+    scope.shutdown().await.unwrap();
+    assert_eq!(
+        journal.entries(),
+        ["start cache", "stop cache", "accept-loop stopped"]
+    );
 }
 
 #[tokio::test]

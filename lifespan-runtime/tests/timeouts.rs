@@ -147,7 +147,9 @@ async fn a_task_that_ignores_shutdown_is_aborted_at_the_deadline() {
     );
     assert_eq!(error.timeout(), Some(4 * SECOND));
     assert!(
-        error.to_string().contains("`shutdown_requested()`"),
+        error
+            .to_string()
+            .contains("`lifespan::shutdown_requested()`"),
         "{error}"
     );
     assert!(

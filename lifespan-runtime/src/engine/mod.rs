@@ -18,7 +18,7 @@ pub(crate) mod start;
 pub(crate) mod suspended;
 
 pub use body::{Body, Started};
-pub use scope::Scope;
 pub(crate) use scope::{Frame, stop_tree};
+pub use scope::{Scope, TaskHandle};
 pub use suspended::Stoppable;
 pub(crate) use suspended::Suspended;

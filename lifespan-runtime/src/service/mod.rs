@@ -3,8 +3,8 @@
 //!
 //! The body is the root lifespan, named `main`. Between its halves the service waits
 //! for the first of SIGINT, SIGTERM (ctrl-c on Windows), [`request_shutdown`] or a
-//! failed task not spawned isolated. Teardown then resolves every `shutdown_requested()`, runs
-//! main's shutdown half, and stops its children in reverse, all within one deadline.
+//! failed task not spawned isolated. Teardown then runs main's shutdown half and stops
+//! its children in reverse, each told at its own turn, all within one deadline.
 //! The [`Phase`] moves from `Starting` to `Running` to `Stopping` to `Stopped`.
 //!
 //! A signal during startup lets startup finish (or fail) and then shuts down at once;

@@ -17,7 +17,7 @@ use crate::outcome::Outcome;
 use crate::time::{effective_limit, overran, within};
 
 use super::Scope;
-use super::current::in_scope;
+use super::current::{in_scope, in_task};
 use crate::engine::suspended::{Stoppable, Suspended};
 
 /// One entry of a scope's exit stack.
@@ -81,8 +81,14 @@ impl Rollback {
 /// left of the deadline, then aborts the rest. A long-running server that spawns a task
 /// per connection keeps one group, whose tracker counts live tasks only, so memory does
 /// not grow with the number of tasks ever spawned.
+///
+/// Their turn to stop comes when the teardown reaches the group, not when it begins: a
+/// task spawned before a part that feeds it keeps running until that part has stopped.
 pub(in crate::engine) struct TaskGroup {
     tracker: TaskTracker,
+    /// Cancelled at the group's turn, or by a local shutdown request above it: what
+    /// `shutdown_requested()` inside its tasks awaits.
+    turn: CancellationToken,
     abort: Arc<Abort>,
 }
 
@@ -95,9 +101,11 @@ struct Abort {
 }
 
 impl TaskGroup {
-    pub(super) fn new() -> Self {
+    /// A group told to stop by `turn`.
+    pub(super) fn new(turn: CancellationToken) -> Self {
         TaskGroup {
             tracker: TaskTracker::new(),
+            turn,
             abort: Arc::new(Abort {
                 token: CancellationToken::new(),
                 deadline: OnceLock::new(),
@@ -106,21 +114,26 @@ impl TaskGroup {
     }
 
     /// Wraps `future` as a task of this group: tracked, run in `scope`, its panics caught
-    /// and its failure reported to `scope`.
+    /// and its failure reported to `scope`, and returned for its handle.
     pub(super) fn track<F>(
         &self,
         scope: Scope,
         name: Name,
         future: F,
         isolated: bool,
-    ) -> impl Future<Output = ()> + Send + 'static
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static
     where
         F: Future + Send + 'static,
         F::Output: Outcome,
     {
-        let abort = self.abort.clone();
-        self.tracker
-            .track_future(run_task(scope, name, future, abort, isolated))
+        let task = Task {
+            scope,
+            name,
+            turn: self.turn.clone(),
+            abort: self.abort.clone(),
+            isolated,
+        };
+        self.tracker.track_future(task.run(future))
     }
 
     /// Waits for every task of the group, within what is left of `deadline`; aborts
@@ -129,6 +142,7 @@ impl TaskGroup {
     /// Dropped before it finishes (its teardown was cut short), it aborts the tasks
     /// still running rather than leave them behind.
     pub(super) async fn stop(self, deadline: Option<Instant>) {
+        self.turn.cancel();
         self.tracker.close();
         let limit = effective_limit(None, deadline).map(|(limit, _)| limit);
         if let Some(limit) = limit {
@@ -143,47 +157,68 @@ impl TaskGroup {
     }
 }
 
-async fn run_task<F>(scope: Scope, name: Name, future: F, abort: Arc<Abort>, isolated: bool)
-where
-    F: Future + Send + 'static,
-    F::Output: Outcome,
-{
-    let span = tracing::info_span!("task", name = %name);
-    let run = in_scope(scope.clone(), AssertUnwindSafe(future).catch_unwind());
-    let mut run = std::pin::pin!(abort.token.run_until_cancelled(run));
-    // Once the group's teardown has a deadline, each poll is timed: a task whose own
-    // poll held the thread past it blocked, and is named for it.
-    let mut blocked = None;
-    let outcome = std::future::poll_fn(|cx| {
-        let began = abort.deadline.get().map(|_| Instant::now());
-        let polled = run.as_mut().poll(cx);
-        // A deadline set while this poll ran (on another thread, at the group's turn)
-        // counts too: the poll held its thread from before the deadline existed.
-        if let Some(&(deadline, limit)) = abort.deadline.get() {
-            if overran(deadline, began.unwrap_or(deadline)) {
-                blocked = Some(limit);
+/// A task of a group, and what it needs to run and report.
+struct Task {
+    scope: Scope,
+    name: Name,
+    turn: CancellationToken,
+    abort: Arc<Abort>,
+    isolated: bool,
+}
+
+impl Task {
+    /// Runs `future` to its end, or until aborted at the deadline; reports a failure to
+    /// the scope and returns it for the task's handle.
+    async fn run<F>(self, future: F) -> Result<(), Error>
+    where
+        F: Future + Send + 'static,
+        F::Output: Outcome,
+    {
+        let Task {
+            scope,
+            name,
+            turn,
+            abort,
+            isolated,
+        } = self;
+        let span = tracing::info_span!("task", name = %name);
+        let run = in_task(scope.clone(), turn, AssertUnwindSafe(future).catch_unwind());
+        let mut run = std::pin::pin!(abort.token.run_until_cancelled(run));
+        // Once the group's teardown has a deadline, each poll is timed: a task whose own
+        // poll held the thread past it blocked, and is named for it.
+        let mut blocked = None;
+        let outcome = std::future::poll_fn(|cx| {
+            let began = abort.deadline.get().map(|_| Instant::now());
+            let polled = run.as_mut().poll(cx);
+            // A deadline set while this poll ran (on another thread, at the group's turn)
+            // counts too: the poll held its thread from before the deadline existed.
+            if let Some(&(deadline, limit)) = abort.deadline.get() {
+                if overran(deadline, began.unwrap_or(deadline)) {
+                    blocked = Some(limit);
+                }
             }
-        }
-        polled
-    })
-    .instrument(span.clone())
-    .await;
-    let error = match (outcome, blocked) {
-        (_, Some(limit)) => Error::timed_out(name, Origin::Task, limit, TimeoutCause::Blocked),
-        (Some(Ok(output)), None) => match output.into_result() {
-            Ok(()) => return,
-            Err(source) => Error::failed(name, Origin::Task, source),
-        },
-        (Some(Err(payload)), None) => Error::panicked(name, Origin::Task, &*payload),
-        (None, None) => {
-            let limit = abort
-                .deadline
-                .get()
-                .map_or(Duration::ZERO, |&(_, limit)| limit);
-            Error::timed_out(name, Origin::Task, limit, TimeoutCause::Deadline)
-        }
-    };
-    span.in_scope(|| scope.task_failed(error, isolated));
+            polled
+        })
+        .instrument(span.clone())
+        .await;
+        let error = match (outcome, blocked) {
+            (_, Some(limit)) => Error::timed_out(name, Origin::Task, limit, TimeoutCause::Blocked),
+            (Some(Ok(output)), None) => match output.into_result() {
+                Ok(()) => return Ok(()),
+                Err(source) => Error::failed(name, Origin::Task, source),
+            },
+            (Some(Err(payload)), None) => Error::panicked(name, Origin::Task, &*payload),
+            (None, None) => {
+                let limit = abort
+                    .deadline
+                    .get()
+                    .map_or(Duration::ZERO, |&(_, limit)| limit);
+                Error::timed_out(name, Origin::Task, limit, TimeoutCause::Deadline)
+            }
+        };
+        span.in_scope(|| scope.task_failed(error.clone(), isolated));
+        Err(error)
+    }
 }
 
 /// A future registered with `on_shutdown`, run during teardown.

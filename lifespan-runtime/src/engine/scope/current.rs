@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use tokio::task::futures::TaskLocalFuture;
+use tokio_util::sync::CancellationToken;
 
 use super::Scope;
 
@@ -18,6 +19,8 @@ pub(crate) struct Current {
     /// A root body (`#[lifespan::test]`'s) rather than code the scope itself stops: a
     /// lifespan's body, a task or a hook.
     root_body: bool,
+    /// A task's own turn to stop, which comes after its scope's: the token of its group.
+    task_turn: Option<CancellationToken>,
 }
 
 /// A future that runs with a scope current.
@@ -29,6 +32,19 @@ pub(crate) fn in_scope<F: Future>(scope: Scope, future: F) -> InScope<F> {
         Current {
             scope,
             root_body: false,
+            task_turn: None,
+        },
+        future,
+    )
+}
+
+/// Runs `future`, a task of `scope` told to stop by `turn`, with `scope` current.
+pub(super) fn in_task<F: Future>(scope: Scope, turn: CancellationToken, future: F) -> InScope<F> {
+    CURRENT.scope(
+        Current {
+            scope,
+            root_body: false,
+            task_turn: Some(turn),
         },
         future,
     )
@@ -40,6 +56,7 @@ pub(crate) fn in_root<F: Future>(scope: Scope, future: F) -> InScope<F> {
         Current {
             scope,
             root_body: true,
+            task_turn: None,
         },
         future,
     )
@@ -48,6 +65,21 @@ pub(crate) fn in_root<F: Future>(scope: Scope, future: F) -> InScope<F> {
 /// The current scope, if one is set.
 pub(super) fn try_current() -> Option<Scope> {
     CURRENT.try_with(|current| current.scope.clone()).ok()
+}
+
+/// What tells the code running now that its turn to stop has come: a task's group
+/// token, or the scope's own token for a body or a hook; for `function`, which panics
+/// outside a scope.
+#[track_caller]
+pub(crate) fn turn_for(function: &str) -> CancellationToken {
+    let turn = CURRENT.try_with(|current| match &current.task_turn {
+        Some(turn) => turn.clone(),
+        None => current.scope.token().clone(),
+    });
+    match turn {
+        Ok(turn) => turn,
+        Err(_) => no_scope(function),
+    }
 }
 
 /// The scope of the code running now, unless that is a root's own body or nothing:
@@ -59,18 +91,24 @@ pub(super) fn stopped_with() -> Option<Scope> {
         .flatten()
 }
 
-/// The current scope, for `function`; outside one, a panic that says where a scope is
-/// set and what to do elsewhere.
+/// The current scope, for `function`; outside one, a panic that names the fix.
 #[track_caller]
 pub(super) fn current_for(function: &str) -> Scope {
     match try_current() {
         Some(scope) => scope,
-        None => panic!(
-            "`{function}` was called where no lifespan scope is current. A scope is current only \
-             inside a #[lifespan] fn, #[lifespan::main], #[lifespan::test], and tasks spawned with \
-             `lifespan::spawn`; a task from `tokio::spawn` or a request handler has none. Take \
-             `Scope::current()` where one is set, move the `Scope` into the task or the router's \
-             state, and call the method of the same name on it"
-        ),
+        None => no_scope(function),
     }
+}
+
+/// The panic of `function` called outside any scope: where a scope is set, and what
+/// to do elsewhere.
+#[track_caller]
+fn no_scope(function: &str) -> ! {
+    panic!(
+        "`{function}` was called where no lifespan scope is current. A scope is current only \
+         inside a #[lifespan] fn, #[lifespan::main], #[lifespan::test], and tasks spawned with \
+         `lifespan::spawn`; a task from `tokio::spawn` or a request handler has none. Take \
+         `Scope::current()` where one is set, move the `Scope` into the task or the router's \
+         state, and call the method of the same name on it"
+    )
 }

@@ -20,12 +20,14 @@ use super::suspended::{Stoppable, Suspended};
 mod children;
 mod current;
 mod detached;
+mod task_handle;
 mod teardown;
 
 pub(in crate::engine) use children::{Batch, Child, Rollback};
 use children::{Hook, Registered, TaskGroup};
-pub(crate) use current::{InScope, in_root, in_scope};
+pub(crate) use current::{InScope, in_root, in_scope, turn_for};
 pub(in crate::engine) use detached::{Detached, abandon};
+pub use task_handle::TaskHandle;
 pub(crate) use teardown::{Frame, stop_tree};
 
 /// An async exit stack: lifespans entered, tasks spawned and hooks registered in it are
@@ -76,14 +78,18 @@ struct Inner {
     app: Arc<App>,
     /// The owner's line in the app's ledger, when the app keeps one.
     entry: Option<EntryId>,
-    /// Cancelled when this scope's teardown begins, or any ancestor's: shutdown requested.
-    /// Made on first use from the parent's token (a root's is the app's), so that a
-    /// lifespan whose body never asks pays for no token.
+    /// This scope's turn to stop: cancelled when its teardown begins (a lifespan's
+    /// shutdown half), or by a local shutdown request here or above; a root's is the
+    /// app's request. Made on first use, so that a lifespan whose body never asks pays
+    /// for no token.
     token: OnceLock<CancellationToken>,
-    /// Where a child's token comes from; `None` for a root. Weak: the parent holds its
+    /// Cancelled by a local shutdown request here or above: the parent of `token`, of
+    /// the task groups' tokens and of the children's `subtree`. Made on first use.
+    subtree: OnceLock<CancellationToken>,
+    /// Where `subtree` comes from; `None` for a root. Weak: the parent holds its
     /// children, so a strong link would be a cycle.
     parent: Option<Weak<Inner>>,
-    /// Cancelled before the token was made: the token starts cancelled.
+    /// Its turn came before the token was made: the token starts cancelled.
     cancelled: AtomicBool,
     /// The scope of a lifespan, which stops with it, rather than a root that
     /// [`Scope::shutdown`] tears down.
@@ -208,6 +214,7 @@ impl Scope {
                 app,
                 entry,
                 token: OnceLock::new(),
+                subtree: OnceLock::new(),
                 parent,
                 cancelled: AtomicBool::new(false),
                 owned,
@@ -219,17 +226,24 @@ impl Scope {
         }
     }
 
-    /// Spawns `task` on the tokio runtime, tracked by this scope. The task returns `()`
-    /// or `Result<(), E>`.
+    /// Spawns `task` on the tokio runtime, tracked by this scope, and returns its
+    /// [`TaskHandle`]. The task returns `()` or `Result<(), E>`.
     ///
-    /// At teardown, in its place in the reverse order, the scope waits for the task
-    /// within what is left of the deadline, then aborts it. The task should return soon
-    /// after [`shutdown_requested`](Scope::shutdown_requested) resolves. If the task fails
-    /// or panics, the failure is logged, kept for the teardown's error, and shutdown of
-    /// the whole app is requested; use [`spawn_isolated`](Scope::spawn_isolated) for
-    /// tasks whose failure is not the app's.
+    /// The task is a child of the scope like the lifespans entered beside it, and stops
+    /// at its own turn in the teardown: [`lifespan::shutdown_requested()`](crate::shutdown_requested)
+    /// inside it resolves when the teardown reaches it (after every part registered
+    /// after it has stopped), and the scope then waits for it within what is left of
+    /// the deadline, and aborts it. So a queue worker spawned before the server that
+    /// fills its queue drains what the server enqueued while it stopped. Tasks spawned
+    /// one after another, with nothing registered between them, share one turn.
     ///
-    /// A task spawned after the scope has shut down is dropped unrun, with a warning.
+    /// If the task fails or panics, the failure is logged, kept for the teardown's
+    /// error, and shutdown of the whole app is requested; use
+    /// [`spawn_isolated`](Scope::spawn_isolated) for tasks whose failure is not the
+    /// app's.
+    ///
+    /// A task spawned after the scope has shut down is dropped unrun, with a warning; its
+    /// handle says so.
     ///
     /// # Panics
     ///
@@ -239,27 +253,27 @@ impl Scope {
     /// # use lifespan::Scope;
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let scope = Scope::new();
-    /// let shutdown = scope.shutdown_requested();
-    /// scope.spawn("ticker", async move {
-    ///     shutdown.await;
+    /// let ticker = scope.spawn("ticker", async {
+    ///     lifespan::shutdown_requested().await; // this task's turn to stop
     ///     Ok::<(), std::io::Error>(())
     /// });
     /// scope.shutdown().await.unwrap();
+    /// assert!(ticker.await.is_ok());
     /// # });
     /// ```
-    pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, task: F)
+    pub fn spawn<F>(&self, name: impl Into<Cow<'static, str>>, task: F) -> TaskHandle
     where
         F: Future + Send + 'static,
         F::Output: Outcome,
     {
-        self.spawn_task(name.into(), task, false);
+        self.spawn_task(name.into(), task, false)
     }
 
     /// Like [`spawn`](Scope::spawn), for a task whose failure is isolated from the app
     /// (a per-connection handler): a failure or panic is logged at ERROR, and neither
     /// requests shutdown nor appears in the teardown's error. In every other way it is a
-    /// task like the others: tracked, told when shutdown begins, and awaited
-    /// (then aborted) at teardown.
+    /// task like the others: tracked, told to stop at its turn, and awaited (then
+    /// aborted) at teardown.
     ///
     /// ```
     /// # use lifespan::Scope;
@@ -271,15 +285,15 @@ impl Scope {
     /// scope.shutdown().await.unwrap();
     /// # });
     /// ```
-    pub fn spawn_isolated<F>(&self, name: impl Into<Cow<'static, str>>, task: F)
+    pub fn spawn_isolated<F>(&self, name: impl Into<Cow<'static, str>>, task: F) -> TaskHandle
     where
         F: Future + Send + 'static,
         F::Output: Outcome,
     {
-        self.spawn_task(name.into(), task, true);
+        self.spawn_task(name.into(), task, true)
     }
 
-    fn spawn_task<F>(&self, name: Name, task: F, isolated: bool)
+    fn spawn_task<F>(&self, name: Name, task: F, isolated: bool) -> TaskHandle
     where
         F: Future + Send + 'static,
         F::Output: Outcome,
@@ -289,7 +303,7 @@ impl Scope {
             if state.closed {
                 drop(state);
                 self.warn_closed("task", &name);
-                return;
+                return TaskHandle::refused(name);
             }
             if !matches!(
                 state.children.last(),
@@ -298,7 +312,8 @@ impl Scope {
                     ..
                 })
             ) {
-                self.register(&mut state, Child::Tasks(TaskGroup::new()));
+                let turn = self.subtree().child_token();
+                self.register(&mut state, Child::Tasks(TaskGroup::new(turn)));
             }
             let Some(Registered {
                 child: Child::Tasks(group),
@@ -309,9 +324,9 @@ impl Scope {
             };
             // Tracked under the lock, so that a concurrent teardown that takes this group
             // waits for the task.
-            group.track(self.clone(), name, task, isolated)
+            group.track(self.clone(), name.clone(), task, isolated)
         };
-        tokio::spawn(tracked);
+        TaskHandle::spawned(name, tokio::spawn(tracked))
     }
 
     /// Registers `hook` to run at teardown, in its place in the reverse order, within
@@ -430,9 +445,20 @@ impl Scope {
         }
     }
 
-    /// A future that resolves once shutdown is requested for this scope: its teardown
-    /// has begun, an ancestor's has, or someone called
-    /// [`request_shutdown`](Scope::request_shutdown). Servers await it to stop accepting.
+    /// A future that resolves once this scope's turn to stop has come: for a root, when
+    /// the app's shutdown is requested ([`request_shutdown`](Scope::request_shutdown), a
+    /// signal under `#[lifespan::main]`, a failed task) or its teardown begins; for the
+    /// scope of a lifespan, when its shutdown half begins. A
+    /// [`request_local_shutdown`](Scope::request_local_shutdown) here or above resolves
+    /// it too.
+    ///
+    /// The turn of a part comes in teardown order, not all at once: while the part
+    /// entered last stops, the parts entered before it still run, and their
+    /// `shutdown_requested()` is still pending. What must react the instant the app's
+    /// shutdown begins (readiness, a load balancer's drain) awaits
+    /// [`app_shutdown_requested`](Scope::app_shutdown_requested) instead. Inside a task,
+    /// [`lifespan::shutdown_requested()`](crate::shutdown_requested) is the task's own
+    /// turn, which comes after its scope's (see [`spawn`](Scope::spawn)).
     ///
     /// # Cancellation safety
     ///
@@ -471,18 +497,11 @@ impl Scope {
     /// As cancel-safe as `future`: an accept loop over
     /// `until_shutdown(listener.accept())` loses no connection.
     pub async fn until_shutdown<F: Future>(&self, future: F) -> Option<F::Output> {
-        let mut shutdown = std::pin::pin!(self.shutdown_requested());
-        let mut future = std::pin::pin!(future);
-        std::future::poll_fn(|cx| {
-            if shutdown.as_mut().poll(cx).is_ready() {
-                return std::task::Poll::Ready(None);
-            }
-            future.as_mut().poll(cx).map(Some)
-        })
-        .await
+        until_cancelled(self.token().clone(), future).await
     }
 
-    /// Whether [`shutdown_requested`](Scope::shutdown_requested) would resolve at once.
+    /// Whether [`shutdown_requested`](Scope::shutdown_requested) would resolve at once:
+    /// this scope's turn to stop has come.
     ///
     /// ```
     /// # use lifespan::Scope;
@@ -494,9 +513,12 @@ impl Scope {
         self.token().is_cancelled()
     }
 
-    /// Asks the whole app (the root of this scope's tree) to shut down: every
-    /// `shutdown_requested()` in the app resolves. Whoever owns the root then tears it
-    /// down; under `#[lifespan::main]`, `yield_app!()` returns.
+    /// Asks the whole app (the root of this scope's tree) to shut down:
+    /// [`app_shutdown_requested`](Scope::app_shutdown_requested) resolves everywhere,
+    /// and so does the root's [`shutdown_requested`](Scope::shutdown_requested).
+    /// Whoever owns the root then tears it down (under `#[lifespan::main]`,
+    /// `yield_app!()` returns), and each part hears its own `shutdown_requested()` at
+    /// its turn in the teardown.
     ///
     /// ```
     /// # use lifespan::{from_fn, Lifespan, Scope};
@@ -512,6 +534,66 @@ impl Scope {
     /// ```
     pub fn request_shutdown(&self) {
         self.inner.app.shutdown_token().cancel();
+    }
+
+    /// Asks this scope's subtree alone to shut down: `shutdown_requested()` resolves at
+    /// once for this scope, every scope below it and every task in them, while the rest
+    /// of the app goes on and does not hear it. The subtree is still stopped by its
+    /// owner, in its usual place: the lifespans in it stop when their owner stops them
+    /// ([`Running::stop`](crate::Running::stop), or the parent's teardown), and their
+    /// tasks, having heard, have usually returned by then.
+    ///
+    /// On a root, the subtree is the whole app: it is
+    /// [`request_shutdown`](Scope::request_shutdown), and every part hears it at once.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Lifespan, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let root = Scope::new();
+    /// let poller = root.enter(from_fn("poller", |y| y.yield_app(Scope::current()))).await?;
+    /// let worker = poller.spawn("poll-loop", async {
+    ///     lifespan::shutdown_requested().await;
+    /// });
+    /// poller.request_local_shutdown();
+    /// worker.await?; // the loop heard it and returned
+    /// assert!(poller.is_shutdown_requested());
+    /// assert!(!root.is_shutdown_requested()); // the rest of the app did not
+    /// root.shutdown().await?;
+    /// # Ok::<(), lifespan::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn request_local_shutdown(&self) {
+        if self.inner.parent.is_none() {
+            self.request_shutdown();
+        }
+        self.subtree().cancel();
+    }
+
+    /// A future that resolves once the app's shutdown has been requested or its
+    /// teardown has begun, anywhere in the app: at once for every part, not at each
+    /// part's turn. For what must react the instant shutdown begins, while the part
+    /// itself keeps working until its turn: a readiness probe that turns 503, a load
+    /// balancer told to drain.
+    ///
+    /// # Cancellation safety
+    ///
+    /// Cancel-safe: drop it and ask again.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Lifespan, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let root = Scope::new();
+    /// let db = root.enter(from_fn("db", |y| y.yield_app(Scope::current()))).await?;
+    /// let app_stopping = db.app_shutdown_requested();
+    /// root.request_shutdown();
+    /// app_stopping.await; // heard at once, deep in the tree
+    /// assert!(!db.is_shutdown_requested()); // its own turn comes at teardown
+    /// root.shutdown().await?;
+    /// # Ok::<(), lifespan::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn app_shutdown_requested(&self) -> impl Future<Output = ()> + Send + 'static + use<> {
+        self.inner.app.shutdown_token().clone().cancelled_owned()
     }
 
     /// The app's phase: [`Starting`](Phase::Starting), [`Running`](Phase::Running),
@@ -721,20 +803,12 @@ impl Scope {
         self.inner.app.phase.advance(phase);
     }
 
-    /// This scope's token, made from the parent's (or, for a root, the app's) on first
-    /// use.
+    /// This scope's turn to stop, made on first use: a root's is the app's request, a
+    /// lifespan's scope's comes from its own subtree token.
     fn token(&self) -> &CancellationToken {
         let token = self.inner.token.get_or_init(|| match &self.inner.parent {
             None => self.inner.app.shutdown_token().clone(),
-            Some(parent) => match parent.upgrade() {
-                Some(inner) => Scope { inner }.token().child_token(),
-                // The parent is gone, torn down or abandoned: so is this scope's app.
-                None => {
-                    let orphan = CancellationToken::new();
-                    orphan.cancel();
-                    orphan
-                }
-            },
+            Some(_) => self.subtree().child_token(),
         });
         // A `cancel` that ran before the token existed is applied now.
         if self.inner.cancelled.load(Ordering::SeqCst) {
@@ -743,9 +817,31 @@ impl Scope {
         token
     }
 
-    /// Resolves `shutdown_requested()` for this scope and below.
+    /// The token of local shutdown requests for this scope and below, made on first
+    /// use from the parent's.
+    fn subtree(&self) -> &CancellationToken {
+        self.inner.subtree.get_or_init(|| match &self.inner.parent {
+            None => CancellationToken::new(),
+            Some(parent) => match parent.upgrade() {
+                Some(inner) => Scope { inner }.subtree().child_token(),
+                // The parent is gone, torn down or abandoned: so is this scope's app.
+                None => {
+                    let orphan = CancellationToken::new();
+                    orphan.cancel();
+                    orphan
+                }
+            },
+        })
+    }
+
+    /// This scope's turn to stop has come: resolves its `shutdown_requested()` (not its
+    /// children's, which hear at their own turns). A root's turn is the app's: its
+    /// shutdown has begun.
     pub(super) fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
+        if self.inner.parent.is_none() {
+            self.inner.app.shutdown_token().cancel();
+        }
         if let Some(token) = self.inner.token.get() {
             token.cancel();
         }
@@ -780,6 +876,23 @@ impl Scope {
             self.inner.owner
         );
     }
+}
+
+/// Runs `future` until it completes (`Some`) or `turn` is cancelled (`None`), checking
+/// `turn` first, so that a loop around it ends even when `future` is always ready.
+pub(crate) async fn until_cancelled<F: Future>(
+    turn: CancellationToken,
+    future: F,
+) -> Option<F::Output> {
+    let mut turn = std::pin::pin!(turn.cancelled_owned());
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        if turn.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(None);
+        }
+        future.as_mut().poll(cx).map(Some)
+    })
+    .await
 }
 
 impl Default for Scope {
