@@ -295,6 +295,9 @@
 //! - A [`Running`] dropped without [`stop`](Running::stop) cannot run its shutdown
 //!   half (a warning says so), but what it entered, spawned or registered is still
 //!   stopped, on a task of the runtime, with failures logged at ERROR.
+//! - A root [`Scope`] whose last handle is dropped without [`Scope::shutdown`] while it
+//!   holds parts, tasks or hooks tears itself down on a task of the runtime, with a
+//!   warning, and logs failures at ERROR; a handle a task holds counts.
 //! - [`Scope::shutdown`] is cancel-safe: a teardown cut short by its caller goes on, on
 //!   a task of its own; the next `shutdown()` waits for it and returns its failures,
 //!   which are also logged at ERROR if they came while nobody was waiting. A

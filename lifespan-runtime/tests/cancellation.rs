@@ -237,3 +237,66 @@ async fn the_scope_of_a_dropped_running_takes_no_more_work() {
     tokio::task::yield_now().await;
     assert!(heard.await.is_err(), "the late task was dropped unrun");
 }
+
+/// A root scope dropped without `shutdown()` while a task runs in it: the task keeps
+/// the scope alive, so nothing would ever stop it. The root's teardown begins by itself
+/// when its last handle goes: the task hears its turn and ends, and the part entered in
+/// the root has its shutdown half run.
+#[tokio::test(start_paused = true)]
+async fn a_dropped_root_with_a_running_task_is_torn_down_by_itself() {
+    let journal = Journal::new();
+    let (told, heard) = oneshot::channel();
+    let (database, database_stopped) = signalling(&journal, "database");
+    let root = Scope::new();
+    root.enter(database).await.unwrap();
+    root.spawn("ticker", async move {
+        loop {
+            let tick = tokio::time::sleep(Duration::from_secs(1));
+            if lifespan_runtime::until_shutdown(tick).await.is_none() {
+                break;
+            }
+        }
+        let _ = told.send(());
+    });
+    let other_handle = root.clone();
+    drop(root);
+    // Another handle still exists: nothing happens yet.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(journal.entries(), ["start database"]);
+    drop(other_handle);
+    bounded(heard)
+        .await
+        .expect("the task heard its turn, and ran to its end");
+    bounded(database_stopped)
+        .await
+        .expect("the part's shutdown half ran on a task of the runtime");
+    assert_eq!(journal.entries(), ["start database", "stop database"]);
+}
+
+/// A handle taken inside a task is a handle like any other: while the task holds it,
+/// the root is not abandoned; a root that is shut down is not torn down again.
+#[tokio::test(start_paused = true)]
+async fn a_root_held_by_its_task_or_already_shut_down_is_left_alone() {
+    let (release, released) = oneshot::channel::<()>();
+    let (stopped, heard) = oneshot::channel();
+    let root = Scope::new();
+    root.spawn("keeper", async move {
+        let kept = Scope::current();
+        let _ = released.await;
+        kept.request_shutdown();
+        // `kept` is dropped here, with the task: the last handle.
+        let _ = stopped.send(());
+    });
+    drop(root);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    release.send(()).unwrap();
+    bounded(heard).await.unwrap();
+
+    let shut = Scope::new();
+    let journal = Journal::new();
+    shut.enter(part(&journal, "cache")).await.unwrap();
+    shut.shutdown().await.unwrap();
+    drop(shut);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(journal.entries(), ["start cache", "stop cache"]);
+}

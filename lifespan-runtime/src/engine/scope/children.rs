@@ -182,7 +182,11 @@ impl Task {
             isolated,
         } = self;
         let span = tracing::info_span!("task", name = %name);
-        let run = in_task(scope.clone(), turn, AssertUnwindSafe(future).catch_unwind());
+        let run = in_task(
+            scope.reference(),
+            turn,
+            AssertUnwindSafe(future).catch_unwind(),
+        );
         let mut run = std::pin::pin!(abort.token.run_until_cancelled(run));
         // Once the group's teardown has a deadline, each poll is timed: a task whose own
         // poll held the thread past it blocked, and is named for it.

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
@@ -38,7 +38,10 @@ pub(crate) use teardown::{Frame, stop_tree};
 /// root scope; [`Scope::new`] makes one by hand.
 ///
 /// A `Scope` is a cheap handle (`Clone`, `Send`, `Sync`, `'static`): clones refer to the
-/// same scope. The scopes of one app share its [`Phase`] and its shutdown request: a
+/// same scope. A root dropped without `shutdown()` (its last handle, including any a
+/// task took with [`Scope::current`]) while it still holds parts, tasks or hooks does
+/// not leak them: its teardown begins by itself on a task of the runtime, with a
+/// warning, and failures are logged at ERROR. The scopes of one app share its [`Phase`] and its shutdown request: a
 /// [`request_shutdown`](Scope::request_shutdown) anywhere in the tree asks the whole app
 /// to stop.
 ///
@@ -67,9 +70,12 @@ pub(crate) use teardown::{Frame, stop_tree};
 /// # Ok::<(), lifespan::Error>(())
 /// # }).unwrap();
 /// ```
-#[derive(Clone)]
 pub struct Scope {
     inner: Arc<Inner>,
+    /// Whether this handle is one of `Inner::handles`: every handle a user can hold is;
+    /// the engine's own references (a task's, a parent's upgraded link) are not, so that
+    /// a root whose last user handle is dropped can be noticed.
+    counted: bool,
 }
 
 struct Inner {
@@ -101,6 +107,9 @@ struct Inner {
     /// How many children this scope has registered: the next one's `seq`. Written under
     /// the state's lock, read without it when a child's startup begins.
     registered: AtomicU64,
+    /// How many counted handles exist. When a root's last one is dropped before its
+    /// teardown, the teardown begins by itself (see `Drop for Scope`).
+    handles: AtomicUsize,
     state: Mutex<State>,
 }
 
@@ -221,9 +230,25 @@ impl Scope {
                 shutdown_timeout,
                 began_after,
                 registered: AtomicU64::new(0),
+                handles: AtomicUsize::new(1),
                 state: Mutex::new(State::default()),
             }),
+            counted: true,
         }
+    }
+
+    /// A reference of the engine's own to the scope of `inner`: not a handle, so it
+    /// does not keep a root from noticing that its owner let go of it.
+    fn uncounted(inner: Arc<Inner>) -> Scope {
+        Scope {
+            inner,
+            counted: false,
+        }
+    }
+
+    /// The engine's own reference to this scope, for a task that runs in it.
+    pub(super) fn reference(&self) -> Scope {
+        Scope::uncounted(self.inner.clone())
     }
 
     /// Spawns `task` on the tokio runtime, tracked by this scope, and returns its
@@ -324,7 +349,7 @@ impl Scope {
             };
             // Tracked under the lock, so that a concurrent teardown that takes this group
             // waits for the task.
-            group.track(self.clone(), name.clone(), task, isolated)
+            group.track(self.reference(), name.clone(), task, isolated)
         };
         TaskHandle::spawned(name, tokio::spawn(tracked))
     }
@@ -400,7 +425,8 @@ impl Scope {
             match &state.teardown {
                 Some(detached) => Ok(detached.clone()),
                 None => {
-                    let began = Detached::spawn(self.inner.owner.clone(), self.clone().tear_down());
+                    let began =
+                        Detached::spawn(self.inner.owner.clone(), self.reference().tear_down());
                     if let Ok(detached) = &began {
                         state.teardown = Some(detached.clone());
                     }
@@ -441,7 +467,7 @@ impl Scope {
                 return Some(WrongScope::FromInside);
             }
             let parent = caller.inner.parent.as_ref()?.upgrade()?;
-            caller = Scope { inner: parent };
+            caller = Scope::uncounted(parent);
         }
     }
 
@@ -823,7 +849,7 @@ impl Scope {
         self.inner.subtree.get_or_init(|| match &self.inner.parent {
             None => CancellationToken::new(),
             Some(parent) => match parent.upgrade() {
-                Some(inner) => Scope { inner }.subtree().child_token(),
+                Some(inner) => Scope::uncounted(inner).subtree().child_token(),
                 // The parent is gone, torn down or abandoned: so is this scope's app.
                 None => {
                     let orphan = CancellationToken::new();
@@ -893,6 +919,58 @@ pub(crate) async fn until_cancelled<F: Future>(
         future.as_mut().poll(cx).map(Some)
     })
     .await
+}
+
+impl Clone for Scope {
+    /// Another handle to the same scope.
+    fn clone(&self) -> Scope {
+        self.inner.handles.fetch_add(1, Ordering::Relaxed);
+        Scope {
+            inner: self.inner.clone(),
+            counted: true,
+        }
+    }
+}
+
+/// A root (from [`Scope::new`]) whose last handle is dropped without
+/// [`shutdown`](Scope::shutdown) while it still holds parts, tasks or hooks would leak
+/// them: its tasks keep it alive and nobody would ever stop them. So its teardown
+/// begins by itself, on a task of the runtime, with a warning; failures are logged at
+/// ERROR. Outside a runtime, a warning says what is left unstopped.
+impl Drop for Scope {
+    fn drop(&mut self) {
+        if !self.counted || self.inner.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // Only a root is torn down by its owner; a lifespan's scope stops with it.
+        if self.inner.owned || self.inner.parent.is_some() {
+            return;
+        }
+        let mut state = lock(&self.inner.state);
+        if state.closed || state.teardown.is_some() {
+            return;
+        }
+        if state.children.is_empty() {
+            state.closed = true;
+            return;
+        }
+        let left = state.children.len();
+        let owner = self.inner.owner.clone();
+        tracing::warn!(
+            "the scope `{owner}` was dropped without `shutdown()` while it still held {left} \
+             part(s), task group(s) or hook(s); stopping them now on a task of the runtime"
+        );
+        match Detached::spawn(owner.clone(), self.reference().tear_down()) {
+            Ok(teardown) => state.teardown = Some(teardown),
+            Err(_) => {
+                state.closed = true;
+                tracing::warn!(
+                    "what the scope `{owner}` held is dropped without being stopped: there is \
+                     no tokio runtime to stop it on"
+                );
+            }
+        }
+    }
 }
 
 impl Default for Scope {
