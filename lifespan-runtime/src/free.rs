@@ -5,8 +5,7 @@ use std::borrow::Cow;
 use std::future::Future;
 
 use crate::engine::Scope;
-use crate::error::Error;
-use crate::lifespan::Lifespan;
+use crate::lifespan::{Enter, Lifespan};
 use crate::outcome::Outcome;
 use crate::phase::Phase;
 
@@ -23,11 +22,15 @@ use crate::phase::Phase;
 /// assert_eq!(error.kind(), ErrorKind::NoScope);
 /// # });
 /// ```
-pub async fn enter<L>(lifespan: L) -> Result<L::Value, Error>
+///
+/// It returns the same [`Enter`] future, not an `async fn`'s: a body that enters
+/// another lifespan polls it from inside its own poll, and a wrapper would add a frame
+/// (and a copy of the lifespan) to the stack of every level of a nested startup.
+pub fn enter<L>(lifespan: L) -> Enter<L>
 where
     L: Lifespan + Send + 'static,
 {
-    lifespan.enter().await
+    lifespan.enter()
 }
 
 /// Spawns a task tracked by the current scope; see [`Scope::spawn`].
