@@ -208,6 +208,10 @@ where
         this.body.set(Some(in_scope(scope, body)));
     }
 
+    fn __cancel(self: Pin<&mut Self>) {
+        self.project().body.set(None);
+    }
+
     // One level of a nested startup polls through here: the yielded value and the
     // outcome are read out of line, so that only the body's poll is on the path.
     #[inline(always)]

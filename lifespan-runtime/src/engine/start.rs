@@ -225,6 +225,21 @@ impl<L: Body> Startup<L> {
 /// started in inherits the work, and stops it with its own children.
 impl<L: Body> Drop for Startup<L> {
     fn drop(&mut self) {
+        // The body first, in this small frame: a body that had entered lifespans drops
+        // their startups inside this call, each with this same drop, so everything else
+        // waits until it returns.
+        if let StartupState::Starting(starting) = &mut self.state {
+            let _entered = starting.span.enter();
+            starting.lifespan.as_mut().__cancel();
+        }
+        self.hand_over();
+    }
+}
+
+impl<L: Body> Startup<L> {
+    /// What a dropped startup had started, to whoever will stop it.
+    #[inline(never)]
+    fn hand_over(&mut self) {
         let (parent, orphan, deadline) =
             match std::mem::replace(&mut self.state, StartupState::Done) {
                 StartupState::Starting(starting) => {
