@@ -4,6 +4,8 @@
 //! ```text
 //! cargo bench --bench lifecycle            # the numbers in BENCHMARKS.md
 //! cargo test --bench lifecycle             # a smoke run: one tiny iteration of each
+//! cargo bench --bench lifecycle -- --stack # stack per nesting level only, release
+//! cargo test --bench lifecycle -- --stack  # the same in the debug build
 //! ```
 //!
 //! Each measurement is warmed up, then repeated; the median is reported. Memory is
@@ -13,7 +15,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use lifespan::{Lifespan, Running, Scope, from_fn};
@@ -71,6 +74,23 @@ fn main() {
                 }
             }
         });
+        return;
+    }
+    // `--fits HOW LEVELS`: nests LEVELS lifespans on a 2 MiB thread; the stack table
+    // runs this binary again with it, and a stack overflow aborts only that run.
+    if let Some(at) = args.iter().position(|arg| arg == "--fits") {
+        let how = Nesting::parse(&args[at + 1]);
+        let levels = args[at + 2].parse().unwrap();
+        on_thread(SMALL_STACK, move || how.deepest_address(levels));
+        return;
+    }
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    if args.iter().any(|arg| arg == "--stack") {
+        stack_table(build);
         return;
     }
     let full = args.iter().any(|arg| arg == "--bench");
@@ -159,6 +179,8 @@ fn main() {
     });
     println!("| one after another: stopped in exact reverse order | {serial:.1?} |");
     println!("| with `try_join_all`: startups overlapped, stopped together | {together:.1?} |");
+
+    stack_table(build);
 }
 
 /// Per-part cost of starting and stopping N parts, each way, on `runtime`.
@@ -410,4 +432,185 @@ where
         .collect();
     times.sort();
     times[times.len() / 2]
+}
+
+/// The stack of a thread that tokio or a user would spawn: tokio's workers get 2 MiB.
+const SMALL_STACK: usize = 2 << 20;
+
+/// What the stack table compares, each one level after another through a box, as a
+/// recursive async fn must be.
+#[derive(Clone, Copy, Debug)]
+enum Nesting {
+    /// `Box::pin(async move { next(level - 1).await })`
+    Plain,
+    /// A lifespan whose body enters the next with `next.enter().await`.
+    Method,
+    /// The same with `lifespan::enter(next).await`.
+    Free,
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Where the stack stands: the address of a local of a frame of its own.
+#[inline(never)]
+fn stack_address() -> usize {
+    let marker = 0_u8;
+    std::ptr::from_ref(std::hint::black_box(&marker)) as usize
+}
+
+fn plain_level(level: usize) -> Boxed<usize> {
+    Box::pin(async move {
+        if level == 0 {
+            stack_address()
+        } else {
+            plain_level(level - 1).await
+        }
+    })
+}
+
+fn nested_level(
+    level: usize,
+    how: Nesting,
+    deepest: Arc<AtomicUsize>,
+) -> impl Lifespan<Value = (), Error = lifespan::Error> + Send + 'static {
+    from_fn("level", move |yielder| async move {
+        if level == 0 {
+            deepest.store(stack_address(), Ordering::Relaxed);
+        } else {
+            enter_level(level - 1, how, deepest).await?;
+        }
+        yielder.yield_app(()).await;
+        Ok(())
+    })
+}
+
+fn enter_level(
+    level: usize,
+    how: Nesting,
+    deepest: Arc<AtomicUsize>,
+) -> Boxed<Result<(), lifespan::Error>> {
+    let next = nested_level(level, how, deepest);
+    match how {
+        Nesting::Free => Box::pin(lifespan::enter(next)),
+        _ => Box::pin(next.enter()),
+    }
+}
+
+impl Nesting {
+    fn parse(name: &str) -> Nesting {
+        match name {
+            "plain" => Nesting::Plain,
+            "method" => Nesting::Method,
+            "free" => Nesting::Free,
+            _ => panic!("unknown nesting {name}"),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Nesting::Plain => "plain",
+            Nesting::Method => "method",
+            Nesting::Free => "free",
+        }
+    }
+
+    /// Starts (and stops) `levels` nested levels in a scope on a current-thread runtime;
+    /// the stack address at the innermost level.
+    fn deepest_address(self, levels: usize) -> usize {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            if let Nesting::Plain = self {
+                return plain_level(levels - 1).await;
+            }
+            let deepest = Arc::new(AtomicUsize::new(0));
+            let scope = Scope::new();
+            scope
+                .enter(nested_level(levels - 1, self, deepest.clone()))
+                .await
+                .unwrap();
+            scope.shutdown().await.unwrap();
+            deepest.load(Ordering::Relaxed)
+        })
+    }
+
+    /// Stack bytes per level: how much deeper the innermost level is at 400 levels than
+    /// at 200, over 200.
+    fn bytes_per_level(self) -> usize {
+        let (shallow, deep) = (200, 400);
+        on_thread(256 << 20, move || {
+            let shallow_address = self.deepest_address(shallow);
+            let deep_address = self.deepest_address(deep);
+            (shallow_address - deep_address) / (deep - shallow)
+        })
+    }
+
+    /// The most levels that start on a 2 MiB thread, up to `cap`: a binary search over
+    /// runs of this binary with `--fits`.
+    fn most_levels(self, cap: usize) -> usize {
+        let fits = |levels: usize| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--fits", self.name(), &levels.to_string()])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap()
+                .success()
+        };
+        if fits(cap) {
+            return cap;
+        }
+        let (mut low, mut high) = (1, cap);
+        while high - low > 1 {
+            let middle = low + (high - low) / 2;
+            if fits(middle) {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        low
+    }
+}
+
+fn on_thread<T: Send + 'static>(stack: usize, work: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(work)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// Startup's stack use per nesting level, against a plain boxed async fn per level.
+fn stack_table(build: &str) {
+    const CAP: usize = 50_000;
+    println!("\n## stack per nesting level at startup ({build} build)\n");
+    println!("| each level | stack per level | / plain | levels that start on a 2 MiB thread |");
+    println!("| --- | ---: | ---: | ---: |");
+    let plain = Nesting::Plain.bytes_per_level();
+    for (how, label) in [
+        (
+            Nesting::Plain,
+            "plain: `Box::pin(async move { next(level - 1).await })`",
+        ),
+        (Nesting::Method, "lifespan whose body awaits `next.enter()`"),
+        (
+            Nesting::Free,
+            "lifespan whose body awaits `lifespan::enter(next)`",
+        ),
+    ] {
+        let bytes = how.bytes_per_level();
+        let most = how.most_levels(CAP);
+        let most = if most == CAP {
+            format!("more than {CAP}")
+        } else {
+            most.to_string()
+        };
+        println!(
+            "| {label} | {bytes} B | {:.1}x | {most} |",
+            bytes as f64 / plain as f64
+        );
+    }
 }

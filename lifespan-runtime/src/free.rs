@@ -6,8 +6,7 @@ use std::future::Future;
 
 use crate::engine::Scope;
 use crate::engine::scope::{TaskHandle, turn_for, until_cancelled};
-use crate::error::Error;
-use crate::lifespan::Lifespan;
+use crate::lifespan::{Enter, Lifespan};
 use crate::outcome::Outcome;
 use crate::phase::Phase;
 
@@ -24,11 +23,15 @@ use crate::phase::Phase;
 /// assert_eq!(error.kind(), ErrorKind::NoScope);
 /// # });
 /// ```
-pub async fn enter<L>(lifespan: L) -> Result<L::Value, Error>
+///
+/// It returns the same [`Enter`] future, not an `async fn`'s: a body that enters
+/// another lifespan polls it from inside its own poll, and a wrapper would add a frame
+/// (and a copy of the lifespan) to the stack of every level of a nested startup.
+pub fn enter<L>(lifespan: L) -> Enter<L>
 where
     L: Lifespan + Send + 'static,
 {
-    lifespan.enter().await
+    lifespan.enter()
 }
 
 /// Spawns a task tracked by the current scope, and returns its handle; see

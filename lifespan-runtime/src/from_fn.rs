@@ -111,17 +111,34 @@ where
 {
     type Output = Fut::Output;
 
+    // Inlined even in debug builds: this frame is stacked once per nested startup.
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Fut::Output> {
-        if let UnfoldingProjection::Unmade { init } = self.as_mut().project() {
-            let (init, yielder) = init.take().expect("the closure runs once");
-            self.set(Unfolding::Made {
-                future: init(yielder),
-            });
+        if let UnfoldingProjection::Unmade { .. } = self.as_mut().project() {
+            self.as_mut().make();
         }
         match self.project() {
             UnfoldingProjection::Made { future } => future.poll(cx),
             UnfoldingProjection::Unmade { .. } => unreachable!("made just above"),
         }
+    }
+}
+
+impl<F, T, Fut> Unfolding<F, T, Fut>
+where
+    F: FnOnce(Yielder<T>) -> Fut,
+{
+    /// Runs the closure. Out of line, so that the future it returns is built in this
+    /// frame, not in the frame of every poll, which nested startups stack.
+    #[inline(never)]
+    fn make(mut self: Pin<&mut Self>) {
+        let UnfoldingProjection::Unmade { init } = self.as_mut().project() else {
+            unreachable!("made once")
+        };
+        let (init, yielder) = init.take().expect("the closure runs once");
+        self.set(Unfolding::Made {
+            future: init(yielder),
+        });
     }
 }
 
@@ -175,6 +192,8 @@ where
         &mut self.config
     }
 
+    // Out of line: the body is built here, not in the frame of the startup's poll.
+    #[inline(never)]
     fn __begin(self: Pin<&mut Self>, scope: Scope) {
         let mut this = self.project();
         let init = this
@@ -189,24 +208,40 @@ where
         this.body.set(Some(in_scope(scope, body)));
     }
 
+    fn __cancel(self: Pin<&mut Self>) {
+        self.project().body.set(None);
+    }
+
+    // One level of a nested startup polls through here: the yielded value and the
+    // outcome are read out of line, so that only the body's poll is on the path.
+    #[inline(always)]
     fn __poll_start(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Started<T, <Fut::Output as Outcome>::Error>> {
         let this = self.project();
-        let body = this
-            .body
-            .as_pin_mut()
-            .expect("`__begin` runs before the first poll");
+        let Some(body) = this.body.as_pin_mut() else {
+            unreachable!("`__begin` runs before the first poll")
+        };
         match body.poll(cx) {
-            Poll::Ready(outcome) => Poll::Ready(Started::Returned(outcome.into_result())),
-            Poll::Pending => {
-                let slot = this.slot.as_ref().expect("`__begin` sets the slot");
-                match lock(slot).take() {
-                    Some(value) => Poll::Ready(Started::Yielded(value)),
-                    None => Poll::Pending,
-                }
-            }
+            Poll::Pending => take_yielded(this.slot),
+            Poll::Ready(outcome) => returned(outcome),
         }
     }
+}
+
+/// The value, if the body has just yielded it.
+#[inline(never)]
+fn take_yielded<T, E>(slot: &Option<Slot<T>>) -> Poll<Started<T, E>> {
+    let slot = slot.as_ref().expect("`__begin` sets the slot");
+    match lock(slot).take() {
+        Some(value) => Poll::Ready(Started::Yielded(value)),
+        None => Poll::Pending,
+    }
+}
+
+/// The body returned before its yield point.
+#[inline(never)]
+fn returned<T, O: Outcome>(outcome: O) -> Poll<Started<T, O::Error>> {
+    Poll::Ready(Started::Returned(outcome.into_result()))
 }

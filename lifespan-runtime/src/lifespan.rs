@@ -269,6 +269,8 @@ impl<L: Lifespan> Enter<L> {
 impl<L: Lifespan + Send + 'static> Future for Enter<L> {
     type Output = Result<L::Value, Error>;
 
+    // Inlined even in debug builds: nested startups stack this frame once per level.
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.entering).poll(cx)
     }

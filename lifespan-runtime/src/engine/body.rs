@@ -27,6 +27,12 @@ pub trait Body: Stoppable {
     #[doc(hidden)]
     fn __begin(self: Pin<&mut Self>, scope: Scope);
 
+    /// Drops the body where it stands (the startup is cancelled), keeping the
+    /// configuration. A body that had entered lifespans drops their startups inside
+    /// this call, level by level, so it is kept to a small frame.
+    #[doc(hidden)]
+    fn __cancel(self: Pin<&mut Self>);
+
     /// Polls the startup half.
     #[doc(hidden)]
     fn __poll_start(

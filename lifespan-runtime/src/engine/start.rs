@@ -5,6 +5,16 @@
 //! Both are written by hand, not as `async fn`s, so that they are `Send` exactly when
 //! the lifespan is, and so that a future dropped halfway can hand what it had started
 //! to someone who will stop it.
+//!
+//! # Stack
+//!
+//! A body that enters a lifespan polls that lifespan's body from inside its own poll,
+//! so nested startups stack one poll chain per level, and how deep an app can nest is
+//! the stack divided by one level's frames. The poll path of a level in progress is
+//! kept to small frames that work in place: state changes, finishing, failures and
+//! rollbacks are functions of their own (`#[inline(never)]`), called beside the path
+//! rather than from inside it, so that their locals are never on the stack while the
+//! levels below run. BENCHMARKS.md measures it against a plain boxed async fn.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -19,7 +29,7 @@ use crate::time::Stopwatch;
 
 use super::body::{Body, Started};
 use super::scope::{Child, Frame, Rollback, Scope, abandon, stop_tree};
-use super::suspended::{Stoppable, Suspended};
+use super::suspended::Suspended;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -29,7 +39,7 @@ pub struct Startup<L: Body> {
     state: StartupState<L>,
 }
 
-enum StartupState<L: ?Sized> {
+enum StartupState<L: Body> {
     /// Not polled yet. The lifespan is boxed as soon as it is given, so that the
     /// futures that carry it stay small.
     Idle {
@@ -48,7 +58,7 @@ enum StartupState<L: ?Sized> {
 
 /// A startup half in progress. Its name and limits are read from the boxed lifespan's
 /// configuration, and from `scope`, which the name owns.
-struct Starting<L: ?Sized> {
+struct Starting<L: Body> {
     lifespan: Pin<Box<L>>,
     /// The scope it is started in, if any: it inherits what a dropped startup entered.
     parent: Option<Scope>,
@@ -56,7 +66,8 @@ struct Starting<L: ?Sized> {
     timer: Option<Pin<Box<Sleep>>>,
     stopwatch: Stopwatch,
     span: tracing::Span,
-    begun: bool,
+    /// The body reached its yield point: [`Startup::finish`] takes what is kept of it.
+    yielded: bool,
 }
 
 // Nothing in `Startup` is pinned in place: the lifespan and the timer are boxed.
@@ -77,6 +88,7 @@ impl<L: Body> Startup<L> {
     pub fn state(&self) -> &'static str {
         match &self.state {
             StartupState::Idle { .. } => "idle",
+            StartupState::Starting(starting) if starting.yielded => "started",
             StartupState::Starting(_) => "starting",
             StartupState::RollingBack { .. } => "rolling back",
             StartupState::Done => "done",
@@ -88,67 +100,123 @@ impl<L: Body> Future for Startup<L> {
     type Output = Result<(L::Yielded, Suspended<L>), Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (value, suspended, _parent) = ready!(self.get_mut().poll_started(cx))?;
+        let this = self.get_mut();
+        let value = ready!(this.poll_started(cx))?;
+        let (suspended, _parent) = this.finish();
         Poll::Ready(Ok((value, suspended)))
     }
 }
 
-/// A started lifespan: its value, what is kept of it, and the scope it was started in.
-type Finished<T, L> = (T, Suspended<L>, Option<Scope>);
-
 impl<L: Body> Startup<L> {
-    fn poll_started(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Finished<L::Yielded, L>, Error>> {
-        let this = self;
-        loop {
-            this.state = match std::mem::replace(&mut this.state, StartupState::Done) {
-                StartupState::Idle { lifespan, parent } => {
-                    StartupState::Starting(Starting::new(lifespan, parent))
-                }
-                StartupState::Starting(mut starting) => match starting.poll_startup(cx) {
-                    Poll::Pending => {
-                        this.state = StartupState::Starting(starting);
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(Ok(value)) => {
-                        starting.started();
-                        let parent = starting.parent.take();
-                        return Poll::Ready(Ok((value, starting.suspend(), parent)));
-                    }
-                    // Rolling back is this lifespan's teardown: its shutdown timeout
-                    // bounds it, so a task that ignores shutdown cannot hold the failure
-                    // back for ever.
-                    Poll::Ready(Err(error)) => {
-                        let deadline = starting.deadline();
-                        let parent = starting.parent.clone();
-                        let scope = starting.end(Some(&error));
-                        StartupState::RollingBack {
-                            error,
-                            rollback: Box::pin(stop_tree(Frame::Root(scope), deadline)),
-                            parent,
-                        }
-                    }
-                },
-                StartupState::RollingBack {
-                    error,
-                    mut rollback,
-                    parent,
-                } => match rollback.as_mut().poll(cx) {
-                    Poll::Pending => {
-                        this.state = StartupState::RollingBack {
-                            error,
-                            rollback,
-                            parent,
-                        };
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(errors) => return Poll::Ready(Err(with_rollback(error, errors))),
-                },
-                StartupState::Done => panic!("a startup polled after completion"),
-            };
+    /// Polls the startup half. On `Ready(Ok(value))` the lifespan has started, and
+    /// [`finish`](Startup::finish) must be called next for what is kept of it.
+    ///
+    /// This is the path every level of a nested startup polls through, and it holds
+    /// no more than one poll of the body needs: the span's guard, the panic guard and
+    /// the poll's outcome. The first poll's setup, what a poll that was not simply
+    /// pending means, failures and the rollback are all out of line, and return before
+    /// the body is polled or after it was.
+    #[inline(always)]
+    pub(super) fn poll_started(&mut self, cx: &mut Context<'_>) -> Poll<Result<L::Yielded, Error>> {
+        if let StartupState::Idle { .. } = self.state {
+            self.begin();
         }
+        let StartupState::Starting(starting) = &mut self.state else {
+            return self.poll_rollback(cx);
+        };
+        let polled = catch_unwind(AssertUnwindSafe(|| starting.poll_once(cx)));
+        if let (Ok(Poll::Pending), None) = (&polled, &starting.timer) {
+            return Poll::Pending;
+        }
+        self.polled(polled, cx)
+    }
+
+    /// A poll of the body that did not simply stay pending: the value, or pending
+    /// still (the startup timer has not fired), or a failure and its rollback.
+    #[inline(never)]
+    fn polled(
+        &mut self,
+        polled: std::thread::Result<Poll<Started<L::Yielded, L::Failure>>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<L::Yielded, Error>> {
+        let StartupState::Starting(starting) = &mut self.state else {
+            unreachable!("polled while starting")
+        };
+        let error = match starting.failure(polled, cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(value)) => {
+                starting.yielded = true;
+                return Poll::Ready(Ok(value));
+            }
+            Poll::Ready(Err(error)) => error,
+        };
+        self.roll_back(error);
+        self.poll_rollback(cx)
+    }
+
+    /// The first poll: the startup half begins, in a scope of its own.
+    #[inline(never)]
+    fn begin(&mut self) {
+        let StartupState::Idle { lifespan, parent } =
+            std::mem::replace(&mut self.state, StartupState::Done)
+        else {
+            unreachable!("a startup begins once")
+        };
+        let mut starting = Starting::new(lifespan, parent);
+        let scope = starting.scope.clone();
+        let lifespan = starting.lifespan.as_mut();
+        starting.span.in_scope(|| lifespan.__begin(scope));
+        self.state = StartupState::Starting(starting);
+    }
+
+    /// The startup half failed with `error`: what it had entered is stopped, within
+    /// this lifespan's shutdown timeout (rolling back is its teardown), so that a task
+    /// that ignores shutdown cannot hold the failure back for ever.
+    #[inline(never)]
+    fn roll_back(&mut self, error: Error) {
+        let StartupState::Starting(starting) =
+            std::mem::replace(&mut self.state, StartupState::Done)
+        else {
+            unreachable!("only a startup in progress fails")
+        };
+        let deadline = starting.deadline();
+        let parent = starting.parent.clone();
+        let scope = starting.end(Some(&error));
+        self.state = StartupState::RollingBack {
+            error,
+            rollback: Box::pin(stop_tree(Frame::Root(scope), deadline)),
+            parent,
+        };
+    }
+
+    /// Polls the rollback of a failed startup; resolves to its failure.
+    #[inline(never)]
+    fn poll_rollback(&mut self, cx: &mut Context<'_>) -> Poll<Result<L::Yielded, Error>> {
+        let StartupState::RollingBack { rollback, .. } = &mut self.state else {
+            panic!("a startup polled after completion")
+        };
+        let errors = ready!(rollback.as_mut().poll(cx));
+        let StartupState::RollingBack { error, .. } =
+            std::mem::replace(&mut self.state, StartupState::Done)
+        else {
+            unreachable!("matched above")
+        };
+        Poll::Ready(Err(with_rollback(error, errors)))
+    }
+
+    /// After [`poll_started`](Startup::poll_started) gave the value: the lifespan is
+    /// started, and this is what is kept of it, with the scope it was started in.
+    #[inline(never)]
+    pub(super) fn finish(&mut self) -> (Suspended<L>, Option<Scope>) {
+        let StartupState::Starting(mut starting) =
+            std::mem::replace(&mut self.state, StartupState::Done)
+        else {
+            unreachable!("finished once, after the value")
+        };
+        debug_assert!(starting.yielded, "finished after the yield point");
+        starting.started();
+        let parent = starting.parent.take();
+        (starting.suspend(), parent)
     }
 }
 
@@ -157,6 +225,21 @@ impl<L: Body> Startup<L> {
 /// started in inherits the work, and stops it with its own children.
 impl<L: Body> Drop for Startup<L> {
     fn drop(&mut self) {
+        // The body first, in this small frame: a body that had entered lifespans drops
+        // their startups inside this call, each with this same drop, so everything else
+        // waits until it returns.
+        if let StartupState::Starting(starting) = &mut self.state {
+            let _entered = starting.span.enter();
+            starting.lifespan.as_mut().__cancel();
+        }
+        self.hand_over();
+    }
+}
+
+impl<L: Body> Startup<L> {
+    /// What a dropped startup had started, to whoever will stop it.
+    #[inline(never)]
+    fn hand_over(&mut self) {
         let (parent, orphan, deadline) =
             match std::mem::replace(&mut self.state, StartupState::Done) {
                 StartupState::Starting(starting) => {
@@ -209,7 +292,7 @@ fn hand_over(orphan: Child, deadline: Option<Instant>, parent: Option<Scope>) {
     }
 }
 
-impl<L: ?Sized + Stoppable> Starting<L> {
+impl<L: Body> Starting<L> {
     fn new(lifespan: Pin<Box<L>>, parent: Option<Scope>) -> Self {
         let config = lifespan.__config();
         let name = config.name.clone();
@@ -229,7 +312,7 @@ impl<L: ?Sized + Stoppable> Starting<L> {
             timer,
             stopwatch: Stopwatch::start(),
             span,
-            begun: false,
+            yielded: false,
         }
     }
 
@@ -281,21 +364,24 @@ impl<L: ?Sized + Stoppable> Starting<L> {
     }
 }
 
-impl<L: ?Sized + Stoppable> Starting<L> {
-    /// Polls the body once (the first poll sets it up in its scope), then the timer;
-    /// catches panics.
-    fn poll_startup(&mut self, cx: &mut Context<'_>) -> Poll<Result<L::Yielded, Error>>
+impl<L: Body> Starting<L> {
+    /// Polls the body once, in its span.
+    #[inline(always)]
+    fn poll_once(&mut self, cx: &mut Context<'_>) -> Poll<Started<L::Yielded, L::Failure>> {
+        let _entered = self.span.enter();
+        self.lifespan.as_mut().__poll_start(cx)
+    }
+
+    /// What a poll of the body means: the value, or pending still (the startup timer
+    /// has not fired), or a failure.
+    fn failure(
+        &mut self,
+        polled: std::thread::Result<Poll<Started<L::Yielded, L::Failure>>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<L::Yielded, Error>>
     where
         L: Body,
     {
-        let _entered = self.span.enter();
-        let polled = catch_unwind(AssertUnwindSafe(|| {
-            if !self.begun {
-                self.begun = true;
-                self.lifespan.as_mut().__begin(self.scope.clone());
-            }
-            self.lifespan.as_mut().__poll_start(cx)
-        }));
         let name = || self.scope.owner().clone();
         let failure = match polled {
             Ok(Poll::Ready(Started::Yielded(value))) => return Poll::Ready(Ok(value)),
@@ -376,43 +462,70 @@ impl<L: Body> Entering<L> {
 impl<L: Body + Send + 'static> Future for Entering<L> {
     type Output = Result<L::Yielded, Error>;
 
+    /// Polls the startup in place; everything but a startup in progress is out of line,
+    /// as for [`Startup::poll_started`]. Inlined into `Enter`'s poll even in debug
+    /// builds, so that a level of a nested startup is one frame of this crate.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        loop {
-            this.state = match std::mem::replace(&mut this.state, EnteringState::Done) {
-                EnteringState::Outside(name) => return Poll::Ready(Err(Error::no_scope(name))),
-                EnteringState::Starting(mut startup) => {
-                    let (value, suspended, scope) = match startup.poll_started(cx) {
-                        Poll::Pending => {
-                            this.state = EnteringState::Starting(startup);
-                            return Poll::Pending;
-                        }
-                        Poll::Ready(started) => started?,
-                    };
-                    let scope = scope.expect("entering starts in a scope");
-                    match scope.adopt(suspended.erased()) {
-                        Ok(()) => return Poll::Ready(Ok(value)),
-                        Err(suspended) => {
-                            drop(value);
-                            EnteringState::Unwinding {
-                                error: Error::scope_closed(suspended.name().clone()),
-                                stop: Box::pin(suspended.stop(None)),
-                            }
-                        }
-                    }
-                }
-                EnteringState::Unwinding { error, mut stop } => match stop.as_mut().poll(cx) {
-                    Poll::Pending => {
-                        this.state = EnteringState::Unwinding { error, stop };
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(stopped) => {
-                        let rollback = stopped.err().into_iter().collect();
-                        return Poll::Ready(Err(with_rollback(error, rollback)));
-                    }
-                },
-                EnteringState::Done => panic!("an `enter` polled after completion"),
+        if let EnteringState::Starting(startup) = &mut this.state {
+            return match startup.poll_started(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(started) => this.register(started, cx),
             };
+        }
+        this.poll_other(cx)
+    }
+}
+
+impl<L: Body + Send + 'static> Entering<L> {
+    /// The startup ended: a started lifespan is registered in its scope, or stopped
+    /// again if the scope has closed meanwhile.
+    #[inline(never)]
+    fn register(
+        &mut self,
+        started: Result<L::Yielded, Error>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<L::Yielded, Error>> {
+        let EnteringState::Starting(mut startup) =
+            std::mem::replace(&mut self.state, EnteringState::Done)
+        else {
+            unreachable!("registered once, after starting")
+        };
+        let value = started?;
+        let (suspended, scope) = startup.finish();
+        let scope = scope.expect("entering starts in a scope");
+        match scope.adopt(suspended.erased()) {
+            Ok(()) => Poll::Ready(Ok(value)),
+            Err(suspended) => {
+                drop(value);
+                self.state = EnteringState::Unwinding {
+                    error: Error::scope_closed(suspended.name().clone()),
+                    stop: Box::pin(suspended.stop(None)),
+                };
+                self.poll_other(cx)
+            }
+        }
+    }
+
+    /// Everything but a startup in progress: outside a scope, or unwinding a lifespan
+    /// that started after its scope closed.
+    #[inline(never)]
+    fn poll_other(&mut self, cx: &mut Context<'_>) -> Poll<Result<L::Yielded, Error>> {
+        match std::mem::replace(&mut self.state, EnteringState::Done) {
+            EnteringState::Outside(name) => Poll::Ready(Err(Error::no_scope(name))),
+            EnteringState::Unwinding { error, mut stop } => match stop.as_mut().poll(cx) {
+                Poll::Pending => {
+                    self.state = EnteringState::Unwinding { error, stop };
+                    Poll::Pending
+                }
+                Poll::Ready(stopped) => {
+                    let rollback = stopped.err().into_iter().collect();
+                    Poll::Ready(Err(with_rollback(error, rollback)))
+                }
+            },
+            EnteringState::Starting(_) => unreachable!("polled in place"),
+            EnteringState::Done => panic!("an `enter` polled after completion"),
         }
     }
 }

@@ -1,16 +1,23 @@
 //! The current scope: a task-local set while a lifespan's body, a root body, a task
 //! or a hook runs. Only this module touches it.
 
+use std::cell::RefCell;
 use std::future::Future;
 
-use tokio::task::futures::TaskLocalFuture;
 use tokio_util::sync::CancellationToken;
 
 use super::Scope;
 
-tokio::task_local! {
-    static CURRENT: Current;
+mod local;
+
+use local::{Scoped, TaskLocal};
+
+thread_local! {
+    static SLOT: RefCell<Option<Current>> = const { RefCell::new(None) };
 }
+
+/// Set while a scope's code is polled. Not `tokio::task_local!`: see [`local`].
+static CURRENT: TaskLocal<Current> = TaskLocal(&SLOT);
 
 /// What runs, and in which scope.
 #[derive(Clone)]
@@ -24,7 +31,7 @@ pub(crate) struct Current {
 }
 
 /// A future that runs with a scope current.
-pub(crate) type InScope<F> = TaskLocalFuture<Current, F>;
+pub(crate) type InScope<F> = Scoped<Current, F>;
 
 /// Runs `future` (a lifespan's body, a task or a hook) with `scope` current.
 pub(crate) fn in_scope<F: Future>(scope: Scope, future: F) -> InScope<F> {
