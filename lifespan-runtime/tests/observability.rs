@@ -435,3 +435,29 @@ fn a_waiter_leaving_while_another_waits_logs_nothing() {
     });
     assert_eq!(count(&captured, &[UNWATCHED]), 0);
 }
+
+/// A body that returns a failing `ExitCode` while no part failed: the run exits
+/// non-zero, so the summary's last line must not say "no part failed".
+#[test]
+fn a_failing_exit_code_from_main_is_the_summary_s_verdict() {
+    let config = service_config(std::time::Duration::from_secs(5));
+    let mut exit = None;
+    let captured = capture_sync(|| {
+        exit = Some(lifespan_runtime::__private::run_main(
+            config,
+            |yielder| async {
+                lifespan_runtime::request_shutdown();
+                yielder.yield_app(()).await;
+                std::process::ExitCode::from(3)
+            },
+        ));
+    });
+    assert_eq!(exit, Some(std::process::ExitCode::from(3)));
+    let (lines, summary) = summary_of(&captured);
+    let verdict = lines[summary + 2].trim();
+    assert!(
+        verdict.starts_with("failed, so the exit code is not 0:")
+            && verdict.ends_with("main returned a failing exit code"),
+        "{verdict}"
+    );
+}

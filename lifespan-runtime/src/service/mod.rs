@@ -108,9 +108,12 @@ where
     let slot = output.clone();
     let mut main = from_fn("main", move |yielder| async move {
         let output = body(yielder).await;
-        let failed = output.is_failure();
+        let failed = output.is_failure().then(|| output.failure());
         *lock(&slot) = Some(output);
-        if failed { Err(BodyFailed) } else { Ok(()) }
+        match failed {
+            Some(how) => Err(BodyFailed(how)),
+            None => Ok(()),
+        }
     });
     // A failed startup rolls back within the shutdown deadline, like any teardown.
     main = main.shutdown_timeout(config.shutdown_timeout);
@@ -163,11 +166,11 @@ async fn shutdown_requested(root: &Scope) {
 /// Stands for the body's own error in the runtime, which reports it by returning it
 /// from `main` rather than as a lifespan failure.
 #[derive(Debug)]
-struct BodyFailed;
+struct BodyFailed(&'static str);
 
 impl std::fmt::Display for BodyFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("main returned an error")
+        f.write_str(self.0)
     }
 }
 

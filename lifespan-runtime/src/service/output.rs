@@ -36,6 +36,12 @@ pub trait MainOutput: Sized {
     #[doc(hidden)]
     fn is_failure(&self) -> bool;
 
+    /// How the summary's last line says the body failed.
+    #[doc(hidden)]
+    fn failure(&self) -> &'static str {
+        "main returned an error"
+    }
+
     /// The exit, given the body's output (none if it panicked, timed out or never ran)
     /// and every other failure.
     #[doc(hidden)]
@@ -57,8 +63,13 @@ impl MainOutput for () {
 impl MainOutput for ExitCode {
     type Exit = ExitCode;
 
+    /// Any code but success: the summary then says the run failed, as the exit will.
     fn is_failure(&self) -> bool {
-        false
+        *self != ExitCode::SUCCESS
+    }
+
+    fn failure(&self) -> &'static str {
+        "main returned a failing exit code"
     }
 
     fn exit(output: Option<ExitCode>, failure: Option<Error>) -> ExitCode {
