@@ -33,6 +33,29 @@ pub(crate) type EntryId = usize;
 #[derive(Debug, Default)]
 pub(crate) struct Ledger {
     entries: Mutex<Vec<Entry>>,
+    /// Tasks and hooks at work during teardown, which have no entry of their own: the
+    /// innermost culprits when a thread is blocked.
+    busy: Mutex<Busy>,
+}
+
+#[derive(Debug, Default)]
+struct Busy {
+    next: u64,
+    now: Vec<(u64, String, Instant)>,
+}
+
+/// Removes its line from the ledger's busy list when dropped.
+pub(crate) struct BusyGuard<'a> {
+    ledger: &'a Ledger,
+    id: u64,
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.ledger.busy)
+            .now
+            .retain(|(id, ..)| *id != self.id);
+    }
 }
 
 #[derive(Debug)]
@@ -78,9 +101,25 @@ impl Ledger {
         }
     }
 
+    /// `what` (such as "task `flush` of `main/db`, in one poll") is at work until the
+    /// guard is dropped.
+    pub(crate) fn busy(&self, what: String) -> BusyGuard<'_> {
+        let mut busy = lock(&self.busy);
+        let id = busy.next;
+        busy.next += 1;
+        busy.now.push((id, what, Instant::now()));
+        BusyGuard { ledger: self, id }
+    }
+
     /// What is still starting or stopping, outermost first: "`server` (stopping for
-    /// 5.001s)". Empty when nothing is.
+    /// 5.001s)"; then the tasks and hooks at work in it, the innermost culprits: "task
+    /// `flush` of `server`, in one poll for 5.001s". Empty when nothing is.
     pub(crate) fn unfinished(&self) -> Vec<String> {
+        let busy = lock(&self.busy)
+            .now
+            .iter()
+            .map(|(_, what, since)| format!("{what} for {:?}", since.elapsed()))
+            .collect::<Vec<_>>();
         let entries = lock(&self.entries);
         entries
             .iter()
@@ -99,6 +138,7 @@ impl Ledger {
                     _ => None,
                 },
             )
+            .chain(busy)
             .collect()
     }
 
@@ -230,5 +270,26 @@ mod tests {
         assert!(lines[0].ends_with("  ok"), "{summary}");
         assert!(lines[1].ends_with("  shutdown timed out"), "{summary}");
         assert!(lines[2].ends_with("  never started"), "{summary}");
+    }
+
+    #[test]
+    fn tasks_and_hooks_at_work_are_named_after_the_parts_until_they_are_done() {
+        let ledger = Ledger::default();
+        let main = ledger.begin("main".into());
+        ledger.record(main, Event::Started);
+        ledger.record(main, Event::Stopping);
+        let hook = ledger.busy("hook `flush` of `main`".to_owned());
+        let task = ledger.busy("task `tick` of `main`, in one poll".to_owned());
+        let unfinished = ledger.unfinished();
+        assert_eq!(unfinished.len(), 3, "{unfinished:?}");
+        assert!(unfinished[0].starts_with("`main` (stopping for "));
+        assert!(unfinished[1].starts_with("hook `flush` of `main` for "));
+        assert!(unfinished[2].starts_with("task `tick` of `main`, in one poll for "));
+        drop(hook);
+        let unfinished = ledger.unfinished();
+        assert_eq!(unfinished.len(), 2, "{unfinished:?}");
+        assert!(unfinished[1].starts_with("task `tick`"));
+        drop(task);
+        assert_eq!(ledger.unfinished().len(), 1);
     }
 }

@@ -148,6 +148,11 @@ fn a_teardown_that_hangs_is_cut_at_the_deadline_and_named() {
             "during shutdown (what was left of the shutdown deadline)",
         ),
         ("hang-blocking", "Still running: `main` (stopping for"),
+        (
+            "task-blocking",
+            "task `flusher` of `main/c`, in one poll for",
+        ),
+        ("hook-blocking", "hook `deregister` of `main/c` for"),
     ] {
         let service = Service::start(fault);
         let signalled = Instant::now();
@@ -168,6 +173,7 @@ fn a_teardown_that_hangs_is_cut_at_the_deadline_and_named() {
             printed.last().map(String::as_str),
             Some(match fault {
                 "hang-async" => "stopped a",
+                "task-blocking" | "hook-blocking" => "stopped c",
                 _ => "stopping c",
             })
         );

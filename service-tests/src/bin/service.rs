@@ -4,7 +4,11 @@
 //! - `clean`: nothing;
 //! - `fail-startup`: `c` fails its startup;
 //! - `hang-async`: `c`'s shutdown half awaits forever;
-//! - `hang-blocking`: `c`'s shutdown half blocks its thread for a minute.
+//! - `hang-blocking`: `c`'s shutdown half blocks its thread for a minute;
+//! - `task-blocking`: a task of `c`, `flusher`, blocks its thread for a minute once told
+//!   to stop;
+//! - `hook-blocking`: a shutdown hook of `c`, `deregister`, blocks its thread for a
+//!   minute.
 //!
 //! The shutdown deadline is one second. The crate denies what a strict user crate
 //! denies, so that `#[lifespan::main]`'s output is checked against those lints too.
@@ -32,6 +36,8 @@ enum Fault {
     FailStartup,
     HangAsync,
     HangBlocking,
+    TaskBlocking,
+    HookBlocking,
 }
 
 #[lifespan]
@@ -39,13 +45,24 @@ async fn part(name: &'static str, fault: Fault) -> std::io::Result<()> {
     if fault == Fault::FailStartup {
         return Err(std::io::Error::other(format!("{name} refused to start")));
     }
+    if fault == Fault::TaskBlocking {
+        drop(lifespan::spawn("flusher", async {
+            lifespan::shutdown_requested().await;
+            std::thread::sleep(Duration::from_secs(60));
+        }));
+    }
+    if fault == Fault::HookBlocking {
+        lifespan::on_shutdown("deregister", async {
+            std::thread::sleep(Duration::from_secs(60));
+        });
+    }
     println!("started {name}");
     yield_app!(());
     println!("stopping {name}");
     match fault {
         Fault::HangAsync => std::future::pending::<()>().await,
         Fault::HangBlocking => std::thread::sleep(Duration::from_secs(60)),
-        Fault::None | Fault::FailStartup => {}
+        Fault::None | Fault::FailStartup | Fault::TaskBlocking | Fault::HookBlocking => {}
     }
     println!("stopped {name}");
     Ok(())
@@ -57,6 +74,8 @@ async fn main() -> Result<(), lifespan::Error> {
         Some("fail-startup") => Fault::FailStartup,
         Some("hang-async") => Fault::HangAsync,
         Some("hang-blocking") => Fault::HangBlocking,
+        Some("task-blocking") => Fault::TaskBlocking,
+        Some("hook-blocking") => Fault::HookBlocking,
         _ => Fault::None,
     };
     part("a", Fault::None).named("a").enter().await?;

@@ -193,6 +193,10 @@ impl Task {
         let mut blocked = None;
         let outcome = std::future::poll_fn(|cx| {
             let began = abort.deadline.get().map(|_| Instant::now());
+            // In teardown, a service's watchdog can name this task if the poll blocks.
+            let _busy = began.and(scope.ledger()).map(|ledger| {
+                ledger.busy(format!("task `{name}` of `{}`, in one poll", scope.path()))
+            });
             let polled = run.as_mut().poll(cx);
             // A deadline set while this poll ran (on another thread, at the group's turn)
             // counts too: the poll held its thread from before the deadline existed.
@@ -247,8 +251,12 @@ impl Hook {
     pub(super) async fn run(self, scope: Scope, deadline: Option<Instant>) -> Result<(), Error> {
         let Hook { name, future } = self;
         let span = tracing::info_span!("hook", name = %name);
+        // A service's watchdog can name this hook if it blocks its thread.
+        let _busy = scope
+            .ledger()
+            .map(|ledger| ledger.busy(format!("hook `{name}` of `{}`", scope.path())));
         let limit = effective_limit(None, deadline);
-        let run = in_scope(scope, AssertUnwindSafe(future).catch_unwind());
+        let run = in_scope(scope.clone(), AssertUnwindSafe(future).catch_unwind());
         let outcome = within(limit.map(|(limit, _)| limit), run)
             .instrument(span.clone())
             .await;
