@@ -98,8 +98,25 @@ async fn a_shutdown_cut_short_goes_on_and_the_next_call_reports_it() {
         journal.entries(),
         ["start first", "start inner", "stop outer", "stop inner"]
     );
-    // And a third call stops nothing twice.
-    scope.shutdown().await.unwrap();
+    // A third call stops nothing twice, and gives the same result.
+    let again = scope.shutdown().await.unwrap_err();
+    assert_eq!(again.to_string(), error.to_string());
+    assert_eq!(journal.count("stop outer"), 1);
+}
+
+/// Two callers waiting for the same teardown both get its failures: neither is told
+/// that a failed teardown succeeded.
+#[tokio::test(start_paused = true)]
+async fn concurrent_shutdown_callers_both_see_every_failure() {
+    let scope = Scope::new();
+    scope.on_shutdown("flush", async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Err::<(), _>("disk full")
+    });
+    let (first, second) = tokio::join!(scope.shutdown(), scope.shutdown());
+    let (first, second) = (first.unwrap_err(), second.unwrap_err());
+    assert_eq!(first.to_string(), "shutdown hook `flush` failed: disk full");
+    assert_eq!(second.to_string(), first.to_string());
 }
 
 /// `stop()` cut short during the shutdown half: the half is cancelled, like a timed-out
@@ -273,22 +290,40 @@ async fn a_dropped_root_with_a_running_task_is_torn_down_by_itself() {
     assert_eq!(journal.entries(), ["start database", "stop database"]);
 }
 
-/// A handle taken inside a task is a handle like any other: while the task holds it,
-/// the root is not abandoned; a root that is shut down is not torn down again.
+/// A handle taken inside with `Scope::current()` does not keep a dropped root alive;
+/// a clone of the owner's handle moved into a task does, until the task lets go of it.
+/// A root already shut down is not torn down again.
 #[tokio::test(start_paused = true)]
-async fn a_root_held_by_its_task_or_already_shut_down_is_left_alone() {
-    let (release, released) = oneshot::channel::<()>();
-    let (stopped, heard) = oneshot::channel();
+async fn what_keeps_a_dropped_root_alive_is_its_owner_s_handles_only() {
+    let (heard_tx, heard) = oneshot::channel();
     let root = Scope::new();
+    root.spawn("borrower", async move {
+        let _inside = Scope::current();
+        lifespan_runtime::shutdown_requested().await;
+        let _ = heard_tx.send(());
+    });
+    drop(root);
+    bounded(heard)
+        .await
+        .expect("a handle from Scope::current() did not keep the root alive");
+
+    let (release, released) = oneshot::channel::<()>();
+    let (heard_tx, heard) = oneshot::channel();
+    let root = Scope::new();
+    let owner_clone = root.clone();
     root.spawn("keeper", async move {
-        let kept = Scope::current();
         let _ = released.await;
-        kept.request_shutdown();
-        // `kept` is dropped here, with the task: the last handle.
-        let _ = stopped.send(());
+        drop(owner_clone); // the last of the owner's handles
+        lifespan_runtime::shutdown_requested().await;
+        let _ = heard_tx.send(());
     });
     drop(root);
     tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut heard = heard;
+    assert!(
+        heard.try_recv().is_err(),
+        "the task holds the owner's clone: the root is still up"
+    );
     release.send(()).unwrap();
     bounded(heard).await.unwrap();
 
@@ -299,4 +334,27 @@ async fn a_root_held_by_its_task_or_already_shut_down_is_left_alone() {
     drop(shut);
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(journal.entries(), ["start cache", "stop cache"]);
+}
+
+/// The last handle of a root dropped on a thread outside any runtime, while its task
+/// runs on a runtime: the teardown runs on the runtime the task was spawned on.
+#[test]
+fn a_root_dropped_off_its_runtime_is_torn_down_on_the_runtime_of_its_tasks() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_time()
+        .build()
+        .unwrap();
+    let root = runtime.block_on(async { Scope::new() });
+    let (told, heard) = std::sync::mpsc::channel::<()>();
+    runtime.block_on(async {
+        root.spawn("ticker", async move {
+            lifespan_runtime::shutdown_requested().await;
+            let _ = told.send(());
+        });
+    });
+    std::thread::spawn(move || drop(root)).join().unwrap();
+    heard
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the task was told to stop");
 }

@@ -1,9 +1,10 @@
 //! [`Detached`]: a teardown on a task of its own, so that whoever waits for it may stop
 //! waiting (a `select!`, an outer timeout) without cutting it short.
 //!
-//! Its failures are returned to the first caller of [`Detached::wait`] to see it end.
-//! While nobody is waiting they are logged at ERROR as well, and kept for the next
-//! caller: a failure may be reported twice, never lost, and never turned into success.
+//! Its failures are returned to every caller of [`Detached::wait`], however many wait
+//! and whenever they come. If it ends while nobody is waiting, or the callers who were
+//! all leave before it ends, they are logged at ERROR as well: a failure may be
+//! reported twice, never lost, and never turned into success.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -29,8 +30,10 @@ struct State {
     /// How many callers are in [`Detached::wait`].
     waiting: usize,
     finished: bool,
-    /// The failures, until a waiter takes them.
+    /// The failures, once it ended; every waiter gets them.
     failures: Option<Vec<Error>>,
+    /// Whether a waiter has been given them.
+    delivered: bool,
     /// Whether they have been logged, because nobody was waiting for them.
     logged: bool,
 }
@@ -42,8 +45,25 @@ impl Detached {
     where
         F: Future<Output = Vec<Error>> + Send + 'static,
     {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return Err(teardown);
+        Detached::spawn_on(None, name, teardown)
+    }
+
+    /// Like [`spawn`](Detached::spawn), on `fallback` when there is no current runtime:
+    /// the runtime a dropped scope's tasks run on, when it is dropped elsewhere.
+    pub(in crate::engine) fn spawn_on<F>(
+        fallback: Option<&tokio::runtime::Handle>,
+        name: Name,
+        teardown: F,
+    ) -> Result<Detached, F>
+    where
+        F: Future<Output = Vec<Error>> + Send + 'static,
+    {
+        let runtime = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => runtime,
+            Err(_) => match fallback {
+                Some(runtime) => runtime.clone(),
+                None => return Err(teardown),
+            },
         };
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
@@ -61,13 +81,12 @@ impl Detached {
         Ok(Detached { shared })
     }
 
-    /// Waits for the teardown and takes its failures: all of them for the first waiter
-    /// to see it end, none for the others.
+    /// Waits for the teardown and returns its failures, the same to every waiter.
     ///
     /// # Cancellation safety
     ///
-    /// Cancel-safe: the teardown goes on; failures no waiter took are logged, and kept
-    /// for the next one.
+    /// Cancel-safe: the teardown goes on; failures no waiter was given are logged, and
+    /// kept for the next one.
     pub(in crate::engine) async fn wait(&self) -> Vec<Error> {
         let _waiting = Waiting::new(&self.shared);
         loop {
@@ -75,7 +94,8 @@ impl Detached {
             {
                 let mut state = lock(&self.shared.state);
                 if state.finished {
-                    return state.failures.take().unwrap_or_default();
+                    state.delivered = true;
+                    return state.failures.clone().unwrap_or_default();
                 }
             }
             finished.await;
@@ -134,8 +154,8 @@ impl Drop for Ending {
     }
 }
 
-/// A caller in [`Detached::wait`]. The last to leave after the teardown ended, without
-/// its failures taken, logs them (once).
+/// A caller in [`Detached::wait`]. The last to leave after the teardown ended, when no
+/// waiter was given its failures, logs them (once).
 struct Waiting<'a>(&'a Shared);
 
 impl<'a> Waiting<'a> {
@@ -149,7 +169,7 @@ impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         let mut state = lock(&self.0.state);
         state.waiting -= 1;
-        if state.waiting == 0 && !state.logged {
+        if state.waiting == 0 && !state.delivered && !state.logged {
             if let Some(failures) = &state.failures {
                 log(failures);
                 state.logged = true;
