@@ -95,7 +95,7 @@ async fn accept(
     Ok(())
 }
 
-/// Reads lines from one TCP client until it hangs up or shutdown begins.
+/// Reads lines from one TCP client until it hangs up or its turn to stop comes.
 async fn forward_lines(
     stream: TcpStream,
     port: u16,

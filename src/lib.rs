@@ -295,9 +295,11 @@
 //! - A [`Running`] dropped without [`stop`](Running::stop) cannot run its shutdown
 //!   half (a warning says so), but what it entered, spawned or registered is still
 //!   stopped, on a task of the runtime, with failures logged at ERROR.
-//! - A root [`Scope`] whose last handle is dropped without [`Scope::shutdown`] while it
-//!   holds parts, tasks or hooks tears itself down on a task of the runtime, with a
-//!   warning, and logs failures at ERROR; a handle a task holds counts.
+//! - A root [`Scope`] whose owner drops its last handle (the one [`Scope::new`] gave,
+//!   and its clones) without [`Scope::shutdown`] while it holds parts, tasks or hooks
+//!   tears itself down on a task of the runtime, with a warning, and logs failures at
+//!   ERROR. Handles taken inside with [`Scope::current`] do not keep it alive; a clone
+//!   of the owner's handle moved into one of its tasks does.
 //! - [`Scope::shutdown`] is cancel-safe: a teardown cut short by its caller goes on, on
 //!   a task of its own; the next `shutdown()` waits for it and returns its failures,
 //!   which are also logged at ERROR if they came while nobody was waiting. A
@@ -362,7 +364,10 @@
 //! ```
 //!
 //! Do not write `while let Some(job) = until_shutdown(queue.recv()).await`: it stops
-//! at the worker's turn with jobs still queued. What must react the instant the app's
+//! at the worker's turn with jobs still queued. Inside a task, use the free functions
+//! ([`shutdown_requested`], [`until_shutdown`], [`is_shutdown_requested`]), which
+//! follow the task's own turn; a root `Scope` captured into the task would answer for
+//! the whole app instead, at once. What must react the instant the app's
 //! shutdown begins, whatever its turn (a `/readyz` handler, a load balancer to tell),
 //! awaits [`app_shutdown_requested`].
 //!
@@ -377,8 +382,9 @@
 pub use lifespan_macros::{lifespan, main, test};
 pub use lifespan_runtime::{
     BoxError, Error, ErrorKind, FromFn, Lifespan, MainOutput, Origin, Outcome, Phase, Running,
-    Scope, TaskHandle, Yielder, app_shutdown_requested, enter, from_fn, futures, on_shutdown,
-    phase, request_shutdown, shutdown_requested, spawn, spawn_isolated, until_shutdown,
+    Scope, TaskHandle, Yielder, app_shutdown_requested, enter, from_fn, futures,
+    is_app_shutdown_requested, is_shutdown_requested, on_shutdown, phase, request_shutdown,
+    shutdown_requested, spawn, spawn_isolated, until_shutdown,
 };
 
 #[cfg(all(feature = "process", unix))]

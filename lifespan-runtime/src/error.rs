@@ -162,7 +162,8 @@ pub enum ErrorKind {
     TimedOut,
     /// A lifespan's body ended without reaching its yield point.
     ReturnedBeforeYield,
-    /// A task was aborted through its [`TaskHandle`](crate::TaskHandle). Only the handle
+    /// A task was aborted through its [`TaskHandle`](crate::TaskHandle), or its runtime
+    /// shut down under it. Only the handle
     /// sees this: an abort that was asked for is not a failure of the app.
     Aborted,
     /// `enter` was called where no scope is current.
@@ -462,7 +463,8 @@ impl fmt::Display for Error {
             ),
             Detail::Aborted => write!(
                 f,
-                "{subject} was aborted through its `TaskHandle` before it finished"
+                "{subject} was aborted before it finished, through its `TaskHandle` or because \
+                 its runtime shut down"
             ),
             Detail::NoScope => write!(
                 f,

@@ -213,6 +213,33 @@ pub fn shutdown_requested() -> impl Future<Output = ()> + Send + 'static {
     turn_for("shutdown_requested").cancelled_owned()
 }
 
+/// Whether the current code's turn to stop has come: [`shutdown_requested`] would
+/// resolve at once. Inside a task this is the task's own turn, which comes after its
+/// scope's: prefer it to `Scope::current().is_shutdown_requested()` there.
+///
+/// # Panics
+///
+/// Outside a scope.
+///
+/// ```
+/// # use lifespan::Scope;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// let poller = scope.spawn("poller", async {
+///     while !lifespan::is_shutdown_requested() {
+///         tokio::task::yield_now().await; // poll something
+///     }
+/// });
+/// scope.shutdown().await?;
+/// assert!(poller.is_finished());
+/// # Ok::<(), lifespan::Error>(())
+/// # }).unwrap();
+/// ```
+#[track_caller]
+pub fn is_shutdown_requested() -> bool {
+    turn_for("is_shutdown_requested").is_cancelled()
+}
+
 /// A future that resolves once the app's shutdown has been requested or has begun: at
 /// once everywhere, not at each part's turn. See [`Scope::app_shutdown_requested`].
 ///
@@ -259,4 +286,31 @@ pub fn app_shutdown_requested() -> impl Future<Output = ()> + Send + 'static {
 #[track_caller]
 pub fn phase() -> Phase {
     Scope::current_for("phase").phase()
+}
+
+/// Whether the app's shutdown has been requested or has begun; see
+/// [`Scope::is_app_shutdown_requested`]. For a `/readyz` handler that must turn 503 the
+/// instant shutdown begins.
+///
+/// # Panics
+///
+/// Outside a scope.
+///
+/// ```
+/// # use lifespan::{from_fn, Scope};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// let probe = scope.enter(from_fn("probe", |y| async move {
+///     y.yield_app(Scope::current()).await;
+/// })).await?;
+/// scope.request_shutdown();
+/// assert!(probe.is_app_shutdown_requested());
+/// assert!(!probe.is_shutdown_requested()); // its own turn comes at teardown
+/// scope.shutdown().await?;
+/// # Ok::<(), lifespan::Error>(())
+/// # }).unwrap();
+/// ```
+#[track_caller]
+pub fn is_app_shutdown_requested() -> bool {
+    Scope::current_for("is_app_shutdown_requested").is_app_shutdown_requested()
 }

@@ -73,8 +73,8 @@ pub mod __private;
 pub use engine::{Scope, TaskHandle};
 pub use error::{BoxError, Error, ErrorKind, Origin};
 pub use free::{
-    app_shutdown_requested, enter, on_shutdown, phase, request_shutdown, shutdown_requested, spawn,
-    spawn_isolated, until_shutdown,
+    app_shutdown_requested, enter, is_app_shutdown_requested, is_shutdown_requested, on_shutdown,
+    phase, request_shutdown, shutdown_requested, spawn, spawn_isolated, until_shutdown,
 };
 pub use from_fn::{FromFn, from_fn};
 pub use lifespan::Lifespan;

@@ -65,9 +65,11 @@ impl<T, L: ?Sized + Stoppable> Running<T, L> {
     }
 
     /// The scope the lifespan's body runs in: what it entered, spawned and registered
-    /// is stopped with it. Useful to wait for [`Scope::shutdown_requested`], which
-    /// resolves when one of its tasks fails, and to ask the lifespan's tasks to wind
-    /// down ahead of [`stop`](Running::stop) with
+    /// is stopped with it. Useful to wait for
+    /// [`Scope::app_shutdown_requested`], which resolves when one of its tasks fails
+    /// (as [`Scope::shutdown_requested`] does too for a lifespan started outside any
+    /// scope, which is an app of its own), and to ask the lifespan's tasks to wind down
+    /// ahead of [`stop`](Running::stop) with
     /// [`request_local_shutdown`](Scope::request_local_shutdown).
     ///
     /// The scope stops with the lifespan, after its shutdown half: its

@@ -461,3 +461,34 @@ fn a_failing_exit_code_from_main_is_the_summary_s_verdict() {
         "{verdict}"
     );
 }
+
+/// A root dropped without `shutdown()` warns once, naming itself and what it held, only
+/// when something still needed stopping: not for a task group whose tasks had finished.
+#[test]
+fn a_dropped_root_warns_only_when_something_still_needed_stopping() {
+    let captured = capture(|| async {
+        let idle = Scope::new();
+        let done = idle.spawn("quick", async {});
+        done.await.unwrap();
+        drop(idle);
+
+        let busy = Scope::new();
+        let (heard_tx, heard) = tokio::sync::oneshot::channel();
+        busy.spawn("ticker", async move {
+            lifespan_runtime::shutdown_requested().await;
+            let _ = heard_tx.send(());
+        });
+        drop(busy);
+        heard.await.unwrap();
+    });
+    let warnings: Vec<String> = captured
+        .lines()
+        .into_iter()
+        .filter(|line| line.contains("was dropped without `shutdown()`"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("the scope `app`") && warnings[0].contains("held 1 part(s)"),
+        "{warnings:?}"
+    );
+}

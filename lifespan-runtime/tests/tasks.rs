@@ -309,3 +309,29 @@ async fn start_and_enter_show_their_state_in_debug() {
     });
     yielder_debug.start().await.unwrap().stop().await.unwrap();
 }
+
+/// A `Running` started inside a scope may outlive it: when that scope is shut down and
+/// gone, the `Running` has not been stopped, and its scope does not claim its turn came.
+#[tokio::test]
+async fn a_running_outliving_the_scope_it_started_in_hears_nothing_until_stopped() {
+    let root = Scope::new();
+    let (give, take) = tokio::sync::oneshot::channel::<Running<()>>();
+    root.spawn("starter", async move {
+        let running = from_fn("survivor", |y| y.yield_app(()))
+            .start()
+            .await
+            .unwrap()
+            .erased();
+        let _ = give.send(running);
+    });
+    let running = take.await.unwrap();
+    root.shutdown().await.unwrap();
+    drop(root);
+    assert!(!running.scope().is_shutdown_requested());
+    let scope = running.scope().clone();
+    running.stop().await.unwrap();
+    assert!(
+        scope.is_shutdown_requested(),
+        "its turn came when it was stopped"
+    );
+}

@@ -355,8 +355,8 @@ impl<L: Body> Starting<L> {
                     parent: &span,
                     "startup dropped before it finished; stopping what it had started"
                 );
-                // Its tasks learn at once that they will be stopped, and a handle kept
-                // elsewhere registers nothing more.
+                // Its turn has come: what awaits its `shutdown_requested()` hears it; its
+                // tasks hear theirs as its orphans are stopped.
                 scope.cancel();
             }
         }

@@ -162,7 +162,8 @@ impl<L: ?Sized + Stoppable> Suspended<L> {
         &mut self,
         deadline: Option<Instant>,
     ) -> Result<(), Error> {
-        // Tasks the lifespan spawned learn now that shutdown has begun.
+        // The body's turn has come: its `shutdown_requested()` resolves (its tasks hear
+        // theirs after this half, in order).
         self.scope().cancel();
         let Some(body) = self.body.0.take() else {
             return Ok(());

@@ -101,6 +101,11 @@ struct Abort {
 }
 
 impl TaskGroup {
+    /// Whether none of its tasks is running: nothing to stop.
+    pub(super) fn is_idle(&self) -> bool {
+        self.tracker.is_empty()
+    }
+
     /// A group told to stop by `turn`.
     pub(super) fn new(turn: CancellationToken) -> Self {
         TaskGroup {

@@ -70,8 +70,10 @@ pub(crate) fn in_root<F: Future>(scope: Scope, future: F) -> InScope<F> {
 }
 
 /// The current scope, if one is set.
+/// The current scope, if one is set: a reference that does not keep a root alive once
+/// its owner has let go of it.
 pub(super) fn try_current() -> Option<Scope> {
-    CURRENT.try_with(|current| current.scope.clone()).ok()
+    CURRENT.try_with(|current| current.scope.reference()).ok()
 }
 
 /// What tells the code running now that its turn to stop has come: a task's group

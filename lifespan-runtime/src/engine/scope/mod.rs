@@ -38,10 +38,13 @@ pub(crate) use teardown::{Frame, stop_tree};
 /// root scope; [`Scope::new`] makes one by hand.
 ///
 /// A `Scope` is a cheap handle (`Clone`, `Send`, `Sync`, `'static`): clones refer to the
-/// same scope. A root dropped without `shutdown()` (its last handle, including any a
-/// task took with [`Scope::current`]) while it still holds parts, tasks or hooks does
-/// not leak them: its teardown begins by itself on a task of the runtime, with a
-/// warning, and failures are logged at ERROR. The scopes of one app share its [`Phase`] and its shutdown request: a
+/// same scope. A root dropped by its owner without `shutdown()` while it still holds
+/// parts, tasks or hooks does not leak them: when the last of the handles `Scope::new`
+/// returned and their clones is gone, its teardown begins by itself on a task of the
+/// runtime, with a warning, and failures are logged at ERROR. Handles taken from inside
+/// with [`Scope::current`] do not keep it alive; a clone of the owner's handle moved
+/// into one of its own tasks does, so inside tasks reach the scope through
+/// `Scope::current()` or the free functions. The scopes of one app share its [`Phase`] and its shutdown request: a
 /// [`request_shutdown`](Scope::request_shutdown) anywhere in the tree asks the whole app
 /// to stop.
 ///
@@ -72,9 +75,10 @@ pub(crate) use teardown::{Frame, stop_tree};
 /// ```
 pub struct Scope {
     inner: Arc<Inner>,
-    /// Whether this handle is one of `Inner::handles`: every handle a user can hold is;
-    /// the engine's own references (a task's, a parent's upgraded link) are not, so that
-    /// a root whose last user handle is dropped can be noticed.
+    /// Whether this handle is one of `Inner::handles`: the handle `Scope::new` gave its
+    /// owner, and its clones. The engine's own references (a task's, a parent's upgraded
+    /// link) and handles taken from inside with `Scope::current` are not, so that a root
+    /// whose owner let go of it can be noticed.
     counted: bool,
 }
 
@@ -110,6 +114,9 @@ struct Inner {
     /// How many counted handles exist. When a root's last one is dropped before its
     /// teardown, the teardown begins by itself (see `Drop for Scope`).
     handles: AtomicUsize,
+    /// The runtime its first task was spawned on: where that teardown runs when the
+    /// last handle is dropped on a thread outside any runtime.
+    runtime: OnceLock<tokio::runtime::Handle>,
     state: Mutex<State>,
 }
 
@@ -231,6 +238,7 @@ impl Scope {
                 began_after,
                 registered: AtomicU64::new(0),
                 handles: AtomicUsize::new(1),
+                runtime: OnceLock::new(),
                 state: Mutex::new(State::default()),
             }),
             counted: true,
@@ -351,6 +359,10 @@ impl Scope {
             // waits for the task.
             group.track(self.reference(), name.clone(), task, isolated)
         };
+        let _ = self
+            .inner
+            .runtime
+            .get_or_init(tokio::runtime::Handle::current);
         TaskHandle::spawned(name, tokio::spawn(tracked))
     }
 
@@ -381,16 +393,18 @@ impl Scope {
         }
     }
 
-    /// Tears the scope down: resolves every [`shutdown_requested`](Scope::shutdown_requested)
-    /// of this scope and below, then stops every child in reverse order of registration
-    /// (a lifespan's shutdown half first, then its own children). A failure does not stop
+    /// Tears the scope down: resolves [`app_shutdown_requested`](Scope::app_shutdown_requested)
+    /// and this root's [`shutdown_requested`](Scope::shutdown_requested), then stops every
+    /// child in reverse order of registration (a lifespan's shutdown half first, then its
+    /// own children), each told at its turn. A failure does not stop
     /// the teardown: every part is stopped, and the error holds every failure.
     ///
     /// A part is stopped before every part that was already running when its startup
     /// began; parts whose startups overlapped stop concurrently.
     ///
     /// Each part is stopped exactly once. Calling `shutdown` again, or registering
-    /// something afterwards, stops nothing twice.
+    /// something afterwards, stops nothing twice; every call, concurrent or later,
+    /// returns the same result, with every failure.
     ///
     /// Only a root made with [`Scope::new`] or [`Scope::with_shutdown_timeout`] is torn
     /// down here, and only from outside it. The scope of a lifespan (from
@@ -404,8 +418,8 @@ impl Scope {
     ///
     /// Cancel-safe. The teardown runs on a task of its own, so a call cut short (an
     /// outer timeout, a `select!`) leaves it going, never half done; the next call waits
-    /// for the same teardown and returns its failures, and failures nobody waits for are
-    /// logged at ERROR. Outside a tokio runtime the teardown runs in place.
+    /// for the same teardown and returns its failures, and failures that came while
+    /// nobody waited are logged at ERROR as well. Outside a tokio runtime the teardown runs in place.
     ///
     /// ```
     /// # use lifespan::{from_fn, Scope};
@@ -569,8 +583,9 @@ impl Scope {
     /// ([`Running::stop`](crate::Running::stop), or the parent's teardown), and their
     /// tasks, having heard, have usually returned by then.
     ///
-    /// On a root, the subtree is the whole app: it is
-    /// [`request_shutdown`](Scope::request_shutdown), and every part hears it at once.
+    /// On a root, the subtree is the whole app: it requests the app's shutdown, as
+    /// [`request_shutdown`](Scope::request_shutdown) does, and besides every part and
+    /// task hears its `shutdown_requested()` at once, not at its turn.
     ///
     /// ```
     /// # use lifespan::{from_fn, Lifespan, Scope};
@@ -620,6 +635,20 @@ impl Scope {
     /// ```
     pub fn app_shutdown_requested(&self) -> impl Future<Output = ()> + Send + 'static + use<> {
         self.inner.app.shutdown_token().clone().cancelled_owned()
+    }
+
+    /// Whether [`app_shutdown_requested`](Scope::app_shutdown_requested) would resolve
+    /// at once: the app's shutdown has been requested or has begun.
+    ///
+    /// ```
+    /// # use lifespan::Scope;
+    /// let scope = Scope::new();
+    /// assert!(!scope.is_app_shutdown_requested());
+    /// scope.request_shutdown();
+    /// assert!(scope.is_app_shutdown_requested());
+    /// ```
+    pub fn is_app_shutdown_requested(&self) -> bool {
+        self.inner.app.shutdown_token().is_cancelled()
     }
 
     /// The app's phase: [`Starting`](Phase::Starting), [`Running`](Phase::Running),
@@ -836,7 +865,10 @@ impl Scope {
             None => self.inner.app.shutdown_token().clone(),
             Some(_) => self.subtree().child_token(),
         });
-        // A `cancel` that ran before the token existed is applied now.
+        // A `cancel` that ran before the token existed is applied now. The fences pair
+        // with `cancel`'s: of a token made and a flag set at once on two threads, at
+        // least one side sees the other.
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self.inner.cancelled.load(Ordering::SeqCst) {
             token.cancel();
         }
@@ -850,12 +882,10 @@ impl Scope {
             None => CancellationToken::new(),
             Some(parent) => match parent.upgrade() {
                 Some(inner) => Scope::uncounted(inner).subtree().child_token(),
-                // The parent is gone, torn down or abandoned: so is this scope's app.
-                None => {
-                    let orphan = CancellationToken::new();
-                    orphan.cancel();
-                    orphan
-                }
+                // The parent is gone: no local request can come from above any more.
+                // (A `Running` may outlive the scope it was started in; its own turn
+                // comes when it is stopped.)
+                None => CancellationToken::new(),
             },
         })
     }
@@ -865,6 +895,7 @@ impl Scope {
     /// shutdown has begun.
     pub(super) fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self.inner.parent.is_none() {
             self.inner.app.shutdown_token().cancel();
         }
@@ -922,12 +953,15 @@ pub(crate) async fn until_cancelled<F: Future>(
 }
 
 impl Clone for Scope {
-    /// Another handle to the same scope.
+    /// Another handle to the same scope, of the same kind: a clone of the owner's handle
+    /// keeps a root alive, a clone of one taken with [`Scope::current`] does not.
     fn clone(&self) -> Scope {
-        self.inner.handles.fetch_add(1, Ordering::Relaxed);
+        if self.counted {
+            self.inner.handles.fetch_add(1, Ordering::Relaxed);
+        }
         Scope {
             inner: self.inner.clone(),
-            counted: true,
+            counted: self.counted,
         }
     }
 }
@@ -950,17 +984,24 @@ impl Drop for Scope {
         if state.closed || state.teardown.is_some() {
             return;
         }
-        if state.children.is_empty() {
+        let left = state
+            .children
+            .iter()
+            .filter(
+                |registered| !matches!(&registered.child, Child::Tasks(group) if group.is_idle()),
+            )
+            .count();
+        if left == 0 {
             state.closed = true;
             return;
         }
-        let left = state.children.len();
         let owner = self.inner.owner.clone();
         tracing::warn!(
             "the scope `{owner}` was dropped without `shutdown()` while it still held {left} \
              part(s), task group(s) or hook(s); stopping them now on a task of the runtime"
         );
-        match Detached::spawn(owner.clone(), self.reference().tear_down()) {
+        let teardown = self.reference().tear_down();
+        match Detached::spawn_on(self.inner.runtime.get(), owner.clone(), teardown) {
             Ok(teardown) => state.teardown = Some(teardown),
             Err(_) => {
                 state.closed = true;

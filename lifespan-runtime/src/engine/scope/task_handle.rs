@@ -26,6 +26,36 @@ use crate::error::{Error, Name, Origin};
 /// - [`ErrorKind::ScopeClosed`](crate::ErrorKind::ScopeClosed) for a task spawned after
 ///   its scope had shut down, which never ran.
 ///
+/// Unlike `JoinHandle<T>`, it carries no value: a task returns `()` or
+/// `Result<(), E>`; send what it computes through a channel.
+///
+/// # Awaiting a task of your own scope
+///
+/// A task's turn to stop comes after the shutdown half of the lifespan that spawned it.
+/// So that half must not await the task's handle while the task waits for its turn:
+/// each would wait for the other until the deadline cuts them. Tell the task first,
+/// with [`abort`](TaskHandle::abort), or with
+/// [`Scope::current().request_local_shutdown()`](crate::Scope::request_local_shutdown),
+/// which tells every task of the scope at once:
+///
+/// ```
+/// use lifespan::{from_fn, Scope};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// scope.enter(from_fn("server", |y| async move {
+///     let accept_loop = lifespan::spawn("accept-loop", async {
+///         lifespan::shutdown_requested().await;
+///     });
+///     y.yield_app(()).await;
+///     Scope::current().request_local_shutdown(); // its turn comes now
+///     accept_loop.await // then wait for it to finish, here in the half
+/// })).await?;
+/// scope.shutdown().await?;
+/// # Ok::<(), lifespan::Error>(())
+/// # }).unwrap();
+/// ```
+///
 /// # Cancellation safety
 ///
 /// Awaiting is cancel-safe: drop the future and await the handle again.
