@@ -492,3 +492,46 @@ fn a_dropped_root_warns_only_when_something_still_needed_stopping() {
         "{warnings:?}"
     );
 }
+
+/// The owner's last handle dropped while its `shutdown()` is under way (the call cut
+/// short by an outer timeout): the teardown already running goes on, alone; no second
+/// one begins and nothing warns.
+#[test]
+fn a_root_dropped_while_its_teardown_runs_is_not_torn_down_twice() {
+    let journal = Journal::new();
+    let stopped = journal.clone();
+    let captured = capture(|| async move {
+        let root = Scope::new();
+        // Still registered when the owner lets go: the teardown has not reached it.
+        let (database, database_stopped) = common::signalling(&stopped, "database");
+        root.enter(database).await.unwrap();
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let (flushed_tx, flushed) = tokio::sync::oneshot::channel::<()>();
+        root.on_shutdown("flush", async move {
+            let _ = released.await;
+            stopped.log("flushed");
+            let _ = flushed_tx.send(());
+        });
+        root.spawn("late-task", async {
+            lifespan_runtime::shutdown_requested().await;
+        });
+        let cut = tokio::time::timeout(std::time::Duration::from_millis(10), root.shutdown()).await;
+        assert!(cut.is_err());
+        drop(root); // a second teardown would warn here, in `drop`
+        release.send(()).unwrap();
+        flushed.await.unwrap();
+        database_stopped.await.unwrap();
+    });
+    assert_eq!(
+        journal.entries(),
+        ["start database", "flushed", "stop database"]
+    );
+    assert!(
+        !captured
+            .lines()
+            .iter()
+            .any(|line| line.contains("dropped without `shutdown()`")),
+        "{:?}",
+        captured.lines()
+    );
+}

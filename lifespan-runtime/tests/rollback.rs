@@ -187,6 +187,11 @@ async fn a_lifespan_entered_into_a_closed_scope_is_stopped_again() {
         (error.name(), error.kind()),
         ("late", ErrorKind::ScopeClosed)
     );
+    assert_eq!(
+        error.to_string(),
+        "lifespan `late` finished startup after its scope had shut down, so it was stopped \
+         again; enter lifespans before the scope's shutdown begins"
+    );
     assert_eq!(journal.entries(), ["start late", "stop late"]);
 }
 

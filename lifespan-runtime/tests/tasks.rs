@@ -335,3 +335,23 @@ async fn a_running_outliving_the_scope_it_started_in_hears_nothing_until_stopped
         "its turn came when it was stopped"
     );
 }
+
+/// `Scope::until_shutdown` follows that scope's own turn: a lifespan's scope, when its
+/// shutdown half begins.
+#[tokio::test]
+async fn a_scope_s_until_shutdown_ends_at_that_scope_s_turn() {
+    let root = Scope::new();
+    let part = root
+        .enter(from_fn("part", |y| y.yield_app(Scope::current())))
+        .await
+        .unwrap();
+    assert_eq!(part.until_shutdown(async { 7 }).await, Some(7));
+    root.request_shutdown(); // the app's request: the part's turn is still to come
+    assert_eq!(part.until_shutdown(async { 8 }).await, Some(8));
+    assert_eq!(root.until_shutdown(async { 9 }).await, None);
+    root.shutdown().await.unwrap();
+    assert_eq!(
+        part.until_shutdown(std::future::pending::<()>()).await,
+        None
+    );
+}

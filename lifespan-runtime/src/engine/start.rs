@@ -88,7 +88,6 @@ impl<L: Body> Startup<L> {
     pub fn state(&self) -> &'static str {
         match &self.state {
             StartupState::Idle { .. } => "idle",
-            StartupState::Starting(starting) if starting.yielded => "started",
             StartupState::Starting(_) => "starting",
             StartupState::RollingBack { .. } => "rolling back",
             StartupState::Done => "done",
