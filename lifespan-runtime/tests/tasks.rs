@@ -355,3 +355,41 @@ async fn a_scope_s_until_shutdown_ends_at_that_scope_s_turn() {
         None
     );
 }
+
+/// The sync forms answer as their futures would: a task's own turn, and the app-wide
+/// request, each seen from inside the task.
+#[tokio::test]
+async fn inside_a_task_the_sync_checks_follow_its_turn_and_the_app_s_request() {
+    let root = Scope::new();
+    let (ask, asked) = tokio::sync::oneshot::channel::<()>();
+    let (first, first_answer) = tokio::sync::oneshot::channel();
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let task = root.spawn("checker", async move {
+        let _ = first.send((
+            lifespan_runtime::is_shutdown_requested(),
+            lifespan_runtime::is_app_shutdown_requested(),
+        ));
+        let _ = asked.await;
+        let _ = answer.send((
+            lifespan_runtime::is_shutdown_requested(),
+            lifespan_runtime::is_app_shutdown_requested(),
+        ));
+        lifespan_runtime::shutdown_requested().await;
+        assert!(lifespan_runtime::is_shutdown_requested());
+    });
+    assert_eq!(first_answer.await.unwrap(), (false, false));
+    // A part entered after the task: the task's turn comes after it stopped.
+    root.enter(from_fn("feeder", |y| y.yield_app(())))
+        .await
+        .unwrap();
+    root.request_shutdown();
+    ask.send(()).unwrap();
+    let requested = answered.await.unwrap();
+    assert_eq!(
+        requested,
+        (false, true),
+        "the app asked; the task's turn not yet"
+    );
+    root.shutdown().await.unwrap();
+    task.await.unwrap();
+}
