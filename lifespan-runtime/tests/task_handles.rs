@@ -52,7 +52,7 @@ async fn an_aborted_task_is_dropped_and_is_no_failure_of_the_app() {
     assert!(!poller.is_finished());
     poller.abort();
     let mut poller = poller;
-    let error = (&mut poller).await.unwrap_err();
+    let error = bounded(&mut poller).await.unwrap_err();
     assert!(poller.is_finished());
     assert_eq!(
         (error.name(), error.origin(), error.kind()),
@@ -138,7 +138,7 @@ async fn a_local_shutdown_is_heard_inside_the_subtree_and_nowhere_else() {
 
     poller.request_local_shutdown();
 
-    deep_task.await.unwrap();
+    bounded(deep_task).await.unwrap();
     assert_eq!(journal.entries(), ["read-loop heard it"]);
     assert!(poller.is_shutdown_requested());
     assert!(connection.is_shutdown_requested());
@@ -182,8 +182,18 @@ async fn a_running_lifespan_can_be_asked_to_wind_down_before_it_is_stopped() {
     .unwrap();
     running.scope().request_local_shutdown();
     // Heard before any stop, while the lifespan still runs.
-    assert_eq!(heard.await.unwrap(), lifespan_runtime::Phase::Running);
+    assert_eq!(
+        bounded(heard).await.unwrap(),
+        lifespan_runtime::Phase::Running
+    );
     running.stop().await.unwrap();
+}
+
+/// `future`, or a failed test after ten seconds: a broken signal fails rather than hangs.
+async fn bounded<F: std::future::IntoFuture>(future: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(10), future)
+        .await
+        .expect("nothing happened for ten seconds")
 }
 
 /// Logs its entry when dropped.
@@ -193,4 +203,15 @@ impl Drop for LogOnDrop {
     fn drop(&mut self) {
         self.0.log(self.1);
     }
+}
+
+#[tokio::test]
+async fn a_handle_shows_its_task_s_name_and_whether_it_finished() {
+    let scope = Scope::new();
+    let quick = scope.spawn("quick", async {});
+    scope.shutdown().await.unwrap();
+    assert_eq!(
+        format!("{quick:?}"),
+        r#"TaskHandle { name: "quick", finished: true }"#
+    );
 }

@@ -976,8 +976,10 @@ impl Drop for Scope {
         if !self.counted || self.inner.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
-        // Only a root is torn down by its owner; a lifespan's scope stops with it.
-        if self.inner.owned || self.inner.parent.is_some() {
+        // Only a root is torn down by its owner; a lifespan's scope stops with it. (The
+        // scope of a lifespan started outside any scope is a root too, but the lifespan
+        // holds a handle until its teardown has closed it.)
+        if self.inner.parent.is_some() {
             return;
         }
         let mut state = lock(&self.inner.state);
