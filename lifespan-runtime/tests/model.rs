@@ -19,6 +19,7 @@ use std::time::Duration;
 use lifespan_runtime::{BoxError, Error, ErrorKind, Lifespan, Origin, Running, Scope, from_fn};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
+use tokio::time::Instant;
 
 /// How one half ends.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,8 +38,21 @@ enum Act {
 enum Task {
     Finish,
     Fail,
-    /// Ignores shutdown: only the deadline ends it.
+    /// Returns once its turn to stop comes (`lifespan::shutdown_requested()`), as a
+    /// well-behaved task does.
+    Listen,
+    /// Notes its turn to stop, and goes on: only the deadline ends it.
     IgnoreShutdown,
+}
+
+/// A task a part spawns in its body, and when.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Spawn {
+    task: Task,
+    /// Spawned just before the startup of child `at` begins, so that the children from
+    /// `at` on stop before its turn comes; `None`: after every child, and after the
+    /// startup half.
+    at: Option<usize>,
 }
 
 /// What a startup awaits before anything else, so that startups entered together
@@ -74,7 +88,7 @@ struct Node {
     placement: Placement,
     /// Children started with `try_join_all` rather than one after another.
     concurrent: bool,
-    tasks: Vec<Task>,
+    tasks: Vec<Spawn>,
     children: Vec<Node>,
 }
 
@@ -105,7 +119,17 @@ fn act() -> impl Strategy<Value = Act> {
 }
 
 fn task() -> impl Strategy<Value = Task> {
-    prop_oneof![4 => Just(Task::Finish), 1 => Just(Task::Fail), 1 => Just(Task::IgnoreShutdown)]
+    prop_oneof![
+        3 => Just(Task::Finish),
+        1 => Just(Task::Fail),
+        3 => Just(Task::Listen),
+        1 => Just(Task::IgnoreShutdown),
+    ]
+}
+
+/// A task spawned before child `at`, if the node has that many children (see `node`).
+fn spawn() -> impl Strategy<Value = Spawn> {
+    (task(), prop::option::of(0_usize..4)).prop_map(|(task, at)| Spawn { task, at })
 }
 
 fn pause() -> impl Strategy<Value = Pause> {
@@ -128,47 +152,47 @@ fn placement() -> impl Strategy<Value = Placement> {
     ]
 }
 
+/// A node with `children`; a task spawned before a child it does not have is spawned
+/// after all of them.
+fn node(
+    (startup, shutdown, pause, lead, placement): (Act, Act, Pause, u64, Placement),
+    concurrent: bool,
+    mut tasks: Vec<Spawn>,
+    children: Vec<Node>,
+) -> Node {
+    for spawn in &mut tasks {
+        spawn.at = spawn.at.filter(|&at| at < children.len());
+    }
+    Node {
+        startup,
+        shutdown,
+        pause,
+        lead,
+        placement,
+        concurrent,
+        tasks,
+        children,
+    }
+}
+
 fn tree() -> impl Strategy<Value = Node> {
-    let leaf = (
-        act(),
-        act(),
-        pause(),
-        lead(),
-        placement(),
-        prop::collection::vec(task(), 0..2),
-    )
-        .prop_map(|(startup, shutdown, pause, lead, placement, tasks)| Node {
-            startup,
-            shutdown,
-            pause,
-            lead,
-            placement,
-            concurrent: false,
-            tasks,
-            children: Vec::new(),
-        });
-    let node = leaf.prop_recursive(4, 50, 4, |inner| {
+    let halves = || (act(), act(), pause(), lead(), placement());
+    let tasks = || prop::collection::vec(spawn(), 0..3);
+    let leaf =
+        (halves(), tasks()).prop_map(|(halves, tasks)| node(halves, false, tasks, Vec::new()));
+    let tree = leaf.prop_recursive(4, 50, 4, move |inner| {
         (
-            (act(), act(), pause(), lead(), placement()),
+            halves(),
             any::<bool>(),
-            prop::collection::vec(task(), 0..2),
+            tasks(),
             prop::collection::vec(inner, 0..4),
         )
-            .prop_map(
-                |((startup, shutdown, pause, lead, placement), concurrent, tasks, children)| Node {
-                    startup,
-                    shutdown,
-                    pause,
-                    lead,
-                    placement,
-                    concurrent,
-                    tasks,
-                    children,
-                },
-            )
+            .prop_map(|(halves, concurrent, tasks, children)| {
+                node(halves, concurrent, tasks, children)
+            })
     });
     // The root lifespan enters the tree's first node.
-    node.prop_map(|mut root| {
+    tree.prop_map(|mut root| {
         root.placement = Placement::Entered;
         root.lead = 0;
         root
@@ -201,39 +225,62 @@ fn flatten(node: &Node, parent: Option<usize>, flat: &mut Vec<Flat>) -> usize {
     index
 }
 
-/// What a part did, by index, in the order it happened: the runtime is single-threaded,
-/// so the journal's order is the order of events.
+/// A task, by its part's index and its number among the part's tasks.
+type TaskId = (usize, usize);
+
+/// What a part or a task did. The runtime is single-threaded, so the journal's order is
+/// the order of events; each is noted with the (paused) clock's time.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Ev {
     /// Its startup half began.
     Began(usize),
     /// Its startup half completed: registered in its owner's scope, if entered.
     Registered(usize),
+    /// Its startup half ended without registering: it failed, panicked, timed out or was
+    /// dropped.
+    StartupFailed(usize),
     /// Its shutdown half began.
     Halting(usize),
     /// Its shutdown half ended: returned, panicked, or was cancelled.
     HalfEnded(usize),
-    /// One of its tasks ended: finished, failed, or was aborted.
-    TaskEnded(usize),
     /// Its `Running` was dropped without `stop`.
     Dropped(usize),
+    /// A task was spawned.
+    Spawned(TaskId),
+    /// A task's `lifespan::shutdown_requested()` resolved: its turn to stop came.
+    Heard(TaskId),
+    /// A task ended: finished, failed, or was aborted.
+    TaskEnded(TaskId),
 }
 
-type Journal = Arc<Mutex<Vec<Ev>>>;
+type Journal = Arc<Mutex<Vec<(Instant, Ev)>>>;
 /// A reported failure: who, when, what kind, and its message.
 type Reported = (String, Origin, ErrorKind, String);
 type Starting = Pin<Box<dyn Future<Output = Result<Option<Held>, Error>> + Send>>;
 
 fn log(journal: &Journal, event: Ev) {
-    journal.lock().unwrap().push(event);
+    journal.lock().unwrap().push((Instant::now(), event));
 }
 
-/// Logs its event when dropped: however a half or a task ends, cancelled included.
-struct LogOnDrop(Journal, Ev);
+/// Logs its event when dropped: however a half, a startup or a task ends, cancelled
+/// included; unless disarmed first.
+struct LogOnDrop(Journal, Option<Ev>);
+
+impl LogOnDrop {
+    fn new(journal: &Journal, event: Ev) -> Self {
+        LogOnDrop(journal.clone(), Some(event))
+    }
+
+    fn disarm(mut self) {
+        self.1 = None;
+    }
+}
 
 impl Drop for LogOnDrop {
     fn drop(&mut self) {
-        log(&self.0, self.1);
+        if let Some(event) = self.1 {
+            log(&self.0, event);
+        }
     }
 }
 
@@ -265,6 +312,40 @@ async fn perform(act: Act, what: &str) -> Result<(), BoxError> {
     }
 }
 
+/// Spawns, in the current scope, the tasks of part `index` that are spawned at `at`.
+fn spawn_tasks(flat: &[Flat], index: usize, at: Option<usize>, journal: &Journal) {
+    let part = &flat[index];
+    for (number, spawn) in part.node.tasks.iter().enumerate() {
+        if spawn.at != at {
+            continue;
+        }
+        let id = (index, number);
+        log(journal, Ev::Spawned(id));
+        let ended = LogOnDrop::new(journal, Ev::TaskEnded(id));
+        let journal = journal.clone();
+        let task = spawn.task;
+        lifespan_runtime::spawn(task_name(flat, id), async move {
+            let _ended = ended;
+            let turn = async {
+                lifespan_runtime::shutdown_requested().await;
+                log(&journal, Ev::Heard(id));
+            };
+            match task {
+                Task::Finish => Ok(()),
+                Task::Fail => Err::<(), BoxError>("task failed".into()),
+                Task::Listen => {
+                    turn.await;
+                    Ok(())
+                }
+                Task::IgnoreShutdown => {
+                    turn.await;
+                    std::future::pending().await
+                }
+            }
+        });
+    }
+}
+
 /// Starts node `index` as its placement says, in the current scope; boxed, because
 /// lifespans nest. A node whose `Running` its owner holds is handed back.
 fn start(flat: Arc<Vec<Flat>>, index: usize, journal: Journal) -> Starting {
@@ -274,23 +355,26 @@ fn start(flat: Arc<Vec<Flat>>, index: usize, journal: Journal) -> Starting {
         let journal = journal.clone();
         from_fn(name.clone(), move |yielder| async move {
             log(&journal, Ev::Began(index));
+            let failed = LogOnDrop::new(&journal, Ev::StartupFailed(index));
             let node = &flat[index];
             match node.node.pause {
                 Pause::None => {}
                 Pause::Yield => tokio::task::yield_now().await,
                 Pause::Sleep(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
             }
-            let children = node.children.iter().map(|&child| {
+            let children = node.children.iter().enumerate().map(|(at, &child)| {
                 let lead = if node.node.concurrent {
                     flat[child].node.lead
                 } else {
                     0
                 };
                 let starting = start(flat.clone(), child, journal.clone());
+                let (flat, journal) = (flat.clone(), journal.clone());
                 async move {
                     if lead > 0 {
                         tokio::time::sleep(Duration::from_millis(lead)).await;
                     }
+                    spawn_tasks(&flat, index, Some(at), &journal);
                     starting.await
                 }
             });
@@ -304,21 +388,12 @@ fn start(flat: Arc<Vec<Flat>>, index: usize, journal: Journal) -> Starting {
                 }
             }
             perform(node.node.startup, &format!("startup of {name}")).await?;
-            for (number, &task) in node.node.tasks.iter().enumerate() {
-                let ended = LogOnDrop(journal.clone(), Ev::TaskEnded(index));
-                lifespan_runtime::spawn(format!("{name}-task{number}"), async move {
-                    let _ended = ended;
-                    match task {
-                        Task::Finish => Ok(()),
-                        Task::Fail => Err::<(), BoxError>("task failed".into()),
-                        Task::IgnoreShutdown => std::future::pending().await,
-                    }
-                });
-            }
+            spawn_tasks(&flat, index, None, &journal);
+            failed.disarm();
             log(&journal, Ev::Registered(index));
             yielder.yield_app(()).await;
             log(&journal, Ev::Halting(index));
-            let _ended = LogOnDrop(journal.clone(), Ev::HalfEnded(index));
+            let _ended = LogOnDrop::new(&journal, Ev::HalfEnded(index));
             drop(held);
             perform(node.node.shutdown, &format!("shutdown of {name}")).await
         })
@@ -366,7 +441,7 @@ fn leaves(error: &Error, into: &mut Vec<Reported>) {
 
 /// What a run left to check.
 struct Outcome {
-    journal: Vec<Ev>,
+    journal: Vec<(Instant, Ev)>,
     /// Every failure reported, by the startup and by the teardown.
     errors: Vec<Reported>,
     /// From the first call to `shutdown` to the end of the one that reported.
@@ -398,7 +473,7 @@ fn run(flat: Arc<Vec<Flat>>, wait: Duration, how: Teardown) -> Outcome {
         }));
         let startup = started.await.err();
         tokio::time::sleep(wait).await;
-        let began = tokio::time::Instant::now();
+        let began = Instant::now();
         let mut later = Vec::new();
         let (teardown, cut_short) = match how {
             Teardown::Once => (scope.shutdown().await, false),
@@ -442,6 +517,8 @@ struct Exercised {
     /// began: the rule "stopped before every part running when it began", inside a
     /// concurrent group.
     staggered: usize,
+    /// Tasks that heard their turn after a part entered after them had stopped.
+    turns_in_order: usize,
     /// First `shutdown` calls cut short mid-teardown.
     cut_short: usize,
     /// Dropped `Running`s below which a part had started.
@@ -453,31 +530,55 @@ impl Exercised {
     fn add(&mut self, case: &Exercised) {
         self.concurrent_stops += usize::from(case.concurrent_stops > 0);
         self.staggered += usize::from(case.staggered > 0);
+        self.turns_in_order += usize::from(case.turns_in_order > 0);
         self.cut_short += usize::from(case.cut_short > 0);
         self.dropped_with_descendants += usize::from(case.dropped_with_descendants > 0);
     }
 }
 
+/// A child of a part's scope, as its teardown sees it: a part entered there, or a task
+/// spawned there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Sibling {
+    Part(usize),
+    Task(TaskId),
+}
+
+impl Sibling {
+    /// Its name, as the engine knows it: `n3`, `n3-task0`.
+    fn name(self, flat: &[Flat]) -> String {
+        match self {
+            Sibling::Part(index) => flat[index].name.clone(),
+            Sibling::Task(id) => task_name(flat, id),
+        }
+    }
+}
+
+/// A task's name, as it is spawned: `n3-task0`.
+fn task_name(flat: &[Flat], (index, number): TaskId) -> String {
+    format!("{}-task{number}", flat[index].name)
+}
+
 /// The journal, asked.
-struct Seen<'a>(&'a [Ev]);
+struct Seen<'a>(&'a [(Instant, Ev)]);
 
 impl Seen<'_> {
+    /// Where `event` first happened.
     fn at(&self, event: Ev) -> Option<usize> {
-        self.0.iter().position(|seen| *seen == event)
+        self.0.iter().position(|(_, seen)| *seen == event)
     }
 
     fn count(&self, event: Ev) -> usize {
-        self.0.iter().filter(|seen| **seen == event).count()
+        self.0.iter().filter(|(_, seen)| *seen == event).count()
     }
 
     /// Where the stop of `index` and all it stops ended: its shutdown half, its tasks,
     /// and the same of its entered children, recursively. (A dropped child's subtree
     /// stops on its own.) `None` when nothing of it stopped.
     fn stop_ended(&self, flat: &[Flat], index: usize) -> Option<usize> {
-        let own = self
-            .0
-            .iter()
-            .rposition(|seen| matches!(seen, Ev::HalfEnded(n) | Ev::TaskEnded(n) if *n == index));
+        let own = self.0.iter().rposition(
+            |(_, seen)| matches!(seen, Ev::HalfEnded(n) | Ev::TaskEnded((n, _)) if *n == index),
+        );
         flat[index]
             .children
             .iter()
@@ -485,6 +586,69 @@ impl Seen<'_> {
             .filter_map(|&child| self.stop_ended(flat, child))
             .chain(own)
             .max()
+    }
+
+    /// Where the owner of the scope of `index` was done with it: its shutdown half
+    /// ended, its `Running` was dropped, or its startup failed. What is in its scope
+    /// stops only after that.
+    fn owner_done(&self, index: usize) -> Option<usize> {
+        [
+            Ev::HalfEnded(index),
+            Ev::Dropped(index),
+            Ev::StartupFailed(index),
+        ]
+        .into_iter()
+        .filter_map(|event| self.at(event))
+        .min()
+    }
+
+    /// Where `sibling`'s startup began; a task's is its spawn.
+    fn began(&self, sibling: Sibling) -> Option<usize> {
+        match sibling {
+            Sibling::Part(index) => self.at(Ev::Began(index)),
+            Sibling::Task(id) => self.at(Ev::Spawned(id)),
+        }
+    }
+
+    /// Where `sibling` was registered in its scope; a task is when it is spawned.
+    fn registered(&self, sibling: Sibling) -> Option<usize> {
+        match sibling {
+            Sibling::Part(index) => self.at(Ev::Registered(index)),
+            Sibling::Task(id) => self.at(Ev::Spawned(id)),
+        }
+    }
+
+    /// Where `sibling` was told to stop: a part's shutdown half began, a task heard
+    /// its turn.
+    fn told_to_stop(&self, sibling: Sibling) -> Option<usize> {
+        match sibling {
+            Sibling::Part(index) => self.at(Ev::Halting(index)),
+            Sibling::Task(id) => self.at(Ev::Heard(id)),
+        }
+    }
+
+    /// Where `sibling` and all it stops had stopped.
+    fn stopped(&self, flat: &[Flat], sibling: Sibling) -> Option<usize> {
+        match sibling {
+            Sibling::Part(index) => self.stop_ended(flat, index),
+            Sibling::Task(id) => self.at(Ev::TaskEnded(id)),
+        }
+    }
+
+    /// Whether two tasks of one part share a turn: spawned one after another with no
+    /// part registered in their scope in between, they are one group.
+    fn one_group(&self, flat: &[Flat], a: TaskId, b: TaskId) -> bool {
+        let (Some(a_spawned), Some(b_spawned)) = (self.at(Ev::Spawned(a)), self.at(Ev::Spawned(b)))
+        else {
+            return false;
+        };
+        let between = a_spawned.min(b_spawned)..a_spawned.max(b_spawned);
+        a.0 == b.0
+            && !flat[a.0].children.iter().any(|&child| {
+                self.at(Ev::Registered(child))
+                    .is_some_and(|registered| between.contains(&registered))
+                    && flat[child].node.placement == Placement::Entered
+            })
     }
 }
 
@@ -520,64 +684,89 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
                 }
             }
         }
-        // Children after their owner: after its shutdown half began, or after its
-        // `Running` was dropped.
-        let owner_stopping = seen
-            .at(Ev::Halting(index))
-            .or_else(|| seen.at(Ev::Dropped(index)));
+        // What is in a part's scope stops after the part is done with it: children after
+        // their owner's shutdown half ended (or its `Running` was dropped, or its
+        // startup failed), and tasks hear their turn only then.
+        let owner_done = seen.owner_done(index);
         for &child in &part.children {
-            if let (Some(child_halting), Some(owner)) =
-                (seen.at(Ev::Halting(child)), owner_stopping)
-            {
+            if let Some(child_halting) = seen.at(Ev::Halting(child)) {
                 prop_assert!(
-                    child_halting > owner,
-                    "{} stopped before its owner {}",
+                    owner_done.is_some_and(|done| child_halting > done),
+                    "{} stopped before its owner {} was done",
                     flat[child].name,
                     name
                 );
             }
         }
-        // Teardown follows what startup proved: a part whose startup began after a
-        // sibling had registered stops, with all it stops, before that sibling's shutdown
-        // half begins.
-        let siblings: Vec<usize> = part
+        for number in 0..part.node.tasks.len() {
+            if let Some(heard) = seen.at(Ev::Heard((index, number))) {
+                prop_assert!(
+                    owner_done.is_some_and(|done| heard > done),
+                    "{} heard its turn before its owner {} was done",
+                    task_name(&flat, (index, number)),
+                    name
+                );
+            }
+        }
+        // Teardown follows what startup proved: a part or task whose startup began (or
+        // which was spawned) after a sibling had registered (or was spawned) stops, with
+        // all it stops, before that sibling is told to stop: its shutdown half begins,
+        // or, for a task, it hears its turn.
+        let siblings: Vec<Sibling> = part
             .children
             .iter()
-            .copied()
-            .filter(|&child| entered(child))
+            .filter(|&&child| entered(child))
+            .map(|&child| Sibling::Part(child))
+            .chain((0..part.node.tasks.len()).map(|number| Sibling::Task((index, number))))
             .collect();
         for &earlier in &siblings {
-            let Some(earlier_registered) = registered(earlier) else {
+            let Some(earlier_registered) = seen.registered(earlier) else {
                 continue;
             };
             for &later in &siblings {
-                let Some(later_began) = seen.at(Ev::Began(later)) else {
+                let Some(later_began) = seen.began(later) else {
                     continue;
                 };
                 if later == earlier || later_began < earlier_registered {
                     continue;
                 }
-                if part.node.concurrent && registered(later).is_some() {
-                    exercised.staggered += 1;
+                if let (Sibling::Task(a), Sibling::Task(b)) = (earlier, later) {
+                    if seen.one_group(&flat, a, b) {
+                        continue;
+                    }
                 }
-                let (Some(ended), Some(halting)) =
-                    (seen.stop_ended(&flat, later), seen.at(Ev::Halting(earlier)))
+                if let (Sibling::Part(_), Sibling::Part(later)) = (earlier, later) {
+                    if part.node.concurrent && registered(later).is_some() {
+                        exercised.staggered += 1;
+                    }
+                }
+                let (Some(ended), Some(told)) =
+                    (seen.stopped(&flat, later), seen.told_to_stop(earlier))
                 else {
                     continue;
                 };
+                if let (Sibling::Task(_), Sibling::Part(_)) = (earlier, later) {
+                    exercised.turns_in_order += 1;
+                }
                 prop_assert!(
-                    ended < halting,
-                    "{} began while {} was running, but was still stopping when the shutdown \
-                     half of {} began",
-                    flat[later].name,
-                    flat[earlier].name,
-                    flat[earlier].name
+                    ended < told,
+                    "{} began while {} was running, but was still stopping when {} was told \
+                     to stop",
+                    later.name(&flat),
+                    earlier.name(&flat),
+                    earlier.name(&flat)
                 );
             }
         }
         // Overlapping startups, overlapping stops: counted, to show the model reaches it.
-        for (number, &a) in siblings.iter().enumerate() {
-            for &b in &siblings[number + 1..] {
+        let parts: Vec<usize> = part
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| entered(c))
+            .collect();
+        for (number, &a) in parts.iter().enumerate() {
+            for &b in &parts[number + 1..] {
                 let (Some(a_began), Some(b_began), Some(a_registered), Some(b_registered)) = (
                     seen.at(Ev::Began(a)),
                     seen.at(Ev::Began(b)),
@@ -602,7 +791,7 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
         }
 
         // What failed below a dropped `Running` is logged, not reported: not checked.
-        if registered(index).is_none() || below_dropped(&flat, index) {
+        if below_dropped(&flat, index) {
             continue;
         }
         // Every injected shutdown failure is reported, as what it was.
@@ -617,40 +806,51 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
             .filter(|(who, stage, _, _)| who == name && *stage == Origin::Shutdown)
             .map(|(_, _, kind, _)| *kind)
             .collect();
-        match expected {
-            Some(kind) => prop_assert!(
-                reported == [kind] || (deadline_hit && reported == [ErrorKind::TimedOut]),
-                "{}: expected {:?}, reported {:?}",
-                name,
-                kind,
-                reported
-            ),
-            // None invented: only the exhausted deadline may cut a healthy half.
-            None => prop_assert!(
-                reported.is_empty() || (deadline_hit && reported == [ErrorKind::TimedOut]),
-                "{}: healthy, but reported {:?}",
-                name,
-                reported
-            ),
+        if registered(index).is_some() {
+            match expected {
+                Some(kind) => prop_assert!(
+                    reported == [kind] || (deadline_hit && reported == [ErrorKind::TimedOut]),
+                    "{}: expected {:?}, reported {:?}",
+                    name,
+                    kind,
+                    reported
+                ),
+                // None invented: only the exhausted deadline may cut a healthy half.
+                None => prop_assert!(
+                    reported.is_empty() || (deadline_hit && reported == [ErrorKind::TimedOut]),
+                    "{}: healthy, but reported {:?}",
+                    name,
+                    reported
+                ),
+            }
         }
-        // Every failing task of a started part is reported. A task that ignores shutdown
-        // may instead be cut short with what encloses it, when an outer limit ends at the
-        // same instant as its own: then that enclosing teardown is reported timed out.
+        // Every failing task is reported. A task that ignores shutdown may instead be
+        // cut short with what encloses it, when an outer limit ends at the same instant
+        // as its own: then that enclosing teardown is reported timed out. A task that
+        // returns at its turn is reported only when the exhausted deadline cut it.
         let enclosing_timed_out = errors.iter().any(|(who, stage, kind, _)| {
             *kind == ErrorKind::TimedOut
                 && (*stage == Origin::Hook
                     || ancestors(&flat, index).any(|ancestor| flat[ancestor].name == *who))
         });
-        for (number, task) in part.node.tasks.iter().enumerate() {
-            let task_name = format!("{name}-task{number}");
+        for (number, spawn) in part.node.tasks.iter().enumerate() {
+            if seen.at(Ev::Spawned((index, number))).is_none() {
+                continue;
+            }
+            let task_name = task_name(&flat, (index, number));
             let reported = errors
                 .iter()
                 .any(|(who, stage, _, _)| *who == task_name && *stage == Origin::Task);
-            match task {
+            match spawn.task {
                 Task::Fail => prop_assert!(reported, "{} was not reported", task_name),
                 Task::IgnoreShutdown => prop_assert!(
                     reported || enclosing_timed_out,
                     "{} was not reported",
+                    task_name
+                ),
+                Task::Listen => prop_assert!(
+                    !reported || deadline_hit,
+                    "{} returned at its turn, but was reported",
                     task_name
                 ),
                 Task::Finish => prop_assert!(!reported, "{} finished, but was reported", task_name),
@@ -720,7 +920,10 @@ fn slow_below(node: &Node) -> bool {
     slow(node.startup)
         || slow(node.shutdown)
         || matches!(node.pause, Pause::Sleep(_))
-        || node.tasks.contains(&Task::IgnoreShutdown)
+        || node
+            .tasks
+            .iter()
+            .any(|spawn| spawn.task == Task::IgnoreShutdown)
         || node
             .children
             .iter()
@@ -768,6 +971,7 @@ fn random_trees_keep_every_guarantee() {
     }
     assert!(exercised.concurrent_stops > 0, "{exercised:?}");
     assert!(exercised.staggered > 0, "{exercised:?}");
+    assert!(exercised.turns_in_order > 0, "{exercised:?}");
     assert!(exercised.cut_short > 0, "{exercised:?}");
     assert!(exercised.dropped_with_descendants > 0, "{exercised:?}");
 }
@@ -787,6 +991,11 @@ fn plain() -> Node {
     }
 }
 
+/// A task spawned after the children and the startup half.
+fn last(task: Task) -> Spawn {
+    Spawn { task, at: None }
+}
+
 /// The cases the first runs shrank to, written out: the regressions file keeps seeds,
 /// which mean other trees once the generator changes.
 #[test]
@@ -797,7 +1006,7 @@ fn the_first_runs_shrunk_cases_keep_every_guarantee() {
             children: vec![Node {
                 startup: Act::Fail,
                 children: vec![Node {
-                    tasks: vec![Task::IgnoreShutdown],
+                    tasks: vec![last(Task::IgnoreShutdown)],
                     ..plain()
                 }],
                 ..plain()
@@ -809,7 +1018,7 @@ fn the_first_runs_shrunk_cases_keep_every_guarantee() {
             children: vec![Node {
                 children: vec![
                     Node {
-                        tasks: vec![Task::IgnoreShutdown],
+                        tasks: vec![last(Task::IgnoreShutdown)],
                         ..plain()
                     },
                     Node {
@@ -864,11 +1073,24 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         ],
         ..plain()
     };
+    // A queue worker spawned before the part that feeds it: it hears its turn only once
+    // that part, slow to stop, has stopped.
+    let turns = Node {
+        tasks: vec![Spawn {
+            task: Task::Listen,
+            at: Some(0),
+        }],
+        children: vec![Node {
+            shutdown: Act::Slow,
+            ..plain()
+        }],
+        ..plain()
+    };
     // A `Running` dropped at once, and one dropped when its owner's half begins, each
     // with a child and a task that ignores shutdown.
     let dropped = |at_once| Node {
         placement: Placement::Dropped { at_once },
-        tasks: vec![Task::IgnoreShutdown],
+        tasks: vec![last(Task::IgnoreShutdown)],
         children: vec![Node {
             shutdown: Act::Slow,
             ..plain()
@@ -882,6 +1104,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     let cases = [
         (together, Teardown::Once),
         (staggered, Teardown::Once),
+        (turns, Teardown::Once),
         (dropped, Teardown::Once),
         // A failure, then a slow part that the first `shutdown()` does not wait out: the
         // second call reports the failure.
@@ -903,6 +1126,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     }
     assert_eq!(exercised.concurrent_stops, 1, "{exercised:?}");
     assert_eq!(exercised.staggered, 1, "{exercised:?}");
+    assert_eq!(exercised.turns_in_order, 1, "{exercised:?}");
     assert_eq!(exercised.dropped_with_descendants, 1, "{exercised:?}");
     assert_eq!(exercised.cut_short, 1, "{exercised:?}");
 }
