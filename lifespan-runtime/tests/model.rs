@@ -16,7 +16,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifespan_runtime::{BoxError, Error, ErrorKind, Lifespan, Origin, Running, Scope, from_fn};
+use lifespan_runtime::{
+    BoxError, Error, ErrorKind, Lifespan, Origin, Running, Scope, TaskHandle, from_fn,
+};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use tokio::time::Instant;
@@ -53,6 +55,9 @@ struct Spawn {
     /// `at` on stop before its turn comes; `None`: after every child, and after the
     /// startup half.
     at: Option<usize>,
+    /// Milliseconds after its spawn at which it is aborted through its `TaskHandle`, if
+    /// it is still running then.
+    abort: Option<u64>,
 }
 
 /// What a startup awaits before anything else, so that startups entered together
@@ -129,7 +134,13 @@ fn task() -> impl Strategy<Value = Task> {
 
 /// A task spawned before child `at`, if the node has that many children (see `node`).
 fn spawn() -> impl Strategy<Value = Spawn> {
-    (task(), prop::option::of(0_usize..4)).prop_map(|(task, at)| Spawn { task, at })
+    let abort = prop_oneof![Just(0_u64), 1_u64..3_000];
+    (
+        task(),
+        prop::option::of(0_usize..4),
+        prop::option::weighted(0.2, abort),
+    )
+        .prop_map(|(task, at, abort)| Spawn { task, at, abort })
 }
 
 fn pause() -> impl Strategy<Value = Pause> {
@@ -251,6 +262,10 @@ enum Ev {
     Heard(TaskId),
     /// A task ended: finished, failed, or was aborted.
     TaskEnded(TaskId),
+    /// A task still running was aborted through its handle.
+    Aborted(TaskId),
+    /// A task's handle resolved: `None` for `Ok`, or the kind of its error.
+    Joined(TaskId, Option<ErrorKind>),
 }
 
 type Journal = Arc<Mutex<Vec<(Instant, Ev)>>>;
@@ -322,10 +337,11 @@ fn spawn_tasks(flat: &[Flat], index: usize, at: Option<usize>, journal: &Journal
         let id = (index, number);
         log(journal, Ev::Spawned(id));
         let ended = LogOnDrop::new(journal, Ev::TaskEnded(id));
-        let journal = journal.clone();
         let task = spawn.task;
-        lifespan_runtime::spawn(task_name(flat, id), async move {
+        let heard = journal.clone();
+        let handle = lifespan_runtime::spawn(task_name(flat, id), async move {
             let _ended = ended;
+            let journal = heard;
             let turn = async {
                 lifespan_runtime::shutdown_requested().await;
                 log(&journal, Ev::Heard(id));
@@ -343,7 +359,33 @@ fn spawn_tasks(flat: &[Flat], index: usize, at: Option<usize>, journal: &Journal
                 }
             }
         });
+        let abort = spawn.abort.map(Duration::from_millis);
+        tokio::spawn(join(handle, abort, journal.clone(), id));
     }
+}
+
+/// Awaits a task's handle, and notes what it gave; first, if `abort` is given, aborts
+/// the task through it that long after its spawn, if it is still running then.
+async fn join(mut handle: TaskHandle, abort: Option<Duration>, journal: Journal, id: TaskId) {
+    let mut result = None;
+    if let Some(after) = abort {
+        match tokio::time::timeout(after, &mut handle).await {
+            Ok(ended) => result = Some(ended),
+            Err(_) => {
+                handle.abort();
+                log(&journal, Ev::Aborted(id));
+            }
+        }
+    }
+    // Awaiting a handle is cancel-safe: after the timeout, it is awaited again.
+    let result = match result {
+        Some(ended) => ended,
+        None => handle.await,
+    };
+    log(
+        &journal,
+        Ev::Joined(id, result.err().map(|error| error.kind())),
+    );
 }
 
 /// Starts node `index` as its placement says, in the current scope; boxed, because
@@ -519,6 +561,8 @@ struct Exercised {
     staggered: usize,
     /// Tasks that heard their turn after a part entered after them had stopped.
     turns_in_order: usize,
+    /// Tasks aborted through their handle while they ran.
+    aborted: usize,
     /// First `shutdown` calls cut short mid-teardown.
     cut_short: usize,
     /// Dropped `Running`s below which a part had started.
@@ -531,6 +575,7 @@ impl Exercised {
         self.concurrent_stops += usize::from(case.concurrent_stops > 0);
         self.staggered += usize::from(case.staggered > 0);
         self.turns_in_order += usize::from(case.turns_in_order > 0);
+        self.aborted += usize::from(case.aborted > 0);
         self.cut_short += usize::from(case.cut_short > 0);
         self.dropped_with_descendants += usize::from(case.dropped_with_descendants > 0);
     }
@@ -570,6 +615,17 @@ impl Seen<'_> {
 
     fn count(&self, event: Ev) -> usize {
         self.0.iter().filter(|(_, seen)| *seen == event).count()
+    }
+
+    /// What the handle of task `id` gave, each time it resolved.
+    fn joined(&self, id: TaskId) -> Vec<Option<ErrorKind>> {
+        self.0
+            .iter()
+            .filter_map(|(_, seen)| match seen {
+                Ev::Joined(joined, kind) if *joined == id => Some(*kind),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Where the stop of `index` and all it stops ended: its shutdown half, its tasks,
@@ -790,6 +846,34 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
             }
         }
 
+        // Every task's handle resolves, once, by the end of the run (no task outlives
+        // it), to what the task did: an abort through the handle, or the task's own end.
+        for (number, spawn) in part.node.tasks.iter().enumerate() {
+            let id = (index, number);
+            if seen.at(Ev::Spawned(id)).is_none() {
+                continue;
+            }
+            let joined = seen.joined(id);
+            let expected = if seen.at(Ev::Aborted(id)).is_some() {
+                exercised.aborted += 1;
+                Some(ErrorKind::Aborted)
+            } else {
+                match spawn.task {
+                    Task::Finish => None,
+                    Task::Fail => Some(ErrorKind::Failed),
+                    Task::Listen if seen.at(Ev::Heard(id)).is_some() => None,
+                    // Its group's turn came once the deadline had passed: aborted unheard.
+                    Task::Listen | Task::IgnoreShutdown => Some(ErrorKind::TimedOut),
+                }
+            };
+            prop_assert_eq!(
+                joined,
+                vec![expected],
+                "the handle of {}",
+                task_name(&flat, id)
+            );
+        }
+
         // What failed below a dropped `Running` is logged, not reported: not checked.
         if below_dropped(&flat, index) {
             continue;
@@ -824,36 +908,44 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
                 ),
             }
         }
-        // Every failing task is reported. A task that ignores shutdown may instead be
-        // cut short with what encloses it, when an outer limit ends at the same instant
-        // as its own: then that enclosing teardown is reported timed out. A task that
-        // returns at its turn is reported only when the exhausted deadline cut it.
+        // Every failing task is reported, as its handle says it failed; a task that
+        // finished, or was aborted through its handle, is not. A task cut at the deadline
+        // may instead be cut short with what encloses it, when an outer limit ends at the
+        // same instant as its own: then that enclosing teardown is reported timed out.
         let enclosing_timed_out = errors.iter().any(|(who, stage, kind, _)| {
             *kind == ErrorKind::TimedOut
                 && (*stage == Origin::Hook
                     || ancestors(&flat, index).any(|ancestor| flat[ancestor].name == *who))
         });
-        for (number, spawn) in part.node.tasks.iter().enumerate() {
-            if seen.at(Ev::Spawned((index, number))).is_none() {
+        for number in 0..part.node.tasks.len() {
+            let id = (index, number);
+            let Some(&handle) = seen.joined(id).first() else {
                 continue;
-            }
-            let task_name = task_name(&flat, (index, number));
-            let reported = errors
+            };
+            let task_name = task_name(&flat, id);
+            let reported: Vec<ErrorKind> = errors
                 .iter()
-                .any(|(who, stage, _, _)| *who == task_name && *stage == Origin::Task);
-            match spawn.task {
-                Task::Fail => prop_assert!(reported, "{} was not reported", task_name),
-                Task::IgnoreShutdown => prop_assert!(
-                    reported || enclosing_timed_out,
-                    "{} was not reported",
-                    task_name
+                .filter(|(who, stage, _, _)| *who == task_name && *stage == Origin::Task)
+                .map(|(_, _, kind, _)| *kind)
+                .collect();
+            match handle {
+                None | Some(ErrorKind::Aborted) => prop_assert!(
+                    reported.is_empty(),
+                    "{}: its handle gave {:?}, but it was reported {:?}",
+                    task_name,
+                    handle,
+                    reported
                 ),
-                Task::Listen => prop_assert!(
-                    !reported || deadline_hit,
-                    "{} returned at its turn, but was reported",
-                    task_name
+                Some(kind) => prop_assert!(
+                    reported == [kind]
+                        || (kind == ErrorKind::TimedOut
+                            && enclosing_timed_out
+                            && reported.is_empty()),
+                    "{}: its handle gave {:?}, but it was reported {:?}",
+                    task_name,
+                    kind,
+                    reported
                 ),
-                Task::Finish => prop_assert!(!reported, "{} finished, but was reported", task_name),
             }
         }
     }
@@ -972,6 +1064,7 @@ fn random_trees_keep_every_guarantee() {
     assert!(exercised.concurrent_stops > 0, "{exercised:?}");
     assert!(exercised.staggered > 0, "{exercised:?}");
     assert!(exercised.turns_in_order > 0, "{exercised:?}");
+    assert!(exercised.aborted > 0, "{exercised:?}");
     assert!(exercised.cut_short > 0, "{exercised:?}");
     assert!(exercised.dropped_with_descendants > 0, "{exercised:?}");
 }
@@ -993,7 +1086,11 @@ fn plain() -> Node {
 
 /// A task spawned after the children and the startup half.
 fn last(task: Task) -> Spawn {
-    Spawn { task, at: None }
+    Spawn {
+        task,
+        at: None,
+        abort: None,
+    }
 }
 
 /// The cases the first runs shrank to, written out: the regressions file keeps seeds,
@@ -1079,10 +1176,21 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         tasks: vec![Spawn {
             task: Task::Listen,
             at: Some(0),
+            abort: None,
         }],
         children: vec![Node {
             shutdown: Act::Slow,
             ..plain()
+        }],
+        ..plain()
+    };
+    // A task that ignores its turn, aborted through its handle while the teardown waits
+    // for it: no failure, and the teardown goes on.
+    let aborted = Node {
+        tasks: vec![Spawn {
+            task: Task::IgnoreShutdown,
+            at: None,
+            abort: Some(100),
         }],
         ..plain()
     };
@@ -1105,6 +1213,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         (together, Teardown::Once),
         (staggered, Teardown::Once),
         (turns, Teardown::Once),
+        (aborted, Teardown::Once),
         (dropped, Teardown::Once),
         // A failure, then a slow part that the first `shutdown()` does not wait out: the
         // second call reports the failure.
@@ -1127,6 +1236,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     assert_eq!(exercised.concurrent_stops, 1, "{exercised:?}");
     assert_eq!(exercised.staggered, 1, "{exercised:?}");
     assert_eq!(exercised.turns_in_order, 1, "{exercised:?}");
+    assert_eq!(exercised.aborted, 1, "{exercised:?}");
     assert_eq!(exercised.dropped_with_descendants, 1, "{exercised:?}");
     assert_eq!(exercised.cut_short, 1, "{exercised:?}");
 }
