@@ -98,6 +98,7 @@ struct Node {
 }
 
 /// A node with its name, its owner and its children's indexes, flattened for the checks.
+#[derive(Clone)]
 struct Flat {
     name: String,
     node: Node,
@@ -115,6 +116,26 @@ enum Teardown {
     Cut(Duration),
 }
 
+/// What is done to a tree from outside, once it has started.
+#[derive(Clone, Copy, Debug)]
+struct Moves {
+    /// How long the app runs before its teardown begins.
+    wait: Duration,
+    teardown: Teardown,
+    local: Option<LocalShutdown>,
+}
+
+/// `request_local_shutdown()` on the scope of one part, at a random time.
+#[derive(Clone, Copy, Debug)]
+struct LocalShutdown {
+    /// Which part: counted among the parts below the first (`n1` is 0), modulo their
+    /// number; see [`LocalShutdown::part`].
+    part: usize,
+    /// From the start of the run: during startup, while the app runs, or in teardown.
+    /// Nothing is asked if the part's startup has not begun by then.
+    at: Duration,
+}
+
 const HALF_TIMEOUT: Duration = Duration::from_secs(1);
 const SLOW: Duration = Duration::from_millis(300);
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -125,9 +146,9 @@ fn act() -> impl Strategy<Value = Act> {
 
 fn task() -> impl Strategy<Value = Task> {
     prop_oneof![
-        3 => Just(Task::Finish),
+        2 => Just(Task::Finish),
         1 => Just(Task::Fail),
-        3 => Just(Task::Listen),
+        4 => Just(Task::Listen),
         1 => Just(Task::IgnoreShutdown),
     ]
 }
@@ -219,6 +240,41 @@ fn teardown() -> impl Strategy<Value = Teardown> {
     ]
 }
 
+impl LocalShutdown {
+    /// The part asked, of `parts`: any but the first, whose subtree is the whole tree,
+    /// when there are others, so that something stays outside.
+    fn part(&self, parts: usize) -> usize {
+        match parts {
+            1 => 0,
+            _ => 1 + self.part % (parts - 1),
+        }
+    }
+}
+
+fn moves() -> impl Strategy<Value = Moves> {
+    let local = (0_usize..50, 0_u64..2_000).prop_map(|(part, ms)| LocalShutdown {
+        part,
+        at: Duration::from_millis(ms),
+    });
+    (0_u64..3_000, teardown(), prop::option::weighted(0.5, local)).prop_map(
+        |(wait_ms, teardown, local)| Moves {
+            wait: Duration::from_millis(wait_ms),
+            teardown,
+            local,
+        },
+    )
+}
+
+/// Torn down as `teardown` says as soon as the tree has started, with nothing else
+/// done to it.
+fn torn_down(teardown: Teardown) -> Moves {
+    Moves {
+        wait: Duration::ZERO,
+        teardown,
+        local: None,
+    }
+}
+
 fn flatten(node: &Node, parent: Option<usize>, flat: &mut Vec<Flat>) -> usize {
     let index = flat.len();
     flat.push(Flat {
@@ -266,6 +322,8 @@ enum Ev {
     Aborted(TaskId),
     /// A task's handle resolved: `None` for `Ok`, or the kind of its error.
     Joined(TaskId, Option<ErrorKind>),
+    /// A part's scope was asked to shut down alone.
+    LocalShutdown(usize),
 }
 
 type Journal = Arc<Mutex<Vec<(Instant, Ev)>>>;
@@ -327,10 +385,26 @@ async fn perform(act: Act, what: &str) -> Result<(), BoxError> {
     }
 }
 
+/// What the parts of one run share.
+struct Shared {
+    flat: Vec<Flat>,
+    journal: Journal,
+    /// The part whose scope is asked to shut down alone, if any.
+    local: Option<usize>,
+    /// That part's scope, from when its startup begins, until it is asked.
+    local_scope: Mutex<Option<Scope>>,
+}
+
+impl Shared {
+    fn log(&self, event: Ev) {
+        log(&self.journal, event);
+    }
+}
+
 /// Spawns, in the current scope, the tasks of part `index` that are spawned at `at`.
-fn spawn_tasks(flat: &[Flat], index: usize, at: Option<usize>, journal: &Journal) {
-    let part = &flat[index];
-    for (number, spawn) in part.node.tasks.iter().enumerate() {
+fn spawn_tasks(shared: &Shared, index: usize, at: Option<usize>) {
+    let journal = &shared.journal;
+    for (number, spawn) in shared.flat[index].node.tasks.iter().enumerate() {
         if spawn.at != at {
             continue;
         }
@@ -339,12 +413,11 @@ fn spawn_tasks(flat: &[Flat], index: usize, at: Option<usize>, journal: &Journal
         let ended = LogOnDrop::new(journal, Ev::TaskEnded(id));
         let task = spawn.task;
         let heard = journal.clone();
-        let handle = lifespan_runtime::spawn(task_name(flat, id), async move {
+        let handle = lifespan_runtime::spawn(task_name(&shared.flat, id), async move {
             let _ended = ended;
-            let journal = heard;
             let turn = async {
                 lifespan_runtime::shutdown_requested().await;
-                log(&journal, Ev::Heard(id));
+                log(&heard, Ev::Heard(id));
             };
             match task {
                 Task::Finish => Ok(()),
@@ -382,66 +455,66 @@ async fn join(mut handle: TaskHandle, abort: Option<Duration>, journal: Journal,
         Some(ended) => ended,
         None => handle.await,
     };
-    log(
-        &journal,
-        Ev::Joined(id, result.err().map(|error| error.kind())),
-    );
+    let kind = result.err().map(|error| error.kind());
+    log(&journal, Ev::Joined(id, kind));
 }
 
 /// Starts node `index` as its placement says, in the current scope; boxed, because
 /// lifespans nest. A node whose `Running` its owner holds is handed back.
-fn start(flat: Arc<Vec<Flat>>, index: usize, journal: Journal) -> Starting {
-    let name = flat[index].name.clone();
-    let placement = flat[index].node.placement;
-    let lifespan = {
-        let journal = journal.clone();
-        from_fn(name.clone(), move |yielder| async move {
-            log(&journal, Ev::Began(index));
-            let failed = LogOnDrop::new(&journal, Ev::StartupFailed(index));
-            let node = &flat[index];
-            match node.node.pause {
-                Pause::None => {}
-                Pause::Yield => tokio::task::yield_now().await,
-                Pause::Sleep(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-            }
-            let children = node.children.iter().enumerate().map(|(at, &child)| {
-                let lead = if node.node.concurrent {
-                    flat[child].node.lead
-                } else {
-                    0
-                };
-                let starting = start(flat.clone(), child, journal.clone());
-                let (flat, journal) = (flat.clone(), journal.clone());
-                async move {
-                    if lead > 0 {
-                        tokio::time::sleep(Duration::from_millis(lead)).await;
-                    }
-                    spawn_tasks(&flat, index, Some(at), &journal);
-                    starting.await
-                }
-            });
-            let mut held: Vec<Held> = Vec::new();
-            if node.node.concurrent {
-                let all = futures_util::future::try_join_all(children).await?;
-                held.extend(all.into_iter().flatten());
+fn start(shared: Arc<Shared>, index: usize) -> Starting {
+    let part = &shared.flat[index];
+    let name = part.name.clone();
+    let placement = part.node.placement;
+    let journal = shared.journal.clone();
+    let lifespan = from_fn(name.clone(), move |yielder| async move {
+        shared.log(Ev::Began(index));
+        let failed = LogOnDrop::new(&shared.journal, Ev::StartupFailed(index));
+        if shared.local == Some(index) {
+            *shared.local_scope.lock().unwrap() = Some(Scope::current());
+        }
+        let part = &shared.flat[index];
+        match part.node.pause {
+            Pause::None => {}
+            Pause::Yield => tokio::task::yield_now().await,
+            Pause::Sleep(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        }
+        let children = part.children.iter().enumerate().map(|(at, &child)| {
+            let lead = if part.node.concurrent {
+                shared.flat[child].node.lead
             } else {
-                for child in children {
-                    held.extend(child.await?);
+                0
+            };
+            let starting = start(shared.clone(), child);
+            let shared = shared.clone();
+            async move {
+                if lead > 0 {
+                    tokio::time::sleep(Duration::from_millis(lead)).await;
                 }
+                spawn_tasks(&shared, index, Some(at));
+                starting.await
             }
-            perform(node.node.startup, &format!("startup of {name}")).await?;
-            spawn_tasks(&flat, index, None, &journal);
-            failed.disarm();
-            log(&journal, Ev::Registered(index));
-            yielder.yield_app(()).await;
-            log(&journal, Ev::Halting(index));
-            let _ended = LogOnDrop::new(&journal, Ev::HalfEnded(index));
-            drop(held);
-            perform(node.node.shutdown, &format!("shutdown of {name}")).await
-        })
-        .startup_timeout(HALF_TIMEOUT)
-        .shutdown_timeout(HALF_TIMEOUT)
-    };
+        });
+        let mut held: Vec<Held> = Vec::new();
+        if part.node.concurrent {
+            let all = futures_util::future::try_join_all(children).await?;
+            held.extend(all.into_iter().flatten());
+        } else {
+            for child in children {
+                held.extend(child.await?);
+            }
+        }
+        perform(part.node.startup, &format!("startup of {name}")).await?;
+        spawn_tasks(&shared, index, None);
+        failed.disarm();
+        shared.log(Ev::Registered(index));
+        yielder.yield_app(()).await;
+        shared.log(Ev::Halting(index));
+        let _ended = LogOnDrop::new(&shared.journal, Ev::HalfEnded(index));
+        drop(held);
+        perform(part.node.shutdown, &format!("shutdown of {name}")).await
+    })
+    .startup_timeout(HALF_TIMEOUT)
+    .shutdown_timeout(HALF_TIMEOUT);
     Box::pin(async move {
         match placement {
             Placement::Entered => {
@@ -494,30 +567,47 @@ struct Outcome {
     later: Vec<Result<(), Error>>,
 }
 
-/// Runs the tree and tears it down as `how` says.
-fn run(flat: Arc<Vec<Flat>>, wait: Duration, how: Teardown) -> Outcome {
-    let journal = Journal::default();
+/// Runs the tree and does to it what `moves` say.
+fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
+    let shared = Arc::new(Shared {
+        local: moves.local.map(|local| local.part(flat.len())),
+        flat,
+        journal: Journal::default(),
+        local_scope: Mutex::new(None),
+    });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
         .build()
         .unwrap();
     let outcome = runtime.block_on(async {
+        if let (Some(part), Some(local)) = (shared.local, moves.local) {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(local.at).await;
+                // Asked only once the part's startup has begun.
+                let scope = shared.local_scope.lock().unwrap().take();
+                if let Some(scope) = scope {
+                    shared.log(Ev::LocalShutdown(part));
+                    scope.request_local_shutdown();
+                }
+            });
+        }
         let scope = Scope::with_shutdown_timeout(DEADLINE);
         let started = scope.enter(from_fn("root", {
-            let (flat, journal) = (flat.clone(), journal.clone());
+            let shared = shared.clone();
             move |yielder| async move {
-                let held = start(flat, 0, journal).await?;
+                let held = start(shared, 0).await?;
                 yielder.yield_app(()).await;
                 drop(held);
                 Ok::<(), Error>(())
             }
         }));
         let startup = started.await.err();
-        tokio::time::sleep(wait).await;
+        tokio::time::sleep(moves.wait).await;
         let began = Instant::now();
         let mut later = Vec::new();
-        let (teardown, cut_short) = match how {
+        let (teardown, cut_short) = match moves.teardown {
             Teardown::Once => (scope.shutdown().await, false),
             Teardown::Cut(cut) => match tokio::time::timeout(cut, scope.shutdown()).await {
                 Ok(first) => {
@@ -545,7 +635,7 @@ fn run(flat: Arc<Vec<Flat>>, wait: Duration, how: Teardown) -> Outcome {
             later,
         }
     });
-    let journal = journal.lock().unwrap().clone();
+    let journal = shared.journal.lock().unwrap().clone();
     Outcome { journal, ..outcome }
 }
 
@@ -563,6 +653,9 @@ struct Exercised {
     turns_in_order: usize,
     /// Tasks aborted through their handle while they ran.
     aborted: usize,
+    /// Local shutdowns heard by a task inside the subtree while a task outside still
+    /// waited for its turn.
+    local_shutdowns: usize,
     /// First `shutdown` calls cut short mid-teardown.
     cut_short: usize,
     /// Dropped `Running`s below which a part had started.
@@ -576,6 +669,7 @@ impl Exercised {
         self.staggered += usize::from(case.staggered > 0);
         self.turns_in_order += usize::from(case.turns_in_order > 0);
         self.aborted += usize::from(case.aborted > 0);
+        self.local_shutdowns += usize::from(case.local_shutdowns > 0);
         self.cut_short += usize::from(case.cut_short > 0);
         self.dropped_with_descendants += usize::from(case.dropped_with_descendants > 0);
     }
@@ -708,11 +802,10 @@ impl Seen<'_> {
     }
 }
 
-fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCaseError> {
+fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
     let mut flat = Vec::new();
     flatten(root, None, &mut flat);
-    let flat = Arc::new(flat);
-    let outcome = run(flat.clone(), wait, how);
+    let outcome = run(flat.clone(), moves);
     let seen = Seen(&outcome.journal);
     let errors = &outcome.errors;
     let mut exercised = Exercised {
@@ -724,6 +817,18 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
     let deadline_hit = errors
         .iter()
         .any(|(_, _, _, text)| text.contains("left of the shutdown deadline"));
+    // The part whose subtree was asked to shut down alone, and where.
+    let local = (0..flat.len()).find_map(|index| {
+        seen.at(Ev::LocalShutdown(index))
+            .map(|asked| (index, asked))
+    });
+    // A task that heard a local shutdown above it, not its own turn.
+    let told_early = |id: TaskId| {
+        local.is_some_and(|(part, asked)| {
+            in_subtree(&flat, part, id.0)
+                && seen.at(Ev::Heard(id)).is_some_and(|heard| heard > asked)
+        })
+    };
 
     for (index, part) in flat.iter().enumerate() {
         let name = &part.name;
@@ -755,6 +860,9 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
             }
         }
         for number in 0..part.node.tasks.len() {
+            if told_early((index, number)) {
+                continue;
+            }
             if let Some(heard) = seen.at(Ev::Heard((index, number))) {
                 prop_assert!(
                     owner_done.is_some_and(|done| heard > done),
@@ -779,6 +887,9 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
             let Some(earlier_registered) = seen.registered(earlier) else {
                 continue;
             };
+            if matches!(earlier, Sibling::Task(id) if told_early(id)) {
+                continue;
+            }
             for &later in &siblings {
                 let Some(later_began) = seen.began(later) else {
                     continue;
@@ -949,6 +1060,42 @@ fn check(root: &Node, wait: Duration, how: Teardown) -> Result<Exercised, TestCa
             }
         }
     }
+    // A local shutdown is heard at once by every task in the subtree still waiting for
+    // its turn, and by every task spawned there later, as it starts. A task outside
+    // does not hear it: the rules of turns above hold for it all the same.
+    if let Some((asked, at)) = local {
+        let time = |position: Option<usize>| position.map(|position| seen.0[position].0);
+        let (mut inside_heard, mut outside_waiting) = (false, false);
+        for (index, part) in flat.iter().enumerate() {
+            for (number, spawn) in part.node.tasks.iter().enumerate() {
+                let id = (index, number);
+                let Some(spawned) = seen.at(Ev::Spawned(id)) else {
+                    continue;
+                };
+                let (heard, ended) = (seen.at(Ev::Heard(id)), seen.at(Ev::TaskEnded(id)));
+                let listens = matches!(spawn.task, Task::Listen | Task::IgnoreShutdown);
+                if !listens || heard.is_some_and(|heard| heard < at) || ended < Some(at) {
+                    continue;
+                }
+                if !in_subtree(&flat, asked, index) {
+                    outside_waiting |= spawned < at;
+                    continue;
+                }
+                // Unless something else ended it at that very instant: an abort.
+                let when = time(Some(at)).max(time(Some(spawned)));
+                prop_assert!(
+                    time(heard) == when || time(ended) == when,
+                    "{} did not hear at once the local shutdown of {}",
+                    task_name(&flat, id),
+                    flat[asked].name
+                );
+                inside_heard |= spawned < at && time(heard) == when;
+            }
+        }
+        if inside_heard && outside_waiting {
+            exercised.local_shutdowns += 1;
+        }
+    }
     // A panic at startup is one that was scripted; a timeout at startup needs something
     // slow below it: a startup timeout covers the children's startups and rollbacks.
     for (who, stage, kind, _) in errors {
@@ -996,6 +1143,11 @@ fn descendants(flat: &[Flat], index: usize) -> impl Iterator<Item = usize> + '_ 
         stack.extend(&flat[next].children);
         Some(next)
     })
+}
+
+/// Whether `index` is `part` or below it.
+fn in_subtree(flat: &[Flat], part: usize, index: usize) -> bool {
+    index == part || ancestors(flat, index).any(|above| above == part)
 }
 
 /// Whether `index` or a part above it was started with `start()` and dropped.
@@ -1047,9 +1199,8 @@ fn config() -> ProptestConfig {
 fn random_trees_keep_every_guarantee() {
     let exercised = RefCell::new(Exercised::default());
     let mut runner = TestRunner::new(config());
-    let cases = (tree(), 0_u64..3_000, teardown());
-    let result = runner.run(&cases, |(root, wait_ms, how)| {
-        let seen = check(&root, Duration::from_millis(wait_ms), how)?;
+    let result = runner.run(&(tree(), moves()), |(root, moves)| {
+        let seen = check(&root, moves)?;
         exercised.borrow_mut().add(&seen);
         Ok(())
     });
@@ -1065,6 +1216,7 @@ fn random_trees_keep_every_guarantee() {
     assert!(exercised.staggered > 0, "{exercised:?}");
     assert!(exercised.turns_in_order > 0, "{exercised:?}");
     assert!(exercised.aborted > 0, "{exercised:?}");
+    assert!(exercised.local_shutdowns > 0, "{exercised:?}");
     assert!(exercised.cut_short > 0, "{exercised:?}");
     assert!(exercised.dropped_with_descendants > 0, "{exercised:?}");
 }
@@ -1137,7 +1289,7 @@ fn the_first_runs_shrunk_cases_keep_every_guarantee() {
         },
     ];
     for root in &cases {
-        check(root, Duration::ZERO, Teardown::Once).unwrap();
+        check(root, torn_down(Teardown::Once)).unwrap();
     }
 }
 
@@ -1209,12 +1361,32 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         children: vec![dropped(true), dropped(false)],
         ..plain()
     };
+    // `n1`'s subtree is asked to shut down alone while the app runs: its task hears it
+    // then, and `n2`'s task only at its turn, in teardown.
+    let listening = Node {
+        tasks: vec![last(Task::Listen)],
+        ..plain()
+    };
+    let local = Node {
+        children: vec![listening.clone(), listening],
+        ..plain()
+    };
+    let local_moves = Moves {
+        wait: Duration::from_secs(1),
+        teardown: Teardown::Once,
+        local: Some(LocalShutdown {
+            part: 0,
+            at: Duration::from_millis(100),
+        }),
+    };
+    let once = torn_down(Teardown::Once);
     let cases = [
-        (together, Teardown::Once),
-        (staggered, Teardown::Once),
-        (turns, Teardown::Once),
-        (aborted, Teardown::Once),
-        (dropped, Teardown::Once),
+        (together, once),
+        (staggered, once),
+        (turns, once),
+        (aborted, once),
+        (local, local_moves),
+        (dropped, once),
         // A failure, then a slow part that the first `shutdown()` does not wait out: the
         // second call reports the failure.
         (
@@ -1226,17 +1398,18 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
                 }],
                 ..plain()
             },
-            Teardown::Cut(Duration::from_millis(100)),
+            torn_down(Teardown::Cut(Duration::from_millis(100))),
         ),
     ];
     let mut exercised = Exercised::default();
-    for (root, how) in &cases {
-        exercised.add(&check(root, Duration::ZERO, *how).unwrap());
+    for (root, moves) in &cases {
+        exercised.add(&check(root, *moves).unwrap());
     }
     assert_eq!(exercised.concurrent_stops, 1, "{exercised:?}");
     assert_eq!(exercised.staggered, 1, "{exercised:?}");
     assert_eq!(exercised.turns_in_order, 1, "{exercised:?}");
     assert_eq!(exercised.aborted, 1, "{exercised:?}");
+    assert_eq!(exercised.local_shutdowns, 1, "{exercised:?}");
     assert_eq!(exercised.dropped_with_descendants, 1, "{exercised:?}");
     assert_eq!(exercised.cut_short, 1, "{exercised:?}");
 }
