@@ -114,6 +114,10 @@ enum Teardown {
     /// `timeout(cut, shutdown())`, which may cut the call short mid-teardown, then
     /// `shutdown()` again.
     Cut(Duration),
+    /// The root's last handle dropped without `shutdown()`: its teardown begins by
+    /// itself, on a task of the runtime, and its failures are logged, not returned.
+    /// With `cut`, after `timeout(cut, shutdown())`: a teardown cut short, then let go.
+    Dropped { cut: Option<Duration> },
 }
 
 /// What is done to a tree from outside, once it has started.
@@ -237,6 +241,10 @@ fn teardown() -> impl Strategy<Value = Teardown> {
         // Cut at once: the teardown, on a task of its own, has not run yet.
         1 => Just(Teardown::Cut(Duration::ZERO)),
         1 => (1_u64..3_000).prop_map(|ms| Teardown::Cut(Duration::from_millis(ms))),
+        1 => Just(Teardown::Dropped { cut: None }),
+        1 => (0_u64..3_000).prop_map(|ms| Teardown::Dropped {
+            cut: Some(Duration::from_millis(ms))
+        }),
     ]
 }
 
@@ -557,10 +565,14 @@ fn leaves(error: &Error, into: &mut Vec<Reported>) {
 /// What a run left to check.
 struct Outcome {
     journal: Vec<(Instant, Ev)>,
-    /// Every failure reported, by the startup and by the teardown.
+    /// Every failure reported: returned by the startup and by the teardown, or, for a
+    /// teardown nobody waited for, logged.
     errors: Vec<Reported>,
-    /// From the first call to `shutdown` to the end of the one that reported.
-    teardown: Duration,
+    /// When the teardown began: the first call to `shutdown`, or the root's drop.
+    began: Instant,
+    /// From the first call to `shutdown` to the end of the one that reported; `None`
+    /// when the root was dropped before one did.
+    took: Option<Duration>,
     /// The first call was cut short by its outer timeout.
     cut_short: bool,
     /// What the calls to `shutdown` after the one that reported returned.
@@ -575,6 +587,11 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         journal: Journal::default(),
         local_scope: Mutex::new(None),
     });
+    // A dropped root's failures are only logged: listen, on this thread, which runs
+    // every task of the run.
+    let logged = Logged::default();
+    let _listening = matches!(moves.teardown, Teardown::Dropped { .. })
+        .then(|| tracing::subscriber::set_default(logged.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -608,35 +625,155 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         let began = Instant::now();
         let mut later = Vec::new();
         let (teardown, cut_short) = match moves.teardown {
-            Teardown::Once => (scope.shutdown().await, false),
-            Teardown::Cut(cut) => match tokio::time::timeout(cut, scope.shutdown()).await {
-                Ok(first) => {
-                    later.push(scope.shutdown().await);
-                    (first, false)
-                }
-                Err(_) => (scope.shutdown().await, true),
-            },
+            Teardown::Once => {
+                let first = scope.shutdown().await;
+                // Stops nothing twice, reports nothing twice.
+                later.push(scope.shutdown().await);
+                (Some(first), false)
+            }
+            Teardown::Cut(cut) => {
+                let (first, cut_short) = match tokio::time::timeout(cut, scope.shutdown()).await {
+                    Ok(first) => (first, false),
+                    // The next call waits for the same teardown, and reports.
+                    Err(_) => (scope.shutdown().await, true),
+                };
+                later.push(scope.shutdown().await);
+                (Some(first), cut_short)
+            }
+            Teardown::Dropped { cut } => {
+                let first = match cut {
+                    Some(cut) => tokio::time::timeout(cut, scope.shutdown()).await.ok(),
+                    None => None,
+                };
+                drop(scope);
+                let cut_short = cut.is_some() && first.is_none();
+                (first, cut_short)
+            }
         };
-        let took = began.elapsed();
-        // Stops nothing twice, reports nothing twice.
-        later.push(scope.shutdown().await);
-        // What dropped `Running`s had started stops on tasks of its own, each within a
-        // shutdown timeout: let them finish.
+        let took = teardown.is_some().then(|| began.elapsed());
+        // What dropped `Running`s had started, and a dropped root, stop on tasks of their
+        // own, each within its deadline: let them finish.
         tokio::time::sleep(2 * DEADLINE).await;
         let mut errors = Vec::new();
-        for error in startup.iter().chain(teardown.as_ref().err()) {
+        for error in startup
+            .iter()
+            .chain(teardown.iter().filter_map(|t| t.as_ref().err()))
+        {
             leaves(error, &mut errors);
+        }
+        if teardown.is_none() {
+            for text in logged.0.lock().unwrap().iter() {
+                named_in(text, &mut errors);
+            }
         }
         Outcome {
             journal: Vec::new(),
             errors,
-            teardown: took,
+            began,
+            took,
             cut_short,
             later,
         }
     });
     let journal = shared.journal.lock().unwrap().clone();
     Outcome { journal, ..outcome }
+}
+
+/// The failures of teardowns nobody waited for, as the engine logs them: each at
+/// ERROR, with the message [`UNWATCHED`] and the failure in the field `error`. A root
+/// dropped without `shutdown()` reports its failures only there.
+#[derive(Clone, Default)]
+struct Logged(Arc<Mutex<Vec<String>>>);
+
+const UNWATCHED: &str = "a teardown nobody was waiting for failed";
+
+/// Takes every ERROR event, keeps those of teardowns nobody waited for, and no spans.
+impl tracing::Subscriber for Logged {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.is_event() && *metadata.level() == tracing::Level::ERROR
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if fields.message == UNWATCHED {
+            self.0.lock().unwrap().push(fields.error);
+        }
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// An event's message, and its `error` (written with `%`, so as displayed).
+#[derive(Default)]
+struct Fields {
+    message: String,
+    error: String,
+}
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "message" => self.message = format!("{value:?}"),
+            "error" => self.error = format!("{value:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Every failure a logged error names, the ones it wraps included, read back from
+/// the engine's wording: "lifespan `n3` failed during shutdown: ...", "task `n3-task0`
+/// timed out after ...", "(1) lifespan `n1` panicked during startup: ...; (2) ...".
+fn named_in(text: &str, into: &mut Vec<Reported>) {
+    let subjects = [
+        ("lifespan `", None),
+        ("task `", Some(Origin::Task)),
+        ("shutdown hook `", Some(Origin::Hook)),
+    ];
+    let verbs = [
+        ("failed", ErrorKind::Failed),
+        ("panicked", ErrorKind::Panicked),
+        ("timed out", ErrorKind::TimedOut),
+        ("blocked", ErrorKind::TimedOut),
+        ("was aborted", ErrorKind::Aborted),
+    ];
+    for (subject, origin) in subjects {
+        for (at, _) in text.match_indices(subject) {
+            let Some((name, rest)) = text[at + subject.len()..].split_once('`') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let Some(kind) = verbs
+                .iter()
+                .find(|(verb, _)| rest.starts_with(verb))
+                .map(|&(_, kind)| kind)
+            else {
+                continue;
+            };
+            // A lifespan's half is the first named after its verb.
+            let origin = origin.or_else(|| {
+                match (rest.find(" during startup"), rest.find(" during shutdown")) {
+                    (Some(startup), Some(shutdown)) if shutdown < startup => Some(Origin::Shutdown),
+                    (Some(_), _) => Some(Origin::Startup),
+                    (None, Some(_)) => Some(Origin::Shutdown),
+                    (None, None) => None,
+                }
+            });
+            if let Some(origin) = origin {
+                into.push((name.to_owned(), origin, kind, text.to_owned()));
+            }
+        }
+    }
 }
 
 /// What a case exercised of what the model is there to check. Summed over a run, as
@@ -658,6 +795,8 @@ struct Exercised {
     local_shutdowns: usize,
     /// First `shutdown` calls cut short mid-teardown.
     cut_short: usize,
+    /// Roots dropped, with parts running, before a `shutdown` call reported.
+    dropped_roots: usize,
     /// Dropped `Running`s below which a part had started.
     dropped_with_descendants: usize,
 }
@@ -671,6 +810,7 @@ impl Exercised {
         self.aborted += usize::from(case.aborted > 0);
         self.local_shutdowns += usize::from(case.local_shutdowns > 0);
         self.cut_short += usize::from(case.cut_short > 0);
+        self.dropped_roots += usize::from(case.dropped_roots > 0);
         self.dropped_with_descendants += usize::from(case.dropped_with_descendants > 0);
     }
 }
@@ -808,11 +948,12 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
     let outcome = run(flat.clone(), moves);
     let seen = Seen(&outcome.journal);
     let errors = &outcome.errors;
+    let registered = |index: usize| seen.at(Ev::Registered(index));
     let mut exercised = Exercised {
         cut_short: usize::from(outcome.cut_short),
+        dropped_roots: usize::from(outcome.took.is_none() && registered(0).is_some()),
         ..Exercised::default()
     };
-    let registered = |index: usize| seen.at(Ev::Registered(index));
     let entered = |index: usize| flat[index].node.placement == Placement::Entered;
     let deadline_hit = errors
         .iter()
@@ -1117,12 +1258,22 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
             _ => {}
         }
     }
-    // The whole teardown fits in the global deadline, cut short or not.
-    prop_assert!(
-        outcome.teardown <= DEADLINE + Duration::from_millis(1),
-        "teardown took {:?}",
-        outcome.teardown
-    );
+    // The whole teardown fits in the global deadline, cut short, waited for or not: the
+    // calls to `shutdown` return in time, and every part and task it stops has stopped.
+    let limit = DEADLINE + Duration::from_millis(1);
+    if let Some(took) = outcome.took {
+        prop_assert!(took <= limit, "teardown took {:?}", took);
+    }
+    for &(time, event) in &outcome.journal {
+        if let Ev::HalfEnded(index) | Ev::TaskEnded((index, _)) = event {
+            prop_assert!(
+                below_dropped(&flat, index) || time <= outcome.began + limit,
+                "{:?} came {:?} after the teardown began",
+                event,
+                time - outcome.began
+            );
+        }
+    }
     // Calls after the one that reported stop nothing twice and report nothing twice.
     for later in &outcome.later {
         prop_assert!(later.is_ok(), "a later shutdown() returned {:?}", later);
@@ -1218,6 +1369,7 @@ fn random_trees_keep_every_guarantee() {
     assert!(exercised.aborted > 0, "{exercised:?}");
     assert!(exercised.local_shutdowns > 0, "{exercised:?}");
     assert!(exercised.cut_short > 0, "{exercised:?}");
+    assert!(exercised.dropped_roots > 0, "{exercised:?}");
     assert!(exercised.dropped_with_descendants > 0, "{exercised:?}");
 }
 
@@ -1379,6 +1531,17 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
             at: Duration::from_millis(100),
         }),
     };
+    // A root dropped with a failing part, a slow child and a task waiting for its turn:
+    // all stop, in order, and the failure is logged.
+    let dropped_root = Node {
+        shutdown: Act::Fail,
+        tasks: vec![last(Task::Listen)],
+        children: vec![Node {
+            shutdown: Act::Slow,
+            ..plain()
+        }],
+        ..plain()
+    };
     let once = torn_down(Teardown::Once);
     let cases = [
         (together, once),
@@ -1386,6 +1549,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         (turns, once),
         (aborted, once),
         (local, local_moves),
+        (dropped_root, torn_down(Teardown::Dropped { cut: None })),
         (dropped, once),
         // A failure, then a slow part that the first `shutdown()` does not wait out: the
         // second call reports the failure.
@@ -1412,6 +1576,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     assert_eq!(exercised.local_shutdowns, 1, "{exercised:?}");
     assert_eq!(exercised.dropped_with_descendants, 1, "{exercised:?}");
     assert_eq!(exercised.cut_short, 1, "{exercised:?}");
+    assert_eq!(exercised.dropped_roots, 1, "{exercised:?}");
 }
 
 /// A part whose startup takes `startup` and whose shutdown half takes `shutdown`,
