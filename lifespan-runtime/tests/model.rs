@@ -77,8 +77,20 @@ enum Placement {
     /// `enter`ed into the owner's scope.
     Entered,
     /// Started with `start()` in the owner's body, and its `Running` dropped without
-    /// `stop`: at once, or when the owner's shutdown half begins.
-    Dropped { at_once: bool },
+    /// `stop`.
+    Dropped(DropAt),
+}
+
+/// When a `Running` is dropped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum DropAt {
+    /// As soon as its startup completes.
+    Once,
+    /// When its owner's shutdown half begins, which held it until then.
+    OwnerStops,
+    /// Milliseconds after its startup completes, wherever the app is then: starting,
+    /// running, or stopping (its owner may have stopped already).
+    After(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -183,8 +195,9 @@ fn lead() -> impl Strategy<Value = u64> {
 fn placement() -> impl Strategy<Value = Placement> {
     prop_oneof![
         8 => Just(Placement::Entered),
-        1 => Just(Placement::Dropped { at_once: true }),
-        1 => Just(Placement::Dropped { at_once: false }),
+        1 => Just(Placement::Dropped(DropAt::Once)),
+        1 => Just(Placement::Dropped(DropAt::OwnerStops)),
+        1 => (0_u64..3_000).prop_map(|ms| Placement::Dropped(DropAt::After(ms))),
     ]
 }
 
@@ -529,14 +542,24 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
                 lifespan.enter().await?;
                 Ok(None)
             }
-            Placement::Dropped { at_once } => {
+            Placement::Dropped(at) => {
                 let running = lifespan.start().await?.erased();
                 let held = Held {
                     index,
                     journal,
                     running: Some(running),
                 };
-                Ok((!at_once).then_some(held))
+                match at {
+                    DropAt::Once => Ok(None),
+                    DropAt::OwnerStops => Ok(Some(held)),
+                    DropAt::After(ms) => {
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                            drop(held);
+                        });
+                        Ok(None)
+                    }
+                }
             }
         }
     })
@@ -978,7 +1001,7 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
         // nor for one whose `Running` was dropped.
         let expected = usize::from(registered(index).is_some() && entered(index));
         prop_assert_eq!(halts, expected, "{} stopped {} times", name, halts);
-        if let Placement::Dropped { .. } = part.node.placement {
+        if let Placement::Dropped(_) = part.node.placement {
             if registered(index).is_some() {
                 prop_assert_eq!(seen.count(Ev::Dropped(index)), 1);
                 if descendants(&flat, index).any(|below| registered(below).is_some()) {
@@ -1498,10 +1521,10 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         }],
         ..plain()
     };
-    // A `Running` dropped at once, and one dropped when its owner's half begins, each
-    // with a child and a task that ignores shutdown.
-    let dropped = |at_once| Node {
-        placement: Placement::Dropped { at_once },
+    // A `Running` dropped at once, one dropped when its owner's half begins, and one
+    // dropped while the app runs, each with a child and a task that ignores shutdown.
+    let dropped = |at| Node {
+        placement: Placement::Dropped(at),
         tasks: vec![last(Task::IgnoreShutdown)],
         children: vec![Node {
             shutdown: Act::Slow,
@@ -1510,7 +1533,11 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         ..plain()
     };
     let dropped = Node {
-        children: vec![dropped(true), dropped(false)],
+        children: vec![
+            dropped(DropAt::Once),
+            dropped(DropAt::OwnerStops),
+            dropped(DropAt::After(100)),
+        ],
         ..plain()
     };
     // `n1`'s subtree is asked to shut down alone while the app runs: its task hears it
