@@ -588,8 +588,8 @@ fn leaves(error: &Error, into: &mut Vec<Reported>) {
 /// What a run left to check.
 struct Outcome {
     journal: Vec<(Instant, Ev)>,
-    /// Every failure reported: returned by the startup and by the teardown, or, for a
-    /// teardown nobody waited for, logged.
+    /// Every failure reported: returned by the startup and by the teardown, and logged
+    /// by the teardowns nobody waited for (of a dropped `Running` or a dropped root).
     errors: Vec<Reported>,
     /// When the teardown began: the first call to `shutdown`, or the root's drop.
     began: Instant,
@@ -610,11 +610,10 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         journal: Journal::default(),
         local_scope: Mutex::new(None),
     });
-    // A dropped root's failures are only logged: listen, on this thread, which runs
-    // every task of the run.
+    // What a dropped `Running` or a dropped root had started reports its failures only
+    // in the log: listen, on this thread, which runs every task of the run.
     let logged = Logged::default();
-    let _listening = matches!(moves.teardown, Teardown::Dropped { .. })
-        .then(|| tracing::subscriber::set_default(logged.clone()));
+    let _listening = tracing::subscriber::set_default(logged.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -684,10 +683,8 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         {
             leaves(error, &mut errors);
         }
-        if teardown.is_none() {
-            for text in logged.0.lock().unwrap().iter() {
-                named_in(text, &mut errors);
-            }
+        for text in logged.0.lock().unwrap().iter() {
+            named_in(text, &mut errors);
         }
         Outcome {
             journal: Vec::new(),
@@ -703,8 +700,9 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
 }
 
 /// The failures of teardowns nobody waited for, as the engine logs them: each at
-/// ERROR, with the message [`UNWATCHED`] and the failure in the field `error`. A root
-/// dropped without `shutdown()` reports its failures only there.
+/// ERROR, with the message [`UNWATCHED`] and the failure in the field `error`. What a
+/// dropped `Running` had started, and a root dropped without `shutdown()`, report their
+/// failures only there.
 #[derive(Clone, Default)]
 struct Logged(Arc<Mutex<Vec<String>>>);
 
@@ -1149,11 +1147,9 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
             );
         }
 
-        // What failed below a dropped `Running` is logged, not reported: not checked.
-        if below_dropped(&flat, index) {
-            continue;
-        }
-        // Every injected shutdown failure is reported, as what it was.
+        // Every injected shutdown failure is reported, as what it was: returned by the
+        // call that waited for its teardown, or logged by a teardown nobody waited for
+        // (below a dropped `Running`, or a dropped root).
         let expected = match part.node.shutdown {
             Act::Fail => Some(ErrorKind::Failed),
             Act::Panic => Some(ErrorKind::Panicked),
@@ -1165,7 +1161,8 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
             .filter(|(who, stage, _, _)| who == name && *stage == Origin::Shutdown)
             .map(|(_, _, kind, _)| *kind)
             .collect();
-        if registered(index).is_some() {
+        // (A part whose `Running` was dropped never runs its half.)
+        if registered(index).is_some() && entered(index) {
             match expected {
                 Some(kind) => prop_assert!(
                     reported == [kind] || (deadline_hit && reported == [ErrorKind::TimedOut]),
