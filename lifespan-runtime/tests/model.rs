@@ -51,9 +51,10 @@ enum Task {
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Spawn {
     task: Task,
-    /// Spawned just before the startup of child `at` begins, so that the children from
-    /// `at` on stop before its turn comes; `None`: after every child, and after the
-    /// startup half.
+    /// Spawned as soon as the startup of child `at` has completed: in a sequence, before
+    /// the next child begins, which then stops before the task's turn comes; in a
+    /// concurrent group, maybe while its siblings still start, beside which it then
+    /// stops. `None`: before any child.
     at: Option<usize>,
     /// Milliseconds after its spawn at which it is aborted through its `TaskHandle`, if
     /// it is still running then.
@@ -174,7 +175,7 @@ fn spawn() -> impl Strategy<Value = Spawn> {
     let abort = prop_oneof![Just(0_u64), 1_u64..3_000];
     (
         task(),
-        prop::option::of(0_usize..4),
+        prop::option::weighted(0.7, 0_usize..4),
         prop::option::weighted(0.2, abort),
     )
         .prop_map(|(task, at, abort)| Spawn { task, at, abort })
@@ -202,7 +203,7 @@ fn placement() -> impl Strategy<Value = Placement> {
 }
 
 /// A node with `children`; a task spawned before a child it does not have is spawned
-/// after all of them.
+/// before all of them.
 fn node(
     (startup, shutdown, pause, lead, placement): (Act, Act, Pause, u64, Placement),
     concurrent: bool,
@@ -511,10 +512,12 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
                 if lead > 0 {
                     tokio::time::sleep(Duration::from_millis(lead)).await;
                 }
+                let held = starting.await?;
                 spawn_tasks(&shared, index, Some(at));
-                starting.await
+                Ok::<_, Error>(held)
             }
         });
+        spawn_tasks(&shared, index, None);
         let mut held: Vec<Held> = Vec::new();
         if part.node.concurrent {
             let all = futures_util::future::try_join_all(children).await?;
@@ -525,7 +528,6 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
             }
         }
         perform(part.node.startup, &format!("startup of {name}")).await?;
-        spawn_tasks(&shared, index, None);
         failed.disarm();
         shared.log(Ev::Registered(index));
         yielder.yield_app(()).await;
@@ -803,6 +805,9 @@ fn named_in(text: &str, into: &mut Vec<Reported>) {
 struct Exercised {
     /// Sibling parts whose startups overlapped and whose stops overlapped.
     concurrent_stops: usize,
+    /// Tasks spawned while a sibling part started, which heard their turn while that
+    /// part stopped.
+    concurrent_turns: usize,
     /// Sibling parts of one concurrent group of which one registered before the other
     /// began: the rule "stopped before every part running when it began", inside a
     /// concurrent group.
@@ -826,6 +831,7 @@ impl Exercised {
     /// Counts the cases that exercised each.
     fn add(&mut self, case: &Exercised) {
         self.concurrent_stops += usize::from(case.concurrent_stops > 0);
+        self.concurrent_turns += usize::from(case.concurrent_turns > 0);
         self.staggered += usize::from(case.staggered > 0);
         self.turns_in_order += usize::from(case.turns_in_order > 0);
         self.aborted += usize::from(case.aborted > 0);
@@ -833,6 +839,25 @@ impl Exercised {
         self.cut_short += usize::from(case.cut_short > 0);
         self.dropped_roots += usize::from(case.dropped_roots > 0);
         self.dropped_with_descendants += usize::from(case.dropped_with_descendants > 0);
+    }
+
+    /// The moves no case exercised, by name.
+    fn missing(&self) -> Vec<&'static str> {
+        [
+            ("concurrent_stops", self.concurrent_stops),
+            ("concurrent_turns", self.concurrent_turns),
+            ("staggered", self.staggered),
+            ("turns_in_order", self.turns_in_order),
+            ("aborted", self.aborted),
+            ("local_shutdowns", self.local_shutdowns),
+            ("cut_short", self.cut_short),
+            ("dropped_roots", self.dropped_roots),
+            ("dropped_with_descendants", self.dropped_with_descendants),
+        ]
+        .into_iter()
+        .filter(|&(_, cases)| cases == 0)
+        .map(|(name, _)| name)
+        .collect()
     }
 }
 
@@ -1088,33 +1113,30 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
             }
         }
         // Overlapping startups, overlapping stops: counted, to show the model reaches it.
-        let parts: Vec<usize> = part
-            .children
-            .iter()
-            .copied()
-            .filter(|&c| entered(c))
-            .collect();
-        for (number, &a) in parts.iter().enumerate() {
-            for &b in &parts[number + 1..] {
+        for (number, &a) in siblings.iter().enumerate() {
+            for &b in &siblings[number + 1..] {
                 let (Some(a_began), Some(b_began), Some(a_registered), Some(b_registered)) = (
-                    seen.at(Ev::Began(a)),
-                    seen.at(Ev::Began(b)),
-                    registered(a),
-                    registered(b),
+                    seen.began(a),
+                    seen.began(b),
+                    seen.registered(a),
+                    seen.registered(b),
                 ) else {
                     continue;
                 };
-                let (Some(a_halting), Some(b_halting), Some(a_ended), Some(b_ended)) = (
-                    seen.at(Ev::Halting(a)),
-                    seen.at(Ev::Halting(b)),
-                    seen.stop_ended(&flat, a),
-                    seen.stop_ended(&flat, b),
+                let (Some(a_told), Some(b_told), Some(a_ended), Some(b_ended)) = (
+                    seen.told_to_stop(a),
+                    seen.told_to_stop(b),
+                    seen.stopped(&flat, a),
+                    seen.stopped(&flat, b),
                 ) else {
                     continue;
                 };
                 let startups_overlapped = a_began < b_registered && b_began < a_registered;
-                if startups_overlapped && a_halting < b_ended && b_halting < a_ended {
-                    exercised.concurrent_stops += 1;
+                if startups_overlapped && a_told < b_ended && b_told < a_ended {
+                    match (a, b) {
+                        (Sibling::Part(_), Sibling::Part(_)) => exercised.concurrent_stops += 1,
+                        _ => exercised.concurrent_turns += 1,
+                    }
                 }
             }
         }
@@ -1380,17 +1402,16 @@ fn random_trees_keep_every_guarantee() {
     }
     let exercised = exercised.into_inner();
     eprintln!("cases that exercised each move: {exercised:?}");
-    if runner.config().cases < DEFAULT_CASES {
-        return;
+    let cases = runner.config().cases;
+    let mut missing = exercised.missing();
+    // A task's turn beside a sibling that overlapped its spawn comes in about 0.5% of
+    // cases: its written-out case checks it on every run, and a long run must reach it.
+    if cases < 10 * DEFAULT_CASES {
+        missing.retain(|&name| name != "concurrent_turns");
     }
-    assert!(exercised.concurrent_stops > 0, "{exercised:?}");
-    assert!(exercised.staggered > 0, "{exercised:?}");
-    assert!(exercised.turns_in_order > 0, "{exercised:?}");
-    assert!(exercised.aborted > 0, "{exercised:?}");
-    assert!(exercised.local_shutdowns > 0, "{exercised:?}");
-    assert!(exercised.cut_short > 0, "{exercised:?}");
-    assert!(exercised.dropped_roots > 0, "{exercised:?}");
-    assert!(exercised.dropped_with_descendants > 0, "{exercised:?}");
+    if cases >= DEFAULT_CASES {
+        assert!(missing.is_empty(), "never exercised: {missing:?}");
+    }
 }
 
 /// A node with neither faults nor pauses, no children and no tasks: the base of the
@@ -1408,8 +1429,8 @@ fn plain() -> Node {
     }
 }
 
-/// A task spawned after the children and the startup half.
-fn last(task: Task) -> Spawn {
+/// A task spawned before any child.
+fn first(task: Task) -> Spawn {
     Spawn {
         task,
         at: None,
@@ -1427,7 +1448,7 @@ fn the_first_runs_shrunk_cases_keep_every_guarantee() {
             children: vec![Node {
                 startup: Act::Fail,
                 children: vec![Node {
-                    tasks: vec![last(Task::IgnoreShutdown)],
+                    tasks: vec![first(Task::IgnoreShutdown)],
                     ..plain()
                 }],
                 ..plain()
@@ -1439,7 +1460,7 @@ fn the_first_runs_shrunk_cases_keep_every_guarantee() {
             children: vec![Node {
                 children: vec![
                     Node {
-                        tasks: vec![last(Task::IgnoreShutdown)],
+                        tasks: vec![first(Task::IgnoreShutdown)],
                         ..plain()
                     },
                     Node {
@@ -1481,6 +1502,25 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         ],
         ..plain()
     };
+    // In one concurrent group, `n2` starts at once, and a task is spawned as soon as it
+    // has, while `n1` is still starting: the task hears its turn while `n1`, slow, stops;
+    // `n2` stops after both.
+    let beside = Node {
+        concurrent: true,
+        tasks: vec![Spawn {
+            at: Some(1),
+            ..first(Task::Listen)
+        }],
+        children: vec![
+            Node {
+                pause: Pause::Sleep(100),
+                shutdown: Act::Slow,
+                ..plain()
+            },
+            plain(),
+        ],
+        ..plain()
+    };
     // In one concurrent group, `n1` registers before `n2` begins: `n2` stops first.
     let staggered = Node {
         concurrent: true,
@@ -1497,11 +1537,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     // A queue worker spawned before the part that feeds it: it hears its turn only once
     // that part, slow to stop, has stopped.
     let turns = Node {
-        tasks: vec![Spawn {
-            task: Task::Listen,
-            at: Some(0),
-            abort: None,
-        }],
+        tasks: vec![first(Task::Listen)],
         children: vec![Node {
             shutdown: Act::Slow,
             ..plain()
@@ -1522,7 +1558,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     // dropped while the app runs, each with a child and a task that ignores shutdown.
     let dropped = |at| Node {
         placement: Placement::Dropped(at),
-        tasks: vec![last(Task::IgnoreShutdown)],
+        tasks: vec![first(Task::IgnoreShutdown)],
         children: vec![Node {
             shutdown: Act::Slow,
             ..plain()
@@ -1540,7 +1576,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     // `n1`'s subtree is asked to shut down alone while the app runs: its task hears it
     // then, and `n2`'s task only at its turn, in teardown.
     let listening = Node {
-        tasks: vec![last(Task::Listen)],
+        tasks: vec![first(Task::Listen)],
         ..plain()
     };
     let local = Node {
@@ -1559,7 +1595,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     // all stop, in order, and the failure is logged.
     let dropped_root = Node {
         shutdown: Act::Fail,
-        tasks: vec![last(Task::Listen)],
+        tasks: vec![first(Task::Listen)],
         children: vec![Node {
             shutdown: Act::Slow,
             ..plain()
@@ -1569,6 +1605,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     let once = torn_down(Teardown::Once);
     let cases = [
         (together, once),
+        (beside, once),
         (staggered, once),
         (turns, once),
         (aborted, once),
@@ -1593,14 +1630,7 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
     for (root, moves) in &cases {
         exercised.add(&check(root, *moves).unwrap());
     }
-    assert_eq!(exercised.concurrent_stops, 1, "{exercised:?}");
-    assert_eq!(exercised.staggered, 1, "{exercised:?}");
-    assert_eq!(exercised.turns_in_order, 1, "{exercised:?}");
-    assert_eq!(exercised.aborted, 1, "{exercised:?}");
-    assert_eq!(exercised.local_shutdowns, 1, "{exercised:?}");
-    assert_eq!(exercised.dropped_with_descendants, 1, "{exercised:?}");
-    assert_eq!(exercised.cut_short, 1, "{exercised:?}");
-    assert_eq!(exercised.dropped_roots, 1, "{exercised:?}");
+    assert_eq!(exercised.missing(), Vec::<&str>::new(), "{exercised:?}");
 }
 
 /// A part whose startup takes `startup` and whose shutdown half takes `shutdown`,
