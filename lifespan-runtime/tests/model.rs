@@ -7,6 +7,48 @@
 //! PROPTEST_CASES=10000 cargo test -p lifespan-runtime --release --test model
 //! ```
 //!
+//! # Moves
+//!
+//! A case is a tree ([`Node`]) and what is done to it from outside ([`Moves`]):
+//!
+//! - each half succeeds, is slow, fails, panics or hangs past its timeout;
+//! - startups overlap: children started one after another or with `try_join_all`, each
+//!   after a pause or a lead;
+//! - a child is entered, or started and its `Running` dropped without `stop`: at once,
+//!   when its owner's shutdown half begins, or at a random time;
+//! - tasks are spawned before any child or as soon as a chosen child has started (in a
+//!   concurrent group, while its siblings may still start), and finish, fail, return
+//!   at their turn, or note their turn and ignore it; some are aborted through their
+//!   `TaskHandle` at a random time;
+//! - a random part's subtree may be asked to shut down alone, at a random time;
+//! - the root is torn down by `shutdown()`, by a `shutdown()` cut short by an outer
+//!   timeout and called again, or by dropping it (at once, or after a call cut short).
+//!
+//! # Invariants
+//!
+//! Checked against a timed journal of what each part and task did ([`Ev`]), what the
+//! teardown returned, and what teardowns nobody waited for logged ([`Logged`]):
+//!
+//! - every part that started is stopped exactly once, or, its `Running` dropped, never
+//!   runs its shutdown half while what it started is stopped exactly once;
+//! - nothing is stopped while something that started after it runs: a part or task
+//!   whose startup began (or which was spawned) once a sibling had registered stops
+//!   before that sibling is told to stop, and what is in a part's scope only after
+//!   the part is done with it; siblings whose startups overlapped may stop together;
+//! - so a task hears `shutdown_requested()` at its own turn, unless a local shutdown
+//!   above it came first: then at that very instant, and nothing outside hears it;
+//! - every failure is reported, once, as what it was, and none is invented; every
+//!   task's handle says how the task ended, and an abort through it is no failure;
+//! - the teardown fits in its deadline, and later calls stop and report nothing.
+//!
+//! # Not modelled: blocking overruns
+//!
+//! Code that blocks its thread past a limit is not a move here. The model runs on a
+//! paused clock, which moves only when every task is idle: a thread that blocks stops
+//! the clock with it, so no limit ever passes while it blocks, and the engine, which
+//! measures overruns on that clock, has nothing to see. Blocking overruns are tested
+//! on the real clock in `tests/timeouts.rs` and `tests/cancellation.rs`.
+//!
 //! Shrunk failures are kept by proptest in `tests/model.proptest-regressions` and
 //! replayed first on every run; commit that file with the fix.
 
