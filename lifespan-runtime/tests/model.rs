@@ -173,6 +173,10 @@ enum Teardown {
     /// itself, on a task of the runtime, and its failures are logged, not returned.
     /// With `cut`, after `timeout(cut, shutdown())`: a teardown cut short, then let go.
     Dropped { cut: Option<Duration> },
+    /// `timeout(after, shutdown())`, the root dropped, and then the runtime shut down at
+    /// once, with whatever still ran: as when `main` or a test returns early. What no
+    /// runtime is left to stop is dropped, and must be named in a warning.
+    RuntimeGone { after: Duration },
 }
 
 /// What is done to a tree from outside, once it has started.
@@ -300,6 +304,10 @@ fn teardown() -> impl Strategy<Value = Teardown> {
         1 => Just(Teardown::Dropped { cut: None }),
         1 => (0_u64..3_000).prop_map(|ms| Teardown::Dropped {
             cut: Some(Duration::from_millis(ms))
+        }),
+        // At once: the teardown, on a task of its own, has not run yet.
+        1 => prop_oneof![Just(0_u64), 1_u64..2_000].prop_map(|ms| Teardown::RuntimeGone {
+            after: Duration::from_millis(ms)
         }),
     ]
 }
@@ -455,8 +463,15 @@ struct Shared {
     journal: Journal,
     /// The part whose scope is asked to shut down alone, if any.
     local: Option<usize>,
-    /// That part's scope, from when its startup begins, until it is asked.
-    local_scope: Mutex<Option<Scope>>,
+    local_scope: Mutex<LocalScope>,
+}
+
+/// The scope of the part a local shutdown is asked of, kept from when the part's
+/// startup begins until the time to ask comes; never kept if that time came first.
+enum LocalScope {
+    Waiting,
+    Kept(Scope),
+    Passed,
 }
 
 impl Shared {
@@ -534,7 +549,10 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
         shared.log(Ev::Began(index));
         let failed = LogOnDrop::new(&shared.journal, Ev::StartupFailed(index));
         if shared.local == Some(index) {
-            *shared.local_scope.lock().unwrap() = Some(Scope::current());
+            let mut local = shared.local_scope.lock().unwrap();
+            if let LocalScope::Waiting = *local {
+                *local = LocalScope::Kept(Scope::current());
+            }
         }
         let part = &shared.flat[index];
         match part.node.pause {
@@ -635,6 +653,8 @@ struct Outcome {
     /// Every failure reported: returned by the startup and by the teardown, and logged
     /// by the teardowns nobody waited for (of a dropped `Running` or a dropped root).
     errors: Vec<Reported>,
+    /// The parts named in a warning for being dropped while running, never stopped.
+    dropped_running: Vec<String>,
     /// When the teardown began: the first call to `shutdown`, or the root's drop.
     began: Instant,
     /// From the first call to `shutdown` to the end of the one that reported; `None`
@@ -642,6 +662,9 @@ struct Outcome {
     took: Option<Duration>,
     /// The first call was cut short by its outer timeout.
     cut_short: bool,
+    /// The runtime was shut down early, whatever still ran: the root's teardown, or
+    /// what dropped `Running`s had started.
+    runtime_gone: bool,
     /// What the calls to `shutdown` after the one that reported returned.
     later: Vec<Result<(), Error>>,
 }
@@ -652,10 +675,11 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         local: moves.local.map(|local| local.part(flat.len())),
         flat,
         journal: Journal::default(),
-        local_scope: Mutex::new(None),
+        local_scope: Mutex::new(LocalScope::Waiting),
     });
     // What a dropped `Running` or a dropped root had started reports its failures only
-    // in the log: listen, on this thread, which runs every task of the run.
+    // in the log, and what no runtime is left to stop is named there: listen, on this
+    // thread, which runs every task of the run and drops the runtime.
     let logged = Logged::default();
     let _listening = tracing::subscriber::set_default(logged.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -663,14 +687,15 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         .start_paused(true)
         .build()
         .unwrap();
-    let outcome = runtime.block_on(async {
+    let (startup, teardown, began, took, cut_short, later) = runtime.block_on(async {
         if let (Some(part), Some(local)) = (shared.local, moves.local) {
             let shared = shared.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(local.at).await;
-                // Asked only once the part's startup has begun.
-                let scope = shared.local_scope.lock().unwrap().take();
-                if let Some(scope) = scope {
+                // Asked only if the part's startup has begun.
+                let kept =
+                    std::mem::replace(&mut *shared.local_scope.lock().unwrap(), LocalScope::Passed);
+                if let LocalScope::Kept(scope) = kept {
                     shared.log(Ev::LocalShutdown(part));
                     scope.request_local_shutdown();
                 }
@@ -715,47 +740,73 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
                 let cut_short = cut.is_some() && first.is_none();
                 (first, cut_short)
             }
+            Teardown::RuntimeGone { after } => {
+                let first = tokio::time::timeout(after, scope.shutdown()).await.ok();
+                drop(scope);
+                let cut_short = first.is_none();
+                (first, cut_short)
+            }
         };
         let took = teardown.is_some().then(|| began.elapsed());
         // What dropped `Running`s had started, and a dropped root, stop on tasks of their
-        // own, each within its deadline: let them finish.
-        tokio::time::sleep(2 * DEADLINE).await;
-        let mut errors = Vec::new();
-        for error in startup
-            .iter()
-            .chain(teardown.iter().filter_map(|t| t.as_ref().err()))
-        {
-            leaves(error, &mut errors);
+        // own, each within its deadline: let them finish, unless the runtime is to go.
+        if !matches!(moves.teardown, Teardown::RuntimeGone { .. }) {
+            tokio::time::sleep(2 * DEADLINE).await;
         }
-        for text in logged.0.lock().unwrap().iter() {
-            named_in(text, &mut errors);
-        }
-        Outcome {
-            journal: Vec::new(),
-            errors,
-            began,
-            took,
-            cut_short,
-            later,
-        }
+        (startup, teardown, began, took, cut_short, later)
     });
+    drop(runtime);
+    // A handle kept past the runtime keeps what is in its scope until it goes: let go
+    // of the one kept for the local shutdown, if the runtime went first.
+    *shared.local_scope.lock().unwrap() = LocalScope::Passed;
+    let mut errors = Vec::new();
+    for error in startup
+        .iter()
+        .chain(teardown.iter().filter_map(|t| t.as_ref().err()))
+    {
+        leaves(error, &mut errors);
+    }
+    let log = logged.0.lock().unwrap();
+    for text in &log.unwatched {
+        named_in(text, &mut errors);
+    }
     let journal = shared.journal.lock().unwrap().clone();
-    Outcome { journal, ..outcome }
+    Outcome {
+        journal,
+        errors,
+        dropped_running: log.dropped_running.clone(),
+        began,
+        took,
+        cut_short,
+        runtime_gone: matches!(moves.teardown, Teardown::RuntimeGone { .. }),
+        later,
+    }
 }
 
-/// The failures of teardowns nobody waited for, as the engine logs them: each at
-/// ERROR, with the message [`UNWATCHED`] and the failure in the field `error`. What a
-/// dropped `Running` had started, and a root dropped without `shutdown()`, report their
-/// failures only there.
+/// What the engine logs, at WARN and ERROR, of what nobody waited for or could stop.
 #[derive(Clone, Default)]
-struct Logged(Arc<Mutex<Vec<String>>>);
+struct Logged(Arc<Mutex<Log>>);
+
+#[derive(Default)]
+struct Log {
+    /// The failures of teardowns nobody waited for, each logged at ERROR with the
+    /// message [`UNWATCHED`] and the failure in the field `error`: what a dropped
+    /// `Running` had started, and a root dropped without `shutdown()`, report their
+    /// failures only there.
+    unwatched: Vec<String>,
+    /// The parts dropped while running, whose shutdown half will never run, each named
+    /// in a warning (its field `name`): a `Running` dropped without `stop`, or a part
+    /// that no runtime was left to stop.
+    dropped_running: Vec<String>,
+}
 
 const UNWATCHED: &str = "a teardown nobody was waiting for failed";
+const DROPPED_RUNNING: &str = "was dropped while running";
 
-/// Takes every ERROR event, keeps those of teardowns nobody waited for, and no spans.
+/// Takes every WARN and ERROR event, keeps those [`Log`] is for, and no spans.
 impl tracing::Subscriber for Logged {
     fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
-        metadata.is_event() && *metadata.level() == tracing::Level::ERROR
+        metadata.is_event() && *metadata.level() <= tracing::Level::WARN
     }
 
     fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
@@ -769,8 +820,11 @@ impl tracing::Subscriber for Logged {
     fn event(&self, event: &tracing::Event<'_>) {
         let mut fields = Fields::default();
         event.record(&mut fields);
+        let mut log = self.0.lock().unwrap();
         if fields.message == UNWATCHED {
-            self.0.lock().unwrap().push(fields.error);
+            log.unwatched.push(fields.error);
+        } else if fields.message.contains(DROPPED_RUNNING) {
+            log.dropped_running.push(fields.name);
         }
     }
 
@@ -779,11 +833,12 @@ impl tracing::Subscriber for Logged {
     fn exit(&self, _: &tracing::span::Id) {}
 }
 
-/// An event's message, and its `error` (written with `%`, so as displayed).
+/// An event's message, and its `error` and `name` (written with `%`, so as displayed).
 #[derive(Default)]
 struct Fields {
     message: String,
     error: String,
+    name: String,
 }
 
 impl tracing::field::Visit for Fields {
@@ -791,6 +846,7 @@ impl tracing::field::Visit for Fields {
         match field.name() {
             "message" => self.message = format!("{value:?}"),
             "error" => self.error = format!("{value:?}"),
+            "name" => self.name = format!("{value:?}"),
             _ => {}
         }
     }
@@ -865,6 +921,8 @@ struct Exercised {
     cut_short: usize,
     /// Roots dropped, with parts running, before a `shutdown` call reported.
     dropped_roots: usize,
+    /// Parts left running when the runtime shut down, named in a warning.
+    runtime_gone: usize,
     /// Dropped `Running`s below which a part had started.
     dropped_with_descendants: usize,
 }
@@ -880,6 +938,7 @@ impl Exercised {
         self.local_shutdowns += usize::from(case.local_shutdowns > 0);
         self.cut_short += usize::from(case.cut_short > 0);
         self.dropped_roots += usize::from(case.dropped_roots > 0);
+        self.runtime_gone += usize::from(case.runtime_gone > 0);
         self.dropped_with_descendants += usize::from(case.dropped_with_descendants > 0);
     }
 
@@ -894,6 +953,7 @@ impl Exercised {
             ("local_shutdowns", self.local_shutdowns),
             ("cut_short", self.cut_short),
             ("dropped_roots", self.dropped_roots),
+            ("runtime_gone", self.runtime_gone),
             ("dropped_with_descendants", self.dropped_with_descendants),
         ]
         .into_iter()
@@ -1039,7 +1099,9 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
     let registered = |index: usize| seen.at(Ev::Registered(index));
     let mut exercised = Exercised {
         cut_short: usize::from(outcome.cut_short),
-        dropped_roots: usize::from(outcome.took.is_none() && registered(0).is_some()),
+        dropped_roots: usize::from(
+            outcome.took.is_none() && !outcome.runtime_gone && registered(0).is_some(),
+        ),
         ..Exercised::default()
     };
     let entered = |index: usize| flat[index].node.placement == Placement::Entered;
@@ -1062,10 +1124,31 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
     for (index, part) in flat.iter().enumerate() {
         let name = &part.name;
         let halts = seen.count(Ev::Halting(index));
-        // Exactly once for every part entered that started; never for one that did not,
-        // nor for one whose `Running` was dropped.
-        let expected = usize::from(registered(index).is_some() && entered(index));
-        prop_assert_eq!(halts, expected, "{} stopped {} times", name, halts);
+        let warned = outcome
+            .dropped_running
+            .iter()
+            .filter(|&w| w == name)
+            .count();
+        let started = registered(index).is_some();
+        // Exactly once for every part entered that started, or, if no runtime was left to
+        // stop it, never and named in a warning instead; never for one that did not
+        // start. One whose `Running` was dropped never runs its half, and is named.
+        if entered(index) {
+            let stopped = halts == usize::from(started) && warned == 0;
+            let named = outcome.runtime_gone && started && halts == 0 && warned == 1;
+            prop_assert!(
+                stopped || named,
+                "{}: {}, stopped {} times, named {} times as dropped while running",
+                name,
+                if started { "started" } else { "not started" },
+                halts,
+                warned
+            );
+            exercised.runtime_gone += usize::from(named);
+        } else {
+            prop_assert_eq!(halts, 0, "{} was dropped, but stopped", name);
+            prop_assert_eq!(warned, usize::from(started), "{} was named", name);
+        }
         if let Placement::Dropped(_) = part.node.placement {
             if registered(index).is_some() {
                 prop_assert_eq!(seen.count(Ev::Dropped(index)), 1);
@@ -1183,6 +1266,11 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
             }
         }
 
+        // When the runtime went mid-teardown, what was left was dropped: handles, and
+        // the failures of the teardown it cut (which the engine logs as cut), with it.
+        if outcome.runtime_gone {
+            continue;
+        }
         // Every task's handle resolves, once, by the end of the run (no task outlives
         // it), to what the task did: an abort through the handle, or the task's own end.
         for (number, spawn) in part.node.tasks.iter().enumerate() {
@@ -1653,6 +1741,22 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         (aborted, once),
         (local, local_moves),
         (dropped_root, torn_down(Teardown::Dropped { cut: None })),
+        // The runtime goes while `n2` stops: `n2` was stopped, `n1` is named instead.
+        (
+            Node {
+                children: vec![
+                    plain(),
+                    Node {
+                        shutdown: Act::Slow,
+                        ..plain()
+                    },
+                ],
+                ..plain()
+            },
+            torn_down(Teardown::RuntimeGone {
+                after: Duration::from_millis(100),
+            }),
+        ),
         (dropped, once),
         // A failure, then a slow part that the first `shutdown()` does not wait out: the
         // second call reports the failure.
