@@ -22,7 +22,8 @@
 //!   `TaskHandle` at a random time;
 //! - a random part's subtree may be asked to shut down alone, at a random time;
 //! - the root is torn down by `shutdown()`, by a `shutdown()` cut short by an outer
-//!   timeout and called again, or by dropping it (at once, or after a call cut short).
+//!   timeout and called again, or by dropping it (at once, or after a call cut short);
+//!   or the runtime itself is shut down mid-teardown, with whatever still runs.
 //!
 //! # Invariants
 //!
@@ -30,7 +31,8 @@
 //! teardown returned, and what teardowns nobody waited for logged ([`Logged`]):
 //!
 //! - every part that started is stopped exactly once, or, its `Running` dropped, never
-//!   runs its shutdown half while what it started is stopped exactly once;
+//!   runs its shutdown half while what it started is stopped exactly once; when no
+//!   runtime is left to stop a part, it is named in a warning instead;
 //! - nothing is stopped while something that started after it runs: a part or task
 //!   whose startup began (or which was spawned) once a sibling had registered stops
 //!   before that sibling is told to stop, and what is in a part's scope only after
