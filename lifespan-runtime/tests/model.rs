@@ -39,6 +39,8 @@
 //!   the part is done with it; siblings whose startups overlapped may stop together;
 //! - so a task hears `shutdown_requested()` at its own turn, unless a local shutdown
 //!   above it came first: then at that very instant, and nothing outside hears it;
+//!   and it hears `app_shutdown_requested()` at the very instant the app's shutdown is
+//!   requested (a task failed) or its teardown begins, never before;
 //! - every failure is reported, once, as what it was, and none is invented; every
 //!   task's handle says how the task ended, and an abort through it is no failure;
 //! - the teardown fits in its deadline, and later calls stop and report nothing.
@@ -60,6 +62,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::future::Either;
 use lifespan_runtime::{
     BoxError, Error, ErrorKind, Lifespan, Origin, Running, Scope, TaskHandle, from_fn,
 };
@@ -390,6 +393,8 @@ enum Ev {
     Spawned(TaskId),
     /// A task's `lifespan::shutdown_requested()` resolved: its turn to stop came.
     Heard(TaskId),
+    /// A task's `lifespan::app_shutdown_requested()` resolved, before its turn.
+    AppHeard(TaskId),
     /// A task ended: finished, failed, or was aborted.
     TaskEnded(TaskId),
     /// A task still running was aborted through its handle.
@@ -398,6 +403,8 @@ enum Ev {
     Joined(TaskId, Option<ErrorKind>),
     /// A part's scope was asked to shut down alone.
     LocalShutdown(usize),
+    /// The root's teardown was asked for: `shutdown()` called, or the root dropped.
+    TeardownBegan,
 }
 
 type Journal = Arc<Mutex<Vec<(Instant, Ev)>>>;
@@ -493,28 +500,41 @@ fn spawn_tasks(shared: &Shared, index: usize, at: Option<usize>) {
         log(journal, Ev::Spawned(id));
         let ended = LogOnDrop::new(journal, Ev::TaskEnded(id));
         let task = spawn.task;
-        let heard = journal.clone();
+        let journal = journal.clone();
         let handle = lifespan_runtime::spawn(task_name(&shared.flat, id), async move {
             let _ended = ended;
-            let turn = async {
-                lifespan_runtime::shutdown_requested().await;
-                log(&heard, Ev::Heard(id));
-            };
             match task {
                 Task::Finish => Ok(()),
                 Task::Fail => Err::<(), BoxError>("task failed".into()),
                 Task::Listen => {
-                    turn.await;
+                    listen(&journal, id).await;
                     Ok(())
                 }
                 Task::IgnoreShutdown => {
-                    turn.await;
+                    listen(&journal, id).await;
                     std::future::pending().await
                 }
             }
         });
+        let journal = &shared.journal;
         let abort = spawn.abort.map(Duration::from_millis);
         tokio::spawn(join(handle, abort, journal.clone(), id));
+    }
+}
+
+/// Waits for the turn of task `id` to stop, noting when it comes, and when the app's
+/// shutdown is requested or begins, if that comes first.
+async fn listen(journal: &Journal, id: TaskId) {
+    let app = std::pin::pin!(async {
+        lifespan_runtime::app_shutdown_requested().await;
+        log(journal, Ev::AppHeard(id));
+    });
+    let turn = std::pin::pin!(async {
+        lifespan_runtime::shutdown_requested().await;
+        log(journal, Ev::Heard(id));
+    });
+    if let Either::Left(((), turn)) = futures_util::future::select(app, turn).await {
+        turn.await;
     }
 }
 
@@ -716,6 +736,7 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         let startup = started.await.err();
         tokio::time::sleep(moves.wait).await;
         let began = Instant::now();
+        shared.log(Ev::TeardownBegan);
         let mut later = Vec::new();
         let (teardown, cut_short) = match moves.teardown {
             Teardown::Once => {
@@ -1409,6 +1430,61 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
         }
         if inside_heard && outside_waiting {
             exercised.local_shutdowns += 1;
+        }
+    }
+    // The app's shutdown is heard by every task at once when it is requested or its
+    // teardown begins, whatever the task's turn, and never before. A task that failed
+    // (or was cut at a deadline) requests it as it ends; its handle says which did.
+    // (When the runtime went, handles went with it: not checked.)
+    let first_failure = flat
+        .iter()
+        .enumerate()
+        .flat_map(|(index, part)| (0..part.node.tasks.len()).map(move |number| (index, number)))
+        .filter(|&id| {
+            matches!(seen.joined(id).first(), Some(Some(kind)) if *kind != ErrorKind::Aborted)
+        })
+        .filter_map(|id| seen.at(Ev::TaskEnded(id)))
+        .min();
+    let teardown_began = seen.at(Ev::TeardownBegan);
+    let asked = first_failure.into_iter().chain(teardown_began).min();
+    // A dropped root tears itself down only if it holds something, and a runtime shut
+    // down at once may never run the teardown: only a call to `shutdown` surely begins it.
+    let called = matches!(moves.teardown, Teardown::Once | Teardown::Cut(_));
+    let surely_asked = first_failure
+        .into_iter()
+        .chain(teardown_began.filter(|_| called))
+        .min();
+    let time = |position: Option<usize>| position.map(|position| seen.0[position].0);
+    for (index, part) in flat.iter().enumerate() {
+        for (number, spawn) in part.node.tasks.iter().enumerate() {
+            let id = (index, number);
+            let Some(spawned) = seen.at(Ev::Spawned(id)) else {
+                continue;
+            };
+            let listens = matches!(spawn.task, Task::Listen | Task::IgnoreShutdown);
+            if !listens || outcome.runtime_gone {
+                continue;
+            }
+            let app_heard = seen.at(Ev::AppHeard(id));
+            prop_assert!(
+                app_heard.is_none() || app_heard > asked,
+                "{} heard the app's shutdown before it was asked for",
+                task_name(&flat, id)
+            );
+            let Some(asked) = surely_asked else {
+                continue;
+            };
+            let (heard, ended) = (seen.at(Ev::Heard(id)), seen.at(Ev::TaskEnded(id)));
+            if heard.is_some_and(|heard| heard < asked) || ended < Some(asked) {
+                continue;
+            }
+            // Unless something else ended it at that very instant: an abort.
+            let when = time(Some(asked)).max(time(Some(spawned)));
+            prop_assert!(
+                time(app_heard) == when || time(ended) == when,
+                "{} did not hear at once the app's shutdown",
+                task_name(&flat, id)
+            );
         }
     }
     // A panic at startup is one that was scripted; a timeout at startup needs something
