@@ -1471,7 +1471,9 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
                 "{} heard the app's shutdown before it was asked for",
                 task_name(&flat, id)
             );
-            let Some(asked) = surely_asked else {
+            // Only when the moment is known: a dropped root's teardown may have begun
+            // before the first failure, or not at all.
+            let Some(asked) = surely_asked.filter(|&surely| Some(surely) == asked) else {
                 continue;
             };
             let (heard, ended) = (seen.at(Ev::Heard(id)), seen.at(Ev::TaskEnded(id)));
