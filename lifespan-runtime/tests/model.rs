@@ -1113,52 +1113,123 @@ impl Seen<'_> {
     }
 }
 
+/// Runs the tree as `moves` say, and checks every guarantee against what happened.
 fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
     let mut flat = Vec::new();
     flatten(root, None, &mut flat);
     let outcome = run(flat.clone(), moves);
-    let seen = Seen(&outcome.journal);
-    let errors = &outcome.errors;
-    let registered = |index: usize| seen.at(Ev::Registered(index));
+    let checks = Checks::new(&flat, moves, &outcome);
     let mut exercised = Exercised {
         cut_short: usize::from(outcome.cut_short),
         dropped_roots: usize::from(
-            outcome.took.is_none() && !outcome.runtime_gone && registered(0).is_some(),
+            outcome.took.is_none() && !outcome.runtime_gone && checks.started(0),
         ),
         ..Exercised::default()
     };
-    let entered = |index: usize| flat[index].node.placement == Placement::Entered;
-    let deadline_hit = errors
-        .iter()
-        .any(|(_, _, _, text)| text.contains("left of the shutdown deadline"));
-    // The part whose subtree was asked to shut down alone, and where.
-    let local = (0..flat.len()).find_map(|index| {
-        seen.at(Ev::LocalShutdown(index))
-            .map(|asked| (index, asked))
-    });
-    // A task that heard a local shutdown above it, not its own turn.
-    let told_early = |id: TaskId| {
-        local.is_some_and(|(part, asked)| {
-            in_subtree(&flat, part, id.0)
-                && seen.at(Ev::Heard(id)).is_some_and(|heard| heard > asked)
-        })
-    };
+    for index in 0..flat.len() {
+        checks.stopped_once(index, &mut exercised)?;
+        checks.scope_after_owner(index)?;
+        checks.siblings_in_order(index, &mut exercised)?;
+        // When the runtime went mid-teardown, what was left was dropped: handles, and
+        // the failures of the teardown it cut (which the engine logs as cut), with it.
+        if !outcome.runtime_gone {
+            checks.handles(index, &mut exercised)?;
+            checks.failures_reported(index)?;
+        }
+    }
+    checks.local_shutdown(&mut exercised)?;
+    checks.app_shutdown()?;
+    checks.startup_failures()?;
+    checks.deadline()?;
+    Ok(exercised)
+}
 
-    for (index, part) in flat.iter().enumerate() {
-        let name = &part.name;
-        let halts = seen.count(Ev::Halting(index));
-        let warned = outcome
+/// What a run left, read against its tree: one method per guarantee.
+struct Checks<'a> {
+    flat: &'a [Flat],
+    moves: Moves,
+    outcome: &'a Outcome,
+    seen: Seen<'a>,
+    /// Some failure says the global deadline ran out: then healthy halves are cut too.
+    deadline_hit: bool,
+    /// The part whose subtree was asked to shut down alone, and where in the journal.
+    local: Option<(usize, usize)>,
+}
+
+impl<'a> Checks<'a> {
+    fn new(flat: &'a [Flat], moves: Moves, outcome: &'a Outcome) -> Self {
+        let seen = Seen(&outcome.journal);
+        let local = (0..flat.len()).find_map(|index| {
+            seen.at(Ev::LocalShutdown(index))
+                .map(|asked| (index, asked))
+        });
+        Checks {
+            flat,
+            moves,
+            outcome,
+            deadline_hit: outcome
+                .errors
+                .iter()
+                .any(|(_, _, _, text)| text.contains("left of the shutdown deadline")),
+            local,
+            seen,
+        }
+    }
+
+    /// Whether part `index`'s startup completed.
+    fn started(&self, index: usize) -> bool {
+        self.seen.at(Ev::Registered(index)).is_some()
+    }
+
+    fn entered(&self, index: usize) -> bool {
+        self.flat[index].node.placement == Placement::Entered
+    }
+
+    /// The tasks of part `index` that were spawned.
+    fn tasks(&self, index: usize) -> impl Iterator<Item = (TaskId, Task)> + '_ {
+        let tasks = &self.flat[index].node.tasks;
+        (0..tasks.len())
+            .map(move |number| ((index, number), tasks[number].task))
+            .filter(|&(id, _)| self.seen.at(Ev::Spawned(id)).is_some())
+    }
+
+    /// Every task that was spawned.
+    fn all_tasks(&self) -> impl Iterator<Item = (TaskId, Task)> + '_ {
+        (0..self.flat.len()).flat_map(|index| self.tasks(index))
+    }
+
+    /// When the journal's entry at `position` happened.
+    fn time(&self, position: Option<usize>) -> Option<Instant> {
+        position.map(|position| self.seen.0[position].0)
+    }
+
+    /// Whether task `id` heard a local shutdown above it, rather than its own turn.
+    fn told_early(&self, id: TaskId) -> bool {
+        self.local.is_some_and(|(part, asked)| {
+            in_subtree(self.flat, part, id.0)
+                && self
+                    .seen
+                    .at(Ev::Heard(id))
+                    .is_some_and(|heard| heard > asked)
+        })
+    }
+
+    /// Every part entered that started is stopped exactly once, or, if no runtime was
+    /// left to stop it, never and named in a warning instead; one that did not start,
+    /// never. One whose `Running` was dropped never runs its half, and is named.
+    fn stopped_once(&self, index: usize, exercised: &mut Exercised) -> Result<(), TestCaseError> {
+        let name = &self.flat[index].name;
+        let halts = self.seen.count(Ev::Halting(index));
+        let warned = self
+            .outcome
             .dropped_running
             .iter()
-            .filter(|&w| w == name)
+            .filter(|&warned| warned == name)
             .count();
-        let started = registered(index).is_some();
-        // Exactly once for every part entered that started, or, if no runtime was left to
-        // stop it, never and named in a warning instead; never for one that did not
-        // start. One whose `Running` was dropped never runs its half, and is named.
-        if entered(index) {
+        let started = self.started(index);
+        if self.entered(index) {
             let stopped = halts == usize::from(started) && warned == 0;
-            let named = outcome.runtime_gone && started && halts == 0 && warned == 1;
+            let named = self.outcome.runtime_gone && started && halts == 0 && warned == 1;
             prop_assert!(
                 stopped || named,
                 "{}: {}, stopped {} times, named {} times as dropped while running",
@@ -1171,58 +1242,72 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
         } else {
             prop_assert_eq!(halts, 0, "{} was dropped, but stopped", name);
             prop_assert_eq!(warned, usize::from(started), "{} was named", name);
-        }
-        if let Placement::Dropped(_) = part.node.placement {
-            if registered(index).is_some() {
-                prop_assert_eq!(seen.count(Ev::Dropped(index)), 1);
-                if descendants(&flat, index).any(|below| registered(below).is_some()) {
+            if started {
+                prop_assert_eq!(self.seen.count(Ev::Dropped(index)), 1);
+                if descendants(self.flat, index).any(|below| self.started(below)) {
                     exercised.dropped_with_descendants += 1;
                 }
             }
         }
-        // What is in a part's scope stops after the part is done with it: children after
-        // their owner's shutdown half ended (or its `Running` was dropped, or its
-        // startup failed), and tasks hear their turn only then.
+        Ok(())
+    }
+
+    /// What is in a part's scope stops after the part is done with it: children after
+    /// their owner's shutdown half ended (or its `Running` was dropped, or its startup
+    /// failed), and tasks hear their turn only then.
+    fn scope_after_owner(&self, index: usize) -> Result<(), TestCaseError> {
+        let (flat, seen) = (self.flat, &self.seen);
         let owner_done = seen.owner_done(index);
-        for &child in &part.children {
+        for &child in &flat[index].children {
             if let Some(child_halting) = seen.at(Ev::Halting(child)) {
                 prop_assert!(
                     owner_done.is_some_and(|done| child_halting > done),
                     "{} stopped before its owner {} was done",
                     flat[child].name,
-                    name
+                    flat[index].name
                 );
             }
         }
-        for number in 0..part.node.tasks.len() {
-            if told_early((index, number)) {
+        for (id, _) in self.tasks(index) {
+            if self.told_early(id) {
                 continue;
             }
-            if let Some(heard) = seen.at(Ev::Heard((index, number))) {
+            if let Some(heard) = seen.at(Ev::Heard(id)) {
                 prop_assert!(
                     owner_done.is_some_and(|done| heard > done),
                     "{} heard its turn before its owner {} was done",
-                    task_name(&flat, (index, number)),
-                    name
+                    task_name(flat, id),
+                    flat[index].name
                 );
             }
         }
-        // Teardown follows what startup proved: a part or task whose startup began (or
-        // which was spawned) after a sibling had registered (or was spawned) stops, with
-        // all it stops, before that sibling is told to stop: its shutdown half begins,
-        // or, for a task, it hears its turn.
+        Ok(())
+    }
+
+    /// Teardown follows what startup proved: a part or task in the scope of part `index`
+    /// whose startup began (or which was spawned) after a sibling had registered (or
+    /// was spawned) stops, with all it stops, before that sibling is told to stop: its
+    /// shutdown half begins, or, for a task, it hears its turn. Siblings whose startups
+    /// overlapped may stop together: that they do is counted.
+    fn siblings_in_order(
+        &self,
+        index: usize,
+        exercised: &mut Exercised,
+    ) -> Result<(), TestCaseError> {
+        let (flat, seen) = (self.flat, &self.seen);
+        let part = &flat[index];
         let siblings: Vec<Sibling> = part
             .children
             .iter()
-            .filter(|&&child| entered(child))
+            .filter(|&&child| self.entered(child))
             .map(|&child| Sibling::Part(child))
-            .chain((0..part.node.tasks.len()).map(|number| Sibling::Task((index, number))))
+            .chain(self.tasks(index).map(|(id, _)| Sibling::Task(id)))
             .collect();
         for &earlier in &siblings {
             let Some(earlier_registered) = seen.registered(earlier) else {
                 continue;
             };
-            if matches!(earlier, Sibling::Task(id) if told_early(id)) {
+            if matches!(earlier, Sibling::Task(id) if self.told_early(id)) {
                 continue;
             }
             for &later in &siblings {
@@ -1233,17 +1318,17 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
                     continue;
                 }
                 if let (Sibling::Task(a), Sibling::Task(b)) = (earlier, later) {
-                    if seen.one_group(&flat, a, b) {
+                    if seen.one_group(flat, a, b) {
                         continue;
                     }
                 }
                 if let (Sibling::Part(_), Sibling::Part(later)) = (earlier, later) {
-                    if part.node.concurrent && registered(later).is_some() {
+                    if part.node.concurrent && self.started(later) {
                         exercised.staggered += 1;
                     }
                 }
                 let (Some(ended), Some(told)) =
-                    (seen.stopped(&flat, later), seen.told_to_stop(earlier))
+                    (seen.stopped(flat, later), seen.told_to_stop(earlier))
                 else {
                     continue;
                 };
@@ -1254,9 +1339,9 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
                     ended < told,
                     "{} began while {} was running, but was still stopping when {} was told \
                      to stop",
-                    later.name(&flat),
-                    earlier.name(&flat),
-                    earlier.name(&flat)
+                    later.name(flat),
+                    earlier.name(flat),
+                    earlier.name(flat)
                 );
             }
         }
@@ -1274,8 +1359,8 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
                 let (Some(a_told), Some(b_told), Some(a_ended), Some(b_ended)) = (
                     seen.told_to_stop(a),
                     seen.told_to_stop(b),
-                    seen.stopped(&flat, a),
-                    seen.stopped(&flat, b),
+                    seen.stopped(flat, a),
+                    seen.stopped(flat, b),
                 ) else {
                     continue;
                 };
@@ -1288,25 +1373,19 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
                 }
             }
         }
+        Ok(())
+    }
 
-        // When the runtime went mid-teardown, what was left was dropped: handles, and
-        // the failures of the teardown it cut (which the engine logs as cut), with it.
-        if outcome.runtime_gone {
-            continue;
-        }
-        // Every task's handle resolves, once, by the end of the run (no task outlives
-        // it), to what the task did: an abort through the handle, or the task's own end.
-        for (number, spawn) in part.node.tasks.iter().enumerate() {
-            let id = (index, number);
-            if seen.at(Ev::Spawned(id)).is_none() {
-                continue;
-            }
-            let joined = seen.joined(id);
+    /// Every task's handle resolves, once, by the end of the run (no task outlives it),
+    /// to what the task did: an abort through the handle, or the task's own end.
+    fn handles(&self, index: usize, exercised: &mut Exercised) -> Result<(), TestCaseError> {
+        let seen = &self.seen;
+        for (id, task) in self.tasks(index) {
             let expected = if seen.at(Ev::Aborted(id)).is_some() {
                 exercised.aborted += 1;
                 Some(ErrorKind::Aborted)
             } else {
-                match spawn.task {
+                match task {
                     Task::Finish => None,
                     Task::Fail => Some(ErrorKind::Failed),
                     Task::Listen if seen.at(Ev::Heard(id)).is_some() => None,
@@ -1315,66 +1394,72 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
                 }
             };
             prop_assert_eq!(
-                joined,
+                seen.joined(id),
                 vec![expected],
                 "the handle of {}",
-                task_name(&flat, id)
+                task_name(self.flat, id)
             );
         }
+        Ok(())
+    }
 
-        // Every injected shutdown failure is reported, as what it was: returned by the
-        // call that waited for its teardown, or logged by a teardown nobody waited for
-        // (below a dropped `Running`, or a dropped root).
-        let expected = match part.node.shutdown {
-            Act::Fail => Some(ErrorKind::Failed),
-            Act::Panic => Some(ErrorKind::Panicked),
-            Act::Hang => Some(ErrorKind::TimedOut),
-            Act::Ok | Act::Slow => None,
+    /// Every injected failure of part `index` and of its tasks is reported, once, as
+    /// what it was, and none is invented: returned by the call that waited for its
+    /// teardown, or logged by a teardown nobody waited for (below a dropped `Running`,
+    /// or of a dropped root).
+    fn failures_reported(&self, index: usize) -> Result<(), TestCaseError> {
+        let (flat, errors) = (self.flat, &self.outcome.errors);
+        let name = &flat[index].name;
+        let reported = |who: &str, origin: Origin| -> Vec<ErrorKind> {
+            errors
+                .iter()
+                .filter(|(name, stage, _, _)| name == who && *stage == origin)
+                .map(|(_, _, kind, _)| *kind)
+                .collect()
         };
-        let reported: Vec<ErrorKind> = errors
-            .iter()
-            .filter(|(who, stage, _, _)| who == name && *stage == Origin::Shutdown)
-            .map(|(_, _, kind, _)| *kind)
-            .collect();
         // (A part whose `Running` was dropped never runs its half.)
-        if registered(index).is_some() && entered(index) {
+        if self.started(index) && self.entered(index) {
+            let expected = match flat[index].node.shutdown {
+                Act::Fail => Some(ErrorKind::Failed),
+                Act::Panic => Some(ErrorKind::Panicked),
+                Act::Hang => Some(ErrorKind::TimedOut),
+                Act::Ok | Act::Slow => None,
+            };
+            let reported = reported(name, Origin::Shutdown);
+            // Only the exhausted deadline may cut a healthy half, or report a failing one
+            // as timed out.
+            let cut = self.deadline_hit && reported == [ErrorKind::TimedOut];
             match expected {
                 Some(kind) => prop_assert!(
-                    reported == [kind] || (deadline_hit && reported == [ErrorKind::TimedOut]),
+                    reported == [kind] || cut,
                     "{}: expected {:?}, reported {:?}",
                     name,
                     kind,
                     reported
                 ),
-                // None invented: only the exhausted deadline may cut a healthy half.
                 None => prop_assert!(
-                    reported.is_empty() || (deadline_hit && reported == [ErrorKind::TimedOut]),
+                    reported.is_empty() || cut,
                     "{}: healthy, but reported {:?}",
                     name,
                     reported
                 ),
             }
         }
-        // Every failing task is reported, as its handle says it failed; a task that
-        // finished, or was aborted through its handle, is not. A task cut at the deadline
-        // may instead be cut short with what encloses it, when an outer limit ends at the
-        // same instant as its own: then that enclosing teardown is reported timed out.
+        // A task is reported as its handle says it failed; one that finished, or was
+        // aborted through its handle, is not. A task cut at the deadline may instead be
+        // cut short with what encloses it, when an outer limit ends at the same instant
+        // as its own: then that enclosing teardown is reported timed out.
         let enclosing_timed_out = errors.iter().any(|(who, stage, kind, _)| {
             *kind == ErrorKind::TimedOut
                 && (*stage == Origin::Hook
-                    || ancestors(&flat, index).any(|ancestor| flat[ancestor].name == *who))
+                    || ancestors(flat, index).any(|ancestor| flat[ancestor].name == *who))
         });
-        for number in 0..part.node.tasks.len() {
-            let id = (index, number);
-            let Some(&handle) = seen.joined(id).first() else {
+        for (id, _) in self.tasks(index) {
+            let Some(&handle) = self.seen.joined(id).first() else {
                 continue;
             };
-            let task_name = task_name(&flat, id);
-            let reported: Vec<ErrorKind> = errors
-                .iter()
-                .filter(|(who, stage, _, _)| *who == task_name && *stage == Origin::Task)
-                .map(|(_, _, kind, _)| *kind)
-                .collect();
+            let task_name = task_name(flat, id);
+            let reported = reported(&task_name, Origin::Task);
             match handle {
                 None | Some(ErrorKind::Aborted) => prop_assert!(
                     reported.is_empty(),
@@ -1395,85 +1480,83 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
                 ),
             }
         }
+        Ok(())
     }
-    // A local shutdown is heard at once by every task in the subtree still waiting for
-    // its turn, and by every task spawned there later, as it starts. A task outside
-    // does not hear it: the rules of turns above hold for it all the same.
-    if let Some((asked, at)) = local {
-        let time = |position: Option<usize>| position.map(|position| seen.0[position].0);
+
+    /// A local shutdown is heard at once by every task in the subtree still waiting
+    /// for its turn, and by every task spawned there later, as it starts. A task
+    /// outside does not hear it: the rules of turns hold for it all the same.
+    fn local_shutdown(&self, exercised: &mut Exercised) -> Result<(), TestCaseError> {
+        let Some((asked, at)) = self.local else {
+            return Ok(());
+        };
         let (mut inside_heard, mut outside_waiting) = (false, false);
-        for (index, part) in flat.iter().enumerate() {
-            for (number, spawn) in part.node.tasks.iter().enumerate() {
-                let id = (index, number);
-                let Some(spawned) = seen.at(Ev::Spawned(id)) else {
-                    continue;
-                };
-                let (heard, ended) = (seen.at(Ev::Heard(id)), seen.at(Ev::TaskEnded(id)));
-                let listens = matches!(spawn.task, Task::Listen | Task::IgnoreShutdown);
-                if !listens || heard.is_some_and(|heard| heard < at) || ended < Some(at) {
-                    continue;
-                }
-                if !in_subtree(&flat, asked, index) {
-                    outside_waiting |= spawned < at;
-                    continue;
-                }
-                // Unless something else ended it at that very instant: an abort.
-                let when = time(Some(at)).max(time(Some(spawned)));
-                prop_assert!(
-                    time(heard) == when || time(ended) == when,
-                    "{} did not hear at once the local shutdown of {}",
-                    task_name(&flat, id),
-                    flat[asked].name
-                );
-                inside_heard |= spawned < at && time(heard) == when;
+        for (id, task) in self.all_tasks() {
+            let spawned = self.seen.at(Ev::Spawned(id));
+            let heard = self.seen.at(Ev::Heard(id));
+            let ended = self.seen.at(Ev::TaskEnded(id));
+            let listens = matches!(task, Task::Listen | Task::IgnoreShutdown);
+            if !listens || heard.is_some_and(|heard| heard < at) || ended < Some(at) {
+                continue;
             }
+            if !in_subtree(self.flat, asked, id.0) {
+                outside_waiting |= spawned < Some(at);
+                continue;
+            }
+            // Unless something else ended it at that very instant: an abort.
+            let when = self.time(Some(at)).max(self.time(spawned));
+            prop_assert!(
+                self.time(heard) == when || self.time(ended) == when,
+                "{} did not hear at once the local shutdown of {}",
+                task_name(self.flat, id),
+                self.flat[asked].name
+            );
+            inside_heard |= spawned < Some(at) && self.time(heard) == when;
         }
         if inside_heard && outside_waiting {
             exercised.local_shutdowns += 1;
         }
+        Ok(())
     }
-    // The app's shutdown is heard by every task at once when it is requested or its
-    // teardown begins, whatever the task's turn, and never before. A task that failed
-    // (or was cut at a deadline) requests it as it ends; its handle says which did.
-    // (When the runtime went, handles went with it: not checked.)
-    let first_failure = flat
-        .iter()
-        .enumerate()
-        .flat_map(|(index, part)| (0..part.node.tasks.len()).map(move |number| (index, number)))
-        .filter(|&id| {
-            matches!(seen.joined(id).first(), Some(Some(kind)) if *kind != ErrorKind::Aborted)
-        })
-        .filter_map(|id| seen.at(Ev::TaskEnded(id)))
-        .min();
-    let teardown_began = seen.at(Ev::TeardownBegan);
-    let asked = first_failure.into_iter().chain(teardown_began).min();
-    // A dropped root tears itself down only if it holds something, and a runtime shut
-    // down at once may never run the teardown: only a call to `shutdown` surely begins it.
-    let called = matches!(moves.teardown, Teardown::Once | Teardown::Cut(_));
-    let surely_asked = first_failure
-        .into_iter()
-        .chain(teardown_began.filter(|_| called))
-        .min();
-    let time = |position: Option<usize>| position.map(|position| seen.0[position].0);
-    for (index, part) in flat.iter().enumerate() {
-        for (number, spawn) in part.node.tasks.iter().enumerate() {
-            let id = (index, number);
-            let Some(spawned) = seen.at(Ev::Spawned(id)) else {
-                continue;
-            };
-            let listens = matches!(spawn.task, Task::Listen | Task::IgnoreShutdown);
-            if !listens || outcome.runtime_gone {
+
+    /// The app's shutdown is heard by every task at once when it is requested or its
+    /// teardown begins, whatever the task's turn, and never before. A task that failed
+    /// (or was cut at a deadline) requests it as it ends; its handle says which did.
+    /// (When the runtime went, handles went with it: not checked.)
+    fn app_shutdown(&self) -> Result<(), TestCaseError> {
+        if self.outcome.runtime_gone {
+            return Ok(());
+        }
+        let seen = &self.seen;
+        let first_failure = self
+            .all_tasks()
+            .filter(|&(id, _)| {
+                matches!(seen.joined(id).first(), Some(Some(kind)) if *kind != ErrorKind::Aborted)
+            })
+            .filter_map(|(id, _)| seen.at(Ev::TaskEnded(id)))
+            .min();
+        let teardown_began = seen.at(Ev::TeardownBegan);
+        let asked = first_failure.into_iter().chain(teardown_began).min();
+        // A dropped root tears itself down only if it holds something: only a call to
+        // `shutdown` surely begins the teardown. Heard at once is checked only when the
+        // earliest ask is one known to have happened.
+        let called = matches!(self.moves.teardown, Teardown::Once | Teardown::Cut(_));
+        let surely_asked = first_failure
+            .into_iter()
+            .chain(teardown_began.filter(|_| called))
+            .min()
+            .filter(|&surely| Some(surely) == asked);
+        for (id, task) in self.all_tasks() {
+            if !matches!(task, Task::Listen | Task::IgnoreShutdown) {
                 continue;
             }
             let app_heard = seen.at(Ev::AppHeard(id));
             prop_assert!(
                 app_heard.is_none() || app_heard > asked,
                 "{} heard the app's shutdown before it was asked for",
-                task_name(&flat, id)
+                task_name(self.flat, id)
             );
-            // Only when the moment is known: a dropped root's teardown may have begun
-            // before the first failure, or not at all.
-            let Some(asked) = surely_asked.filter(|&surely| Some(surely) == asked) else {
+            let Some(asked) = surely_asked else {
                 continue;
             };
             let (heard, ended) = (seen.at(Ev::Heard(id)), seen.at(Ev::TaskEnded(id)));
@@ -1481,56 +1564,68 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
                 continue;
             }
             // Unless something else ended it at that very instant: an abort.
-            let when = time(Some(asked)).max(time(Some(spawned)));
+            let when = self
+                .time(Some(asked))
+                .max(self.time(seen.at(Ev::Spawned(id))));
             prop_assert!(
-                time(app_heard) == when || time(ended) == when,
+                self.time(app_heard) == when || self.time(ended) == when,
                 "{} did not hear at once the app's shutdown",
-                task_name(&flat, id)
+                task_name(self.flat, id)
             );
         }
+        Ok(())
     }
-    // A panic at startup is one that was scripted; a timeout at startup needs something
-    // slow below it: a startup timeout covers the children's startups and rollbacks.
-    for (who, stage, kind, _) in errors {
-        let Some(part) = flat.iter().find(|part| part.name == *who) else {
-            continue;
-        };
-        if *stage != Origin::Startup {
-            continue;
-        }
-        match kind {
-            ErrorKind::Panicked => {
-                prop_assert_eq!(part.node.startup, Act::Panic, "{} panicked", who)
+
+    /// A panic at startup is one that was scripted; a timeout at startup needs
+    /// something slow below it: a startup timeout covers the children's startups and
+    /// rollbacks.
+    fn startup_failures(&self) -> Result<(), TestCaseError> {
+        for (who, stage, kind, _) in &self.outcome.errors {
+            let Some(part) = self.flat.iter().find(|part| part.name == *who) else {
+                continue;
+            };
+            if *stage != Origin::Startup {
+                continue;
             }
-            ErrorKind::TimedOut => prop_assert!(
-                slow_below(&part.node),
-                "{} timed out with nothing slow",
-                who
-            ),
-            _ => {}
+            match kind {
+                ErrorKind::Panicked => {
+                    prop_assert_eq!(part.node.startup, Act::Panic, "{} panicked", who)
+                }
+                ErrorKind::TimedOut => prop_assert!(
+                    slow_below(&part.node),
+                    "{} timed out with nothing slow",
+                    who
+                ),
+                _ => {}
+            }
         }
+        Ok(())
     }
-    // The whole teardown fits in the global deadline, cut short, waited for or not: the
-    // calls to `shutdown` return in time, and every part and task it stops has stopped.
-    let limit = DEADLINE + Duration::from_millis(1);
-    if let Some(took) = outcome.took {
-        prop_assert!(took <= limit, "teardown took {:?}", took);
-    }
-    for &(time, event) in &outcome.journal {
-        if let Ev::HalfEnded(index) | Ev::TaskEnded((index, _)) = event {
-            prop_assert!(
-                below_dropped(&flat, index) || time <= outcome.began + limit,
-                "{:?} came {:?} after the teardown began",
-                event,
-                time - outcome.began
-            );
+
+    /// The whole teardown fits in the global deadline, cut short, waited for or not: the
+    /// calls to `shutdown` return in time, and every part and task it stops has stopped.
+    /// Calls after the one that reported stop nothing twice and report nothing twice.
+    fn deadline(&self) -> Result<(), TestCaseError> {
+        let outcome = self.outcome;
+        let limit = DEADLINE + Duration::from_millis(1);
+        if let Some(took) = outcome.took {
+            prop_assert!(took <= limit, "teardown took {:?}", took);
         }
+        for &(time, event) in &outcome.journal {
+            if let Ev::HalfEnded(index) | Ev::TaskEnded((index, _)) = event {
+                prop_assert!(
+                    below_dropped(self.flat, index) || time <= outcome.began + limit,
+                    "{:?} came {:?} after the teardown began",
+                    event,
+                    time - outcome.began
+                );
+            }
+        }
+        for later in &outcome.later {
+            prop_assert!(later.is_ok(), "a later shutdown() returned {:?}", later);
+        }
+        Ok(())
     }
-    // Calls after the one that reported stop nothing twice and report nothing twice.
-    for later in &outcome.later {
-        prop_assert!(later.is_ok(), "a later shutdown() returned {:?}", later);
-    }
-    Ok(exercised)
 }
 
 /// The parts above `index`, nearest first.
