@@ -7,6 +7,9 @@
 //! PROPTEST_CASES=10000 cargo test -p lifespan-runtime --release --test model
 //! ```
 //!
+//! Shrunk failures are kept by proptest in `tests/model.proptest-regressions` and
+//! replayed first on every run; commit that file with the fix.
+//!
 //! # Moves
 //!
 //! A case is a tree ([`Node`]) and what is done to it from outside ([`Moves`]):
@@ -40,7 +43,7 @@
 //! - so a task hears `shutdown_requested()` at its own turn, unless a local shutdown
 //!   above it came first: then at that very instant, and nothing outside hears it;
 //!   and it hears `app_shutdown_requested()` at the very instant the app's shutdown is
-//!   requested (a task failed) or its teardown begins, never before;
+//!   requested (a task failed) or its teardown begins, and never before;
 //! - every failure is reported, once, as what it was, and none is invented; every
 //!   task's handle says how the task ended, and an abort through it is no failure;
 //! - the teardown fits in its deadline, and later calls stop and report nothing.
@@ -52,9 +55,6 @@
 //! the clock with it, so no limit ever passes while it blocks, and the engine, which
 //! measures overruns on that clock, has nothing to see. Blocking overruns are tested
 //! on the real clock in `tests/timeouts.rs` and `tests/cancellation.rs`.
-//!
-//! Shrunk failures are kept by proptest in `tests/model.proptest-regressions` and
-//! replayed first on every run; commit that file with the fix.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -221,7 +221,8 @@ fn task() -> impl Strategy<Value = Task> {
     ]
 }
 
-/// A task spawned before child `at`, if the node has that many children (see `node`).
+/// A task spawned once child `at` has started, if the node has that many children
+/// (see `node`), or before any.
 fn spawn() -> impl Strategy<Value = Spawn> {
     let abort = prop_oneof![Just(0_u64), 1_u64..3_000];
     (
@@ -253,8 +254,8 @@ fn placement() -> impl Strategy<Value = Placement> {
     ]
 }
 
-/// A node with `children`; a task spawned before a child it does not have is spawned
-/// before all of them.
+/// A node with `children`; a task to be spawned once a child it does not have has
+/// started is spawned before any.
 fn node(
     (startup, shutdown, pause, lead, placement): (Act, Act, Pause, u64, Placement),
     concurrent: bool,
@@ -310,7 +311,7 @@ fn teardown() -> impl Strategy<Value = Teardown> {
         1 => (0_u64..3_000).prop_map(|ms| Teardown::Dropped {
             cut: Some(Duration::from_millis(ms))
         }),
-        // At once: the teardown, on a task of its own, has not run yet.
+        // At once (half of them): the teardown, on a task of its own, may not have run.
         1 => prop_oneof![Just(0_u64), 1_u64..2_000].prop_map(|ms| Teardown::RuntimeGone {
             after: Duration::from_millis(ms)
         }),
@@ -499,24 +500,22 @@ fn spawn_tasks(shared: &Shared, index: usize, at: Option<usize>) {
         let id = (index, number);
         log(journal, Ev::Spawned(id));
         let ended = LogOnDrop::new(journal, Ev::TaskEnded(id));
-        let task = spawn.task;
-        let journal = journal.clone();
+        let (task, in_task) = (spawn.task, journal.clone());
         let handle = lifespan_runtime::spawn(task_name(&shared.flat, id), async move {
             let _ended = ended;
             match task {
                 Task::Finish => Ok(()),
                 Task::Fail => Err::<(), BoxError>("task failed".into()),
                 Task::Listen => {
-                    listen(&journal, id).await;
+                    listen(&in_task, id).await;
                     Ok(())
                 }
                 Task::IgnoreShutdown => {
-                    listen(&journal, id).await;
+                    listen(&in_task, id).await;
                     std::future::pending().await
                 }
             }
         });
-        let journal = &shared.journal;
         let abort = spawn.abort.map(Duration::from_millis);
         tokio::spawn(join(handle, abort, journal.clone(), id));
     }
