@@ -180,26 +180,38 @@ fn a_thousand_levels_started_and_stopped_without_a_scope_fit_a_2_mib_thread() {
     assert_nested_order(&seen);
 }
 
-/// Level `level` of `levels`, whose innermost level fails: every level above gets the
-/// error from `enter`, fails in turn, and rolls back what it had entered.
-fn failing_level(
+/// How the innermost level of a deep startup ends.
+#[derive(Clone, Copy)]
+enum Innermost {
+    /// Its startup fails: every level rolls back.
+    Fails,
+    /// Its startup never finishes: only dropping the whole startup ends it.
+    Hangs,
+}
+
+/// Level `level` of `levels`, whose innermost level ends as `innermost` says.
+fn deep_level(
     level: usize,
     levels: usize,
+    innermost: Innermost,
     log: Log,
 ) -> impl Lifespan<Value = (), Error = BoxError> {
-    from_fn("failing", move |yielder| async move {
+    from_fn("deep", move |yielder| async move {
         log.push(Step::Begin(level));
         if level + 1 == levels {
-            return Err("the innermost level failed".into());
+            match innermost {
+                Innermost::Fails => return Err("the innermost level failed".into()),
+                Innermost::Hangs => std::future::pending::<()>().await,
+            }
         }
-        enter_failing(level + 1, levels, log.clone()).await?;
+        enter_deep(level + 1, levels, innermost, log.clone()).await?;
         yielder.yield_app(()).await;
         Ok(())
     })
 }
 
-fn enter_failing(next: usize, levels: usize, log: Log) -> Entering {
-    Box::pin(failing_level(next, levels, log).enter())
+fn enter_deep(next: usize, levels: usize, innermost: Innermost, log: Log) -> Entering {
+    Box::pin(deep_level(next, levels, innermost, log).enter())
 }
 
 #[test]
@@ -209,35 +221,14 @@ fn a_failure_a_thousand_levels_down_rolls_every_level_back_on_a_2_mib_thread() {
     on_small_stack(move || async move {
         let scope = Scope::new();
         let error = scope
-            .enter(failing_level(0, LEVELS, log))
+            .enter(deep_level(0, LEVELS, Innermost::Fails, log))
             .await
             .unwrap_err();
-        assert_eq!(error.name(), "failing");
+        assert_eq!(error.name(), "deep");
         scope.shutdown().await.unwrap();
     });
     let begun: Vec<Step> = (0..LEVELS).map(Step::Begin).collect();
     assert_eq!(seen.steps(), begun);
-}
-
-/// Level `level` of `levels`, whose innermost level never finishes starting.
-fn pending_level(
-    level: usize,
-    levels: usize,
-    log: Log,
-) -> impl Lifespan<Value = (), Error = Error> {
-    from_fn("pending", move |yielder| async move {
-        log.push(Step::Begin(level));
-        if level + 1 == levels {
-            std::future::pending::<()>().await;
-        }
-        enter_pending(level + 1, levels, log.clone()).await?;
-        yielder.yield_app(()).await;
-        Ok(())
-    })
-}
-
-fn enter_pending(next: usize, levels: usize, log: Log) -> Entering {
-    Box::pin(pending_level(next, levels, log).enter())
 }
 
 #[test]
@@ -246,7 +237,7 @@ fn a_startup_a_thousand_levels_deep_dropped_halfway_is_stopped_on_a_2_mib_thread
     let seen = log.clone();
     on_small_stack(move || async move {
         let scope = Scope::new();
-        let entering = scope.enter(pending_level(0, LEVELS, log));
+        let entering = scope.enter(deep_level(0, LEVELS, Innermost::Hangs, log));
         let cut = tokio::time::timeout(std::time::Duration::from_millis(10), entering).await;
         assert!(cut.is_err(), "the innermost level never starts");
         // The scope inherited what the dropped startup had entered, and stops it.

@@ -4,11 +4,12 @@
 //! the worker, the summary says so and the exit code is not 0.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+use lifespan_service_tests::wait_for_output;
 use rustix::process::{Pid, Signal, kill_process};
 
 /// Requests held in flight when SIGTERM lands.
@@ -58,18 +59,9 @@ impl Service {
 
     /// Waits for the exit; returns it with the rest of stdout and all of stderr.
     fn wait(mut self) -> (ExitStatus, Vec<String>, String) {
-        let status = self.child.wait().expect("the service is waited for");
-        let mut rest = String::new();
-        self.stdout.read_to_string(&mut rest).expect("stdout reads");
+        let (status, rest, stderr) = wait_for_output(&mut self.child, &mut self.stdout);
         let mut printed = std::mem::take(&mut self.printed);
-        printed.extend(rest.lines().map(str::to_owned));
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .expect("piped")
-            .read_to_string(&mut stderr)
-            .expect("stderr reads");
+        printed.extend(rest);
         (status, printed, stderr)
     }
 }

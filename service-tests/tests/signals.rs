@@ -1,7 +1,8 @@
 //! `#[lifespan::main]` as a service manager sees it: the `service` binary is started,
 //! sent real signals, and judged by its exit code, its timing and what it printed.
 
-use std::io::{BufRead, BufReader, Read};
+use lifespan_service_tests::wait_for_output;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -66,18 +67,9 @@ impl Service {
     /// Waits for the exit; returns it, how long it took, all of stdout and stderr.
     fn wait(mut self) -> (ExitStatus, Duration, Vec<String>, String) {
         let waited = Instant::now();
-        let status = self.child.wait().expect("the service is waited for");
+        let (status, rest, stderr) = wait_for_output(&mut self.child, &mut self.stdout);
         let took = waited.elapsed();
-        let mut rest = String::new();
-        self.stdout.read_to_string(&mut rest).expect("stdout reads");
-        self.printed.extend(rest.lines().map(str::to_owned));
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .expect("piped")
-            .read_to_string(&mut stderr)
-            .expect("stderr reads");
+        self.printed.extend(rest);
         (status, took, self.printed, stderr)
     }
 }
