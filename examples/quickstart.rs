@@ -172,6 +172,17 @@ async fn report_job(every: Duration, db: Database) -> Result<(), BoxError> {
 
 /// Calls the service the way a client and a load balancer would, then asks it to stop.
 async fn self_test(client: reqwest::Client, address: SocketAddr) -> Result<(), BoxError> {
+    // Like a load balancer, wait for readiness: it comes once main's startup is done.
+    for _ in 0..100 {
+        let ready = client
+            .get(format!("http://{address}/readyz"))
+            .send()
+            .await?;
+        if ready.status().is_success() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     for path in ["/readyz", "/", "/"] {
         let response = client.get(format!("http://{address}{path}")).send().await?;
         println!(
