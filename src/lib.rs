@@ -390,6 +390,10 @@ pub use lifespan_runtime::{
 #[cfg(all(feature = "process", unix))]
 pub use lifespan_runtime::process;
 
+/// An axum server as a lifespan, with readiness and a drain sequence (feature `axum`).
+#[cfg(feature = "axum")]
+pub use lifespan_axum as axum;
+
 /// Marks where a lifespan's startup ends and the app runs: `yield_app!(value)` hands
 /// `value` over, `yield_app!()` hands over `()`. Only `#[lifespan]` understands it; used
 /// anywhere else it is a compile error.

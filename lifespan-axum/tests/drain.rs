@@ -1,0 +1,297 @@
+//! The drain sequence on real loopback sockets: readiness flips at once, the drain delay
+//! still serves, in-flight requests finish with `Connection: close`, what ignores the
+//! drain is cut at the drain timeout and counted.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::routing::get;
+use lifespan_axum::{Draining, Server, Serving, Stats};
+use lifespan_runtime::Scope;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+/// A response as the test reads it: status line, headers (lowercased names), body.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A kept-alive HTTP/1.1 connection.
+struct Client {
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    async fn connect(address: SocketAddr) -> Client {
+        let stream = TcpStream::connect(address).await.expect("connects");
+        Client {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> std::io::Result<Answer> {
+        self.send(path).await?;
+        self.answer().await
+    }
+
+    async fn send(&mut self, path: &str) -> std::io::Result<()> {
+        let request = format!("GET {path} HTTP/1.1\r\nhost: test\r\n\r\n");
+        self.reader.get_mut().write_all(request.as_bytes()).await
+    }
+
+    async fn answer(&mut self) -> std::io::Result<Answer> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let status = line.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0);
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).await?;
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            let (name, value) = trimmed.split_once(':').unwrap_or((trimmed, ""));
+            headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+        }
+        let length: usize = headers
+            .iter()
+            .find(|(name, _)| name == "content-length")
+            .map_or(0, |(_, value)| value.parse().unwrap_or(0));
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).await?;
+        Ok(Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+
+    /// Whether the server closed the connection (the next read ends).
+    async fn closed(&mut self) -> bool {
+        let mut rest = Vec::new();
+        matches!(
+            tokio::time::timeout(Duration::from_secs(5), self.reader.read_to_end(&mut rest)).await,
+            Ok(Ok(0))
+        )
+    }
+}
+
+/// `future`, or a failed test after ten seconds.
+async fn bounded<F: std::future::IntoFuture>(future: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(10), future)
+        .await
+        .expect("nothing happened for ten seconds")
+}
+
+/// A router with `/` (instant), `/slow` (announces itself on `arrived`, then answers
+/// after 300 ms), `/stuck` (never answers) and `/readyz`.
+fn router(arrived: mpsc::UnboundedSender<&'static str>) -> axum::Router {
+    let slow = arrived.clone();
+    axum::Router::new()
+        .route("/", get(|| async { "hello" }))
+        .route(
+            "/slow",
+            get(move || {
+                let slow = slow.clone();
+                async move {
+                    let _ = slow.send("slow");
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "slow done"
+                }
+            }),
+        )
+        .route(
+            "/stuck",
+            get(move || {
+                let stuck = arrived.clone();
+                async move {
+                    let _ = stuck.send("stuck");
+                    std::future::pending::<&'static str>().await
+                }
+            }),
+        )
+        .route(
+            "/panics",
+            get(|| async { panic!("handler bug") as &'static str }),
+        )
+        .route(
+            "/phase",
+            get(|| async { format!("{:?}", lifespan_runtime::phase()) }),
+        )
+        .route("/readyz", get(lifespan_axum::readyz))
+}
+
+async fn start(server: Server) -> (Scope, Serving) {
+    let scope = Scope::with_shutdown_timeout(Duration::from_secs(20));
+    let serving = scope.enter(server.lifespan()).await.expect("binds");
+    (scope, serving)
+}
+
+fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+#[tokio::test]
+async fn readiness_flips_at_once_and_the_drain_delay_still_serves_new_connections() {
+    let (arrived, _) = mpsc::unbounded_channel();
+    let (scope, serving) =
+        start(Server::new(loopback(), router(arrived)).drain_delay(Duration::from_millis(500)))
+            .await;
+    let address = serving.local_addr();
+    let mut client = Client::connect(address).await;
+    let ready = client.get("/readyz").await.unwrap();
+    assert_eq!((ready.status, ready.body.as_str()), (200, "ready"));
+
+    scope.request_shutdown();
+    let teardown = tokio::spawn({
+        let scope = scope.clone();
+        async move { scope.shutdown().await }
+    });
+    // At once: not ready, while the listener still serves new connections.
+    let not_ready = client.get("/readyz").await.unwrap();
+    assert_eq!(
+        (not_ready.status, not_ready.body.as_str()),
+        (503, "stopping")
+    );
+    assert!(
+        !serving.draining().is_draining(),
+        "the drain delay is running"
+    );
+    let mut late = Client::connect(address).await;
+    let served = late.get("/").await.unwrap();
+    assert_eq!((served.status, served.body.as_str()), (200, "hello"));
+
+    bounded(serving.draining().wait()).await;
+    bounded(teardown).await.unwrap().unwrap();
+    assert!(
+        TcpStream::connect(address).await.is_err(),
+        "the listener closed"
+    );
+}
+
+#[tokio::test]
+async fn a_request_in_flight_finishes_with_connection_close_and_is_counted() {
+    let (arrived, mut arrivals) = mpsc::unbounded_channel();
+    let (scope, serving) = start(Server::new(loopback(), router(arrived))).await;
+    let mut client = Client::connect(serving.local_addr()).await;
+    assert_eq!(client.get("/").await.unwrap().status, 200);
+    client.send("/slow").await.unwrap();
+    assert_eq!(bounded(arrivals.recv()).await, Some("slow"));
+
+    let teardown = tokio::spawn({
+        let scope = scope.clone();
+        async move { scope.shutdown().await }
+    });
+    let answer = bounded(client.answer()).await.unwrap();
+    assert_eq!((answer.status, answer.body.as_str()), (200, "slow done"));
+    assert_eq!(answer.header("connection"), Some("close"));
+    assert!(
+        client.closed().await,
+        "the kept-alive connection was closed"
+    );
+    bounded(teardown).await.unwrap().unwrap();
+    assert_eq!(
+        serving.stats(),
+        Stats {
+            completed_while_draining: 1,
+            closed: 1,
+            cut: 0
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_request_that_ignores_the_drain_is_cut_at_the_drain_timeout_and_counted() {
+    let (arrived, mut arrivals) = mpsc::unbounded_channel();
+    let (scope, serving) =
+        start(Server::new(loopback(), router(arrived)).drain_timeout(Duration::from_millis(200)))
+            .await;
+    let mut client = Client::connect(serving.local_addr()).await;
+    client.send("/stuck").await.unwrap();
+    assert_eq!(bounded(arrivals.recv()).await, Some("stuck"));
+    bounded(scope.shutdown()).await.unwrap();
+    assert!(
+        client.answer().await.is_err(),
+        "the stuck request got no answer"
+    );
+    assert_eq!(
+        serving.stats(),
+        Stats {
+            completed_while_draining: 0,
+            closed: 1,
+            cut: 1
+        }
+    );
+}
+
+#[tokio::test]
+async fn handlers_see_the_scope_and_a_panicking_handler_answers_500() {
+    let (arrived, _) = mpsc::unbounded_channel();
+    let (scope, serving) = start(Server::new(loopback(), router(arrived))).await;
+    let mut client = Client::connect(serving.local_addr()).await;
+    let phase = client.get("/phase").await.unwrap();
+    assert_eq!((phase.status, phase.body.as_str()), (200, "Running"));
+    let panicked = client.get("/panics").await.unwrap();
+    assert_eq!(panicked.status, 500);
+    let after = client.get("/").await.unwrap();
+    assert_eq!(after.body, "hello", "the server and the connection went on");
+    scope.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_long_lived_handler_hears_the_drain_and_says_goodbye() {
+    async fn stream(draining: Draining) -> &'static str {
+        draining.wait().await;
+        "goodbye"
+    }
+    let app = axum::Router::new().route("/stream", get(stream));
+    let scope = Scope::new();
+    let serving = scope
+        .enter(Server::new(loopback(), app).lifespan())
+        .await
+        .unwrap();
+    let mut client = Client::connect(serving.local_addr()).await;
+    client.send("/stream").await.unwrap();
+    let teardown = tokio::spawn({
+        let scope = scope.clone();
+        async move { scope.shutdown().await }
+    });
+    let answer = bounded(client.answer()).await.unwrap();
+    assert_eq!(answer.body, "goodbye");
+    bounded(teardown).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_listener_that_cannot_bind_fails_startup_naming_the_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap();
+    let scope = Scope::new();
+    let error = scope
+        .enter(Server::new(address, axum::Router::new()).lifespan())
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), "http");
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("could not listen on {address}")),
+        "{error}"
+    );
+    scope.shutdown().await.unwrap();
+}
