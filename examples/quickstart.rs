@@ -1,13 +1,17 @@
 //! A small service under `#[lifespan::main]`: configuration, an embedded SQLite
 //! database checked with `SELECT 1` at startup, one shared HTTP client, a periodic
-//! background job, and an axum server with `/` and `/readyz`. Each is a lifespan or a
-//! task; the service makes a few requests to itself, then shuts down in reverse order
-//! and prints the timing summary.
+//! background job, and an axum server with `/` and `/readyz`, served by
+//! `lifespan::axum` with its drain sequence. Each is a lifespan or a task; the service
+//! makes a few requests to itself, then shuts down in reverse order and prints the
+//! timing summary.
 //!
 //! ```text
 //! cargo run --example quickstart            # runs, talks to itself, exits 0
-//! cargo run --example quickstart -- --serve # serves until ctrl-c
+//! LISTEN=127.0.0.1:8080 DRAIN_DELAY=1500ms cargo run --example quickstart -- --serve
 //! ```
+//!
+//! With `--serve` it serves until SIGTERM or ctrl-c: `/readyz` turns 503 at once, the
+//! listener keeps serving for `DRAIN_DELAY` (0 by default), then drains.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,31 +20,51 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use lifespan::{Phase, Scope, lifespan, yield_app};
+use lifespan::axum::Server;
+use lifespan::{lifespan, yield_app};
 
 type BoxError = lifespan::BoxError;
 
 #[derive(Clone, Debug)]
 struct Config {
     listen: SocketAddr,
+    drain_delay: Duration,
     database: PathBuf,
     job_every: Duration,
 }
 
-/// Reads the configuration: `LISTEN` and `DATABASE`, with defaults that run anywhere.
+/// Reads the configuration: `LISTEN`, `DRAIN_DELAY` (`1500ms`, `2s`) and `DATABASE`,
+/// with defaults that run anywhere.
 #[lifespan]
 async fn config() -> Result<Config, BoxError> {
     let listen = std::env::var("LISTEN").unwrap_or_else(|_| "127.0.0.1:0".into());
+    let drain_delay = match std::env::var("DRAIN_DELAY") {
+        Ok(text) => duration(&text).ok_or(format!("DRAIN_DELAY={text:?}: write 1500ms or 2s"))?,
+        Err(_) => Duration::ZERO,
+    };
     let database = std::env::var_os("DATABASE").map_or_else(
         || std::env::temp_dir().join(format!("lifespan-quickstart-{}.db", std::process::id())),
         PathBuf::from,
     );
     yield_app!(Config {
         listen: listen.parse()?,
+        drain_delay,
         database,
         job_every: Duration::from_millis(100),
     });
     Ok(())
+}
+
+/// `1500ms` or `2s`.
+fn duration(text: &str) -> Option<Duration> {
+    match text.strip_suffix("ms") {
+        Some(millis) => millis.parse().ok().map(Duration::from_millis),
+        None => text
+            .strip_suffix('s')?
+            .parse()
+            .ok()
+            .map(Duration::from_secs),
+    }
 }
 
 /// An embedded SQLite database. Its calls block, so they run on tokio's blocking
@@ -100,44 +124,10 @@ async fn http_client() -> Result<reqwest::Client, BoxError> {
     Ok(())
 }
 
-/// What the routes need. Handlers run on axum's tasks, outside any lifespan scope, so
-/// the scope is carried here for `/readyz`.
-#[derive(Clone)]
-struct App {
-    db: Database,
-    scope: Scope,
-}
-
-/// Serves `/` (records a visit) and `/readyz` (200 only while the service runs).
-#[lifespan]
-async fn server(listen: SocketAddr, db: Database) -> Result<SocketAddr, BoxError> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    let address = listener.local_addr()?;
-    let app = axum::Router::new()
-        .route("/", axum::routing::get(visit))
-        .route("/readyz", axum::routing::get(readyz))
-        .with_state(App {
-            db,
-            scope: Scope::current(),
-        });
-    // The task's turn to stop comes right after this lifespan's shutdown half: then
-    // it stops accepting and lets the requests in flight finish.
-    lifespan::spawn("http", async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(lifespan::shutdown_requested())
-            .await?;
-        println!("server: stopped accepting, requests drained");
-        Ok::<(), std::io::Error>(())
-    });
-    println!("server: listening on http://{address}");
-    yield_app!(address);
-    println!("server: stopping");
-    Ok(())
-}
-
-async fn visit(State(app): State<App>) -> Result<String, StatusCode> {
-    let visitor = app
-        .db
+/// `/`: records a visit. Handlers run in the server's scope, so they could call
+/// `lifespan::phase()` too; `/readyz` is `lifespan::axum::readyz`.
+async fn visit(State(db): State<Database>) -> Result<String, StatusCode> {
+    let visitor = db
         .call(|c| {
             c.execute("INSERT INTO visits DEFAULT VALUES", [])?;
             Ok(c.last_insert_rowid())
@@ -145,13 +135,6 @@ async fn visit(State(app): State<App>) -> Result<String, StatusCode> {
         .await
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     Ok(format!("hello, visitor #{visitor}"))
-}
-
-async fn readyz(State(app): State<App>) -> (StatusCode, String) {
-    match app.scope.phase() {
-        Phase::Running => (StatusCode::OK, "ready".into()),
-        phase => (StatusCode::SERVICE_UNAVAILABLE, format!("{phase:?}")),
-    }
 }
 
 /// Ticks until its turn to stop: a periodic background job.
@@ -206,7 +189,20 @@ async fn main() -> Result<(), BoxError> {
     let config = config().enter().await?;
     let db = database(config.database.clone()).enter().await?;
     let client = http_client().enter().await?;
-    let address = server(config.listen, db.clone()).enter().await?;
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(visit))
+        .route("/readyz", axum::routing::get(lifespan::axum::readyz))
+        .with_state(db.clone());
+    // The drain sequence: /readyz turns 503 at SIGTERM, the listener keeps serving for
+    // the drain delay, then closes and lets the requests in flight finish.
+    let serving = Server::new(config.listen, app)
+        .named("server")
+        .drain_delay(config.drain_delay)
+        .lifespan()
+        .enter()
+        .await?;
+    let address = serving.local_addr();
+    println!("server: listening on http://{address}");
     lifespan::spawn("report-job", report_job(config.job_every, db));
     if std::env::args().any(|arg| arg == "--serve") {
         println!("serving on http://{address}; ctrl-c to stop");
