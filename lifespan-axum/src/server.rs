@@ -104,6 +104,7 @@ impl Server {
     /// How long after the app's shutdown begins the listener still accepts and serves
     /// as before, while load balancers notice the service is leaving (0 by default). On
     /// Kubernetes, a few seconds: the time the endpoints controller and kube-proxy take.
+    /// It must be shorter than the app's shutdown deadline, or startup fails saying so.
     pub fn drain_delay(mut self, delay: Duration) -> Server {
         self.drain_delay = delay;
         self
@@ -129,6 +130,18 @@ impl Server {
             drain_timeout,
         } = self;
         from_fn(name, move |yielder| async move {
+            if let Some(deadline) = Scope::current().shutdown_timeout() {
+                if drain_delay >= deadline {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!(
+                            "the drain delay of {drain_delay:?} is not shorter than the shutdown \
+                             deadline of {deadline:?}, which would cut the drain before it \
+                             began: lower the drain delay or raise `shutdown_timeout`"
+                        ),
+                    ));
+                }
+            }
             let listener = TcpListener::bind(address).await.map_err(|error| {
                 std::io::Error::new(
                     error.kind(),

@@ -295,3 +295,23 @@ async fn a_listener_that_cannot_bind_fails_startup_naming_the_address() {
     );
     scope.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_drain_delay_the_deadline_would_cut_is_refused_at_startup() {
+    let scope = Scope::with_shutdown_timeout(Duration::from_secs(2));
+    let error = scope
+        .enter(
+            Server::new(loopback(), axum::Router::new())
+                .drain_delay(Duration::from_secs(5))
+                .lifespan(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "lifespan `http` failed during startup: the drain delay of 5s is not shorter than \
+         the shutdown deadline of 2s, which would cut the drain before it began: lower the \
+         drain delay or raise `shutdown_timeout`"
+    );
+    scope.shutdown().await.unwrap();
+}

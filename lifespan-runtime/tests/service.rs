@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use common::{Act, Journal, part, scripted};
 use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
-use lifespan_runtime::{Error, ErrorKind, Lifespan, Origin, Phase};
+use std::sync::{Arc, Mutex};
+
+use lifespan_runtime::{Error, ErrorKind, Lifespan, Origin, Phase, Scope, from_fn};
 
 fn config(startup_timeout: Option<Duration>, shutdown_timeout: Duration) -> MainConfig {
     MainConfig {
@@ -216,4 +218,21 @@ fn a_part_knows_its_name_and_its_path_below_main() {
             ("pool".to_owned(), "main/db/pool".to_owned())
         ]
     );
+}
+
+#[test]
+fn every_scope_of_a_service_knows_its_shutdown_deadline() {
+    let limit = Duration::from_secs(7);
+    let seen = Arc::new(Mutex::new(None));
+    let inside = seen.clone();
+    let _: ExitCode = run_main(config(None, limit), move |yielder| async move {
+        let part = from_fn("part", |y| y.yield_app(Scope::current().shutdown_timeout()))
+            .enter()
+            .await
+            .unwrap();
+        *inside.lock().unwrap() = Some(part);
+        lifespan_runtime::request_shutdown();
+        yielder.yield_app(()).await;
+    });
+    assert_eq!(*seen.lock().unwrap(), Some(Some(limit)));
 }

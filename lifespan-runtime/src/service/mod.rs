@@ -78,7 +78,7 @@ where
     .enable_all()
     .build()
     .expect("#[lifespan::main] could not build its tokio runtime");
-    let root = Scope::service_root();
+    let root = Scope::service_root(config.shutdown_timeout);
     let watchdog = Watchdog::start(
         root.clone(),
         config.shutdown_timeout,

@@ -129,6 +129,9 @@ struct App {
     shutdown: OnceLock<CancellationToken>,
     /// Kept by a `#[lifespan::main]` service only.
     ledger: Option<Ledger>,
+    /// The whole teardown's limit: `#[lifespan::main]`'s `shutdown_timeout`, or
+    /// `Scope::with_shutdown_timeout`'s.
+    shutdown_timeout: Option<Duration>,
 }
 
 impl App {
@@ -178,8 +181,16 @@ impl Scope {
     }
 
     /// The root of a `#[lifespan::main]` service: [`Phase::Starting`], with a ledger.
-    pub(crate) fn service_root() -> Scope {
-        Scope::new_app(None, Phase::Starting, Some(Ledger::default()))
+    /// Its teardown's deadline is `shutdown_timeout`, counted by the service from the
+    /// signal, not by the root's own `shutdown()`.
+    pub(crate) fn service_root(shutdown_timeout: Duration) -> Scope {
+        let app = App {
+            phase: SharedPhase::new(Phase::Starting),
+            shutdown: OnceLock::new(),
+            ledger: Some(Ledger::default()),
+            shutdown_timeout: Some(shutdown_timeout),
+        };
+        Scope::from_parts(Cow::Borrowed("app"), Arc::new(app), None, None, false)
     }
 
     /// A root named "app", which [`shutdown`](Scope::shutdown) tears down.
@@ -188,6 +199,7 @@ impl Scope {
             phase: SharedPhase::new(phase),
             shutdown: OnceLock::new(),
             ledger,
+            shutdown_timeout,
         });
         Scope::from_parts(Cow::Borrowed("app"), app, None, shutdown_timeout, false)
     }
@@ -199,6 +211,7 @@ impl Scope {
             phase: SharedPhase::new(Phase::Running),
             shutdown: OnceLock::new(),
             ledger: None,
+            shutdown_timeout: None,
         });
         Scope::from_parts(owner, app, None, None, true)
     }
@@ -661,6 +674,22 @@ impl Scope {
     /// ```
     pub fn phase(&self) -> Phase {
         self.inner.app.phase.get()
+    }
+
+    /// The app's shutdown deadline, if it has one: the `shutdown_timeout` of
+    /// `#[lifespan::main]` (30 s by default) or of [`Scope::with_shutdown_timeout`];
+    /// `None` for [`Scope::new`] and a lifespan started outside any scope. A part whose
+    /// own timing must fit in it (a server's drain delay) checks it at startup.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use lifespan::Scope;
+    /// let scope = Scope::with_shutdown_timeout(Duration::from_secs(30));
+    /// assert_eq!(scope.shutdown_timeout(), Some(Duration::from_secs(30)));
+    /// assert_eq!(Scope::new().shutdown_timeout(), None);
+    /// ```
+    pub fn shutdown_timeout(&self) -> Option<Duration> {
+        self.inner.app.shutdown_timeout
     }
 
     /// The name of the part this scope belongs to: the lifespan whose body runs in it
