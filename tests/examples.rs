@@ -66,6 +66,7 @@ fn quickstart_serves_itself_then_stops_in_reverse_and_summarises() {
             "  database ",
             "  http_client ",
             "  server ",
+            "ok; 0 requests completed while draining, ",
             "  no part failed",
         ],
     );

@@ -208,6 +208,10 @@ async fn yield_app_then_drain(
         shared.connections.wait().await;
     }
     let stats = Stats::of(&shared);
+    shared.scope.note(format!(
+        "{} requests completed while draining, {} connections closed, {} cut",
+        stats.completed_while_draining, stats.closed, stats.cut
+    ));
     tracing::info!(
         completed_while_draining = stats.completed_while_draining,
         closed = stats.closed,

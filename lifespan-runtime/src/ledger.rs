@@ -25,6 +25,8 @@ pub(crate) enum Event<'a> {
     ChildFailed(&'a Error),
     /// Its shutdown half and all its children are done.
     Stopped,
+    /// Something the part itself reports, for its row: "12 requests drained".
+    Note(String),
 }
 
 /// Identifies one lifespan's entry.
@@ -66,6 +68,7 @@ struct Entry {
     stopping: Option<Instant>,
     shutdown: Option<Duration>,
     failures: Vec<String>,
+    notes: Vec<String>,
 }
 
 impl Ledger {
@@ -79,6 +82,7 @@ impl Ledger {
             stopping: None,
             shutdown: None,
             failures: Vec::new(),
+            notes: Vec::new(),
         });
         entries.len() - 1
     }
@@ -98,6 +102,7 @@ impl Ledger {
             Event::ShutdownFailed(error) => entry.failures.push(describe("shutdown", error)),
             Event::ChildFailed(error) => entry.failures.push(describe_child(error)),
             Event::Stopped => entry.shutdown = entry.stopping.map(|began| began.elapsed()),
+            Event::Note(note) => entry.notes.push(note),
         }
     }
 
@@ -155,13 +160,17 @@ impl Ledger {
         for entry in entries.iter() {
             let startup = entry.startup.map_or("-".into(), |d| format!("{d:.1?}"));
             let shutdown = entry.shutdown.map_or("-".into(), |d| format!("{d:.1?}"));
-            let outcome = match entry.failures.as_slice() {
+            let mut outcome = match entry.failures.as_slice() {
                 [] if entry.startup.is_some() && entry.shutdown.is_some() => "ok".to_owned(),
                 [] if entry.startup.is_none() => "never started".to_owned(),
                 [] if entry.shutdown.is_none() => "never stopped".to_owned(),
                 [] => "ok".to_owned(),
                 failures => failures.join("; "),
             };
+            for note in &entry.notes {
+                outcome.push_str("; ");
+                outcome.push_str(note);
+            }
             let _ = writeln!(
                 summary,
                 "  {:width$}  started in {startup:>9}  stopped in {shutdown:>9}  {outcome}",

@@ -535,3 +535,28 @@ fn a_root_dropped_while_its_teardown_runs_is_not_torn_down_twice() {
         captured.lines()
     );
 }
+
+/// What a part notes goes on its row, after how it ended.
+#[test]
+fn a_part_s_notes_follow_its_outcome_on_its_summary_row() {
+    let config = service_config(std::time::Duration::from_secs(5));
+    let captured = capture_sync(|| {
+        lifespan_runtime::__private::run_main(config, |yielder| async {
+            lifespan_runtime::from_fn("cache", |y| async move {
+                y.yield_app(()).await;
+                Scope::current().note("512 entries flushed");
+            })
+            .enter()
+            .await
+            .unwrap();
+            lifespan_runtime::request_shutdown();
+            yielder.yield_app(()).await;
+        });
+    });
+    let (lines, summary) = summary_of(&captured);
+    let cache = lines[summary + 1..]
+        .iter()
+        .find(|line| line.trim_start().starts_with("cache "))
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(cache.ends_with("  ok; 512 entries flushed"), "{cache}");
+}
