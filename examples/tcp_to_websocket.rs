@@ -1,9 +1,11 @@
 //! Three TCP listeners whose lines reach the WebSocket clients of an axum route.
 //!
 //! `listeners` is a lifespan that binds three ports and forwards every line it
-//! receives to a broadcast channel; `web` is a lifespan that serves `/ws`, where each
-//! client gets every line. At shutdown the listeners stop accepting, every TCP and
-//! WebSocket connection is closed, and the example checks that none is left open.
+//! receives to a broadcast channel; `web` is a lifespan that serves `/ws` with
+//! `lifespan::axum`, where each client gets every line. At shutdown the server drains:
+//! each WebSocket handler hears it through `Draining` and closes its socket; then the
+//! listeners stop accepting, every TCP connection is closed, and the example checks
+//! that none is left open.
 //!
 //! ```text
 //! cargo run --example tcp_to_websocket            # drives itself, then exits 0
@@ -17,10 +19,11 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::StreamExt;
-use lifespan::{Scope, lifespan, yield_app};
+use lifespan::axum::{Draining, Server};
+use lifespan::{lifespan, yield_app};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, oneshot, watch};
 
 /// Open connections of one kind: zero again once everything has stopped.
 #[derive(Clone)]
@@ -111,54 +114,52 @@ async fn forward_lines(
     Ok(())
 }
 
-/// What the WebSocket route needs: the lines, the connection count, and a scope of the
-/// app, which says when the app begins to stop (axum runs handlers on tasks of its own,
-/// outside any lifespan scope).
+/// What the WebSocket route needs: the lines, and the connection count.
 #[derive(Clone)]
 struct Web {
     lines: broadcast::Sender<String>,
     open: Open,
-    scope: Scope,
 }
 
-/// Serves `/ws` until shutdown; each WebSocket client receives every line.
+/// Serves `/ws` with `lifespan::axum`; each WebSocket client receives every line until
+/// the server drains.
 #[lifespan]
-async fn web(lines: broadcast::Sender<String>, open: Open) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let state = Web {
-        lines,
-        open: open.clone(),
-        scope: Scope::current(),
-    };
+async fn web(lines: broadcast::Sender<String>, open: Open) -> Result<SocketAddr, lifespan::Error> {
+    // Registered before the server, so it runs after the server has drained: axum runs
+    // upgraded sockets on tasks of its own, so wait here until each has closed.
+    let closed = open.clone();
+    lifespan::on_shutdown("websockets-closed", async move {
+        closed.all_closed().await;
+        println!("web: stopped, every WebSocket closed");
+    });
     let app = axum::Router::new()
         .route("/ws", axum::routing::get(upgrade))
-        .with_state(state);
-    lifespan::spawn("http", async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(lifespan::shutdown_requested())
-            .await
-    });
+        .with_state(Web { lines, open });
+    let serving = Server::new(([127, 0, 0, 1], 0).into(), app)
+        .named("ws-server")
+        .lifespan()
+        .enter()
+        .await?;
+    let address = serving.local_addr();
     println!("web: serving ws://{address}/ws");
     yield_app!(address);
-    // axum runs upgraded sockets on tasks of its own: wait until each has closed.
-    open.all_closed().await;
-    println!("web: stopped, every WebSocket closed");
     Ok(())
 }
 
-async fn upgrade(request: WebSocketUpgrade, State(web): State<Web>) -> Response {
-    request.on_upgrade(move |socket| stream_lines(socket, web))
+async fn upgrade(
+    request: WebSocketUpgrade,
+    draining: Draining,
+    State(web): State<Web>,
+) -> Response {
+    request.on_upgrade(move |socket| stream_lines(socket, web, draining))
 }
 
-/// Sends `hello`, then every line, until the client leaves or shutdown begins; then
+/// Sends `hello`, then every line, until the client leaves or the server drains; then
 /// closes the socket.
-async fn stream_lines(mut socket: WebSocket, web: Web) {
+async fn stream_lines(mut socket: WebSocket, web: Web, draining: Draining) {
     let _open = web.open.track();
     let mut lines = web.lines.subscribe();
-    // Closed the moment the app begins to stop, not at the server's turn: a client
-    // holding a socket open would otherwise keep every part before it waiting.
-    let shutdown = web.scope.app_shutdown_requested();
+    let shutdown = draining.wait();
     tokio::pin!(shutdown);
     if socket.send(Message::Text("hello".into())).await.is_err() {
         return;
@@ -214,13 +215,22 @@ async fn main() -> Result<(), lifespan::Error> {
             );
         }
     });
+    // The demo client is spawned before the servers, so it stops after them: it sees
+    // the WebSocket closed by the drain. It learns their addresses once they are up.
+    let (addresses, up) = oneshot::channel();
+    let serve = std::env::args().any(|arg| arg == "--serve");
+    if !serve {
+        lifespan::spawn("demo", async move {
+            let (web, tcp) = up.await?;
+            drive(web, tcp).await
+        });
+    }
     let (lines, _) = broadcast::channel(64);
     let tcp = listeners(3, lines.clone(), tcp_open).enter().await?;
     let address = web(lines, ws_open).enter().await?;
-    if std::env::args().any(|arg| arg == "--serve") {
+    let _ = addresses.send((address, tcp));
+    if serve {
         println!("serving; ctrl-c to stop");
-    } else {
-        lifespan::spawn("demo", drive(address, tcp));
     }
     yield_app!();
     Ok(())
