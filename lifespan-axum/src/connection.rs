@@ -9,14 +9,20 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto;
 use lifespan_runtime::Scope;
 use tokio::net::TcpStream;
+use tokio_util::task::TaskTracker;
 
 use crate::server::Shared;
 use crate::service::App;
 
 /// Runs hyper's HTTP/2 streams as tasks of the server's scope, so that handlers see
-/// it current (`lifespan::phase()` works in them) and the teardown tracks them.
+/// it current (`lifespan::phase()` works in them) and the teardown tracks them; the
+/// drain waits for them with the connections, so that what they count is counted
+/// before the drain reports.
 #[derive(Clone)]
-pub(crate) struct InScope(pub(crate) Scope);
+pub(crate) struct InScope {
+    pub(crate) scope: Scope,
+    pub(crate) streams: TaskTracker,
+}
 
 impl<F> hyper::rt::Executor<F> for InScope
 where
@@ -24,8 +30,9 @@ where
     F::Output: Send + 'static,
 {
     fn execute(&self, future: F) {
-        drop(self.0.spawn_isolated("http2 stream", async move {
-            future.await;
+        let stream = self.streams.track_future(future);
+        drop(self.scope.spawn_isolated("http2 stream", async move {
+            stream.await;
         }));
     }
 }

@@ -222,7 +222,8 @@ async fn yield_app_then_drain(
 
 /// Accepts connections until the drain begins, each served on a task of the scope.
 async fn accept(listener: TcpListener, app: App, scope: Scope) -> std::io::Result<()> {
-    let mut builder = auto::Builder::new(InScope(scope));
+    let streams = app.shared.connections.clone();
+    let mut builder = auto::Builder::new(InScope { scope, streams });
     builder.http1().timer(hyper_util::rt::TokioTimer::new());
     builder.http2().timer(hyper_util::rt::TokioTimer::new());
     let builder = Arc::new(builder);
