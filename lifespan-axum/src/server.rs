@@ -161,9 +161,15 @@ impl Server {
             let watcher = shared.clone();
             drop(lifespan_runtime::spawn_isolated(
                 "shutdown-watch",
+                // Ends at its own turn too: a server stopped while the app goes on (its
+                // owner stopped it) hears no app-wide request.
                 async move {
-                    watcher.scope.app_shutdown_requested().await;
-                    let _ = watcher.began.set(Instant::now());
+                    tokio::select! {
+                        () = watcher.scope.app_shutdown_requested() => {
+                            let _ = watcher.began.set(Instant::now());
+                        }
+                        () = lifespan_runtime::shutdown_requested() => {}
+                    }
                 },
             ));
             let app = App {

@@ -54,7 +54,8 @@ impl hyper::service::Service<Request<Incoming>> for App {
 }
 
 /// A request in flight. Done, it counts as completed during the drain if the drain had
-/// begun; dropped before done (its connection was cut), it counts as cut.
+/// begun; dropped before done while the server drains (its connection was cut), it
+/// counts as cut. A client that hangs up on its own is not the drain's doing.
 struct InFlight {
     shared: Arc<Shared>,
     done: bool,
@@ -81,7 +82,7 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if !self.done {
+        if !self.done && self.shared.drain.is_cancelled() {
             self.shared.stats.cut.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use lifespan_axum::{Draining, Server, Serving, Stats};
-use lifespan_runtime::Scope;
+use lifespan_runtime::{Lifespan, Scope};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -314,4 +314,41 @@ async fn a_drain_delay_the_deadline_would_cut_is_refused_at_startup() {
          drain delay or raise `shutdown_timeout`"
     );
     scope.shutdown().await.unwrap();
+}
+
+/// A server stopped by its owner while the app goes on (its owner's `Running` stopped):
+/// no app-wide request comes, and the drain begins at the server's own turn, without
+/// waiting for a request that never comes.
+#[tokio::test]
+async fn a_server_stopped_by_its_owner_while_the_app_runs_drains_at_its_turn() {
+    let (arrived, _) = mpsc::unbounded_channel();
+    let owner = lifespan_runtime::from_fn("owner", move |y| async move {
+        let serving = Server::new(loopback(), router(arrived))
+            .lifespan()
+            .enter()
+            .await?;
+        y.yield_app(serving.local_addr()).await;
+        Ok::<(), lifespan_runtime::Error>(())
+    });
+    let root = Scope::new();
+    let (report, reported) = tokio::sync::oneshot::channel();
+    root.spawn("holder", async move {
+        // Started inside the root: a part of this app, stopped by its holder alone.
+        let running = owner.start().await.unwrap();
+        let address = *running;
+        let mut client = Client::connect(address).await;
+        assert_eq!(client.get("/").await.unwrap().status, 200);
+        drop(client); // a client that leaves on its own is cut by nobody
+        let stopped = tokio::time::timeout(Duration::from_secs(5), running.stop()).await;
+        let _ = report.send((
+            matches!(stopped, Ok(Ok(()))),
+            lifespan_runtime::is_app_shutdown_requested(),
+            TcpStream::connect(address).await.is_err(),
+        ));
+    });
+    let (stopped_in_time, app_asked, listener_closed) = bounded(reported).await.unwrap();
+    assert!(stopped_in_time, "the drain began at the server's own turn");
+    assert!(!app_asked, "only the owner stopped its part");
+    assert!(listener_closed);
+    root.shutdown().await.unwrap();
 }
