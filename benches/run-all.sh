@@ -9,4 +9,5 @@ cargo bench -q --bench lifecycle
 echo
 cargo bench -q -p lifespan-service-tests --bench sigterm
 echo
+cargo bench -q --bench http
 bash benches/compile-time.sh
