@@ -2,11 +2,14 @@
 //! still serves, in-flight requests finish with `Connection: close`, what ignores the
 //! drain is cut at the drain timeout and counted.
 
+mod common;
+
+use common::{begin_shutdown, bounded, loopback, start};
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::routing::get;
-use lifespan_axum::{Draining, Server, Serving, Stats};
+use lifespan_axum::{Draining, Server, Stats};
 use lifespan_runtime::{Lifespan, Scope};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -92,13 +95,6 @@ impl Client {
     }
 }
 
-/// `future`, or a failed test after ten seconds.
-async fn bounded<F: std::future::IntoFuture>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future)
-        .await
-        .expect("nothing happened for ten seconds")
-}
-
 /// A router with `/` (instant), `/slow` (announces itself on `arrived`, then answers
 /// after 300 ms), `/stuck` (never answers) and `/readyz`.
 fn router(arrived: mpsc::UnboundedSender<&'static str>) -> axum::Router {
@@ -137,16 +133,6 @@ fn router(arrived: mpsc::UnboundedSender<&'static str>) -> axum::Router {
         .route("/readyz", get(lifespan_axum::readyz))
 }
 
-async fn start(server: Server) -> (Scope, Serving) {
-    let scope = Scope::with_shutdown_timeout(Duration::from_secs(20));
-    let serving = scope.enter(server.lifespan()).await.expect("binds");
-    (scope, serving)
-}
-
-fn loopback() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
 #[tokio::test]
 async fn readiness_flips_at_once_and_the_drain_delay_still_serves_new_connections() {
     let (arrived, _) = mpsc::unbounded_channel();
@@ -159,10 +145,7 @@ async fn readiness_flips_at_once_and_the_drain_delay_still_serves_new_connection
     assert_eq!((ready.status, ready.body.as_str()), (200, "ready"));
 
     scope.request_shutdown();
-    let teardown = tokio::spawn({
-        let scope = scope.clone();
-        async move { scope.shutdown().await }
-    });
+    let teardown = begin_shutdown(&scope);
     // At once: not ready, while the listener still serves new connections.
     let not_ready = client.get("/readyz").await.unwrap();
     assert_eq!(
@@ -194,10 +177,7 @@ async fn a_request_in_flight_finishes_with_connection_close_and_is_counted() {
     client.send("/slow").await.unwrap();
     assert_eq!(bounded(arrivals.recv()).await, Some("slow"));
 
-    let teardown = tokio::spawn({
-        let scope = scope.clone();
-        async move { scope.shutdown().await }
-    });
+    let teardown = begin_shutdown(&scope);
     let answer = bounded(client.answer()).await.unwrap();
     assert_eq!((answer.status, answer.body.as_str()), (200, "slow done"));
     assert_eq!(answer.header("connection"), Some("close"));
@@ -268,10 +248,7 @@ async fn a_long_lived_handler_hears_the_drain_and_says_goodbye() {
         .unwrap();
     let mut client = Client::connect(serving.local_addr()).await;
     client.send("/stream").await.unwrap();
-    let teardown = tokio::spawn({
-        let scope = scope.clone();
-        async move { scope.shutdown().await }
-    });
+    let teardown = begin_shutdown(&scope);
     let answer = bounded(client.answer()).await.unwrap();
     assert_eq!(answer.body, "goodbye");
     bounded(teardown).await.unwrap().unwrap();

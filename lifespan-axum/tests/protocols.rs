@@ -4,6 +4,9 @@
 //! frame. Every wait is bounded, so that a signal that never comes fails the test
 //! instead of hanging it.
 
+mod common;
+
+use common::{begin_shutdown, bounded, loopback, start};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,37 +19,12 @@ use futures_util::StreamExt;
 use hyper::body::Incoming;
 use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use lifespan_axum::{Draining, Server, Serving, Stats};
-use lifespan_runtime::Scope;
+use lifespan_axum::{Draining, Server, Stats};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite;
 use tungstenite::protocol::frame::coding::CloseCode;
-
-/// `future`, or a failed test after ten seconds.
-async fn bounded<F: std::future::IntoFuture>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future)
-        .await
-        .expect("nothing happened for ten seconds")
-}
-
-fn loopback() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
-async fn start(server: Server) -> (Scope, Serving) {
-    let scope = Scope::with_shutdown_timeout(Duration::from_secs(20));
-    let serving = scope.enter(server.lifespan()).await.expect("binds");
-    (scope, serving)
-}
-
-/// The scope's shutdown, begun on its own task so that the test can watch the clients
-/// while it runs.
-fn begin_shutdown(scope: &Scope) -> JoinHandle<Result<(), lifespan_runtime::Error>> {
-    let scope = scope.clone();
-    tokio::spawn(async move { scope.shutdown().await })
-}
 
 /// An HTTP/2 connection with prior knowledge (no upgrade, no ALPN): the handle that
 /// sends requests, and the connection's own task, which ends when the connection does.
