@@ -238,6 +238,9 @@ async fn accept(listener: TcpListener, app: App, scope: Scope) -> std::io::Resul
         let accepted = tokio::select! {
             biased;
             () = shared.drain.cancelled() => return Ok(()),
+            // Its own turn: the server's startup failed after it began, and is rolled
+            // back with no drain.
+            () = lifespan_runtime::shutdown_requested() => return Ok(()),
             accepted = listener.accept() => accepted,
         };
         match accepted {

@@ -236,9 +236,13 @@ async fn handlers_see_the_scope_and_a_panicking_handler_answers_500() {
 
 #[tokio::test]
 async fn a_long_lived_handler_hears_the_drain_and_says_goodbye() {
-    async fn stream(draining: Draining) -> &'static str {
+    async fn stream(draining: Draining) -> String {
+        let before = draining.is_draining();
         draining.wait().await;
-        "goodbye"
+        format!(
+            "goodbye (draining: {before} then {})",
+            draining.is_draining()
+        )
     }
     let app = axum::Router::new().route("/stream", get(stream));
     let scope = Scope::new();
@@ -246,12 +250,17 @@ async fn a_long_lived_handler_hears_the_drain_and_says_goodbye() {
         .enter(Server::new(loopback(), app).lifespan())
         .await
         .unwrap();
+    assert_eq!(
+        format!("{:?}", serving.draining()),
+        "Draining { draining: false }"
+    );
     let mut client = Client::connect(serving.local_addr()).await;
     client.send("/stream").await.unwrap();
     let teardown = begin_shutdown(&scope);
     let answer = bounded(client.answer()).await.unwrap();
-    assert_eq!(answer.body, "goodbye");
+    assert_eq!(answer.body, "goodbye (draining: false then true)");
     bounded(teardown).await.unwrap().unwrap();
+    assert!(format!("{serving:?}").starts_with("Serving { address: 127.0.0.1:"));
 }
 
 #[tokio::test]
@@ -328,4 +337,42 @@ async fn a_server_stopped_by_its_owner_while_the_app_runs_drains_at_its_turn() {
     assert!(!app_asked, "only the owner stopped its part");
     assert!(listener_closed);
     root.shutdown().await.unwrap();
+}
+
+/// Under `#[lifespan::main]`, `/readyz` answers 503 `starting` until main's startup has
+/// finished, then 200.
+#[test]
+fn readiness_says_starting_until_main_s_startup_has_finished() {
+    let config = lifespan_runtime::__private::MainConfig {
+        flavor: lifespan_runtime::__private::Flavor::CurrentThread,
+        worker_threads: None,
+        startup_timeout: None,
+        shutdown_timeout: Duration::from_secs(5),
+    };
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let _: std::process::ExitCode =
+        lifespan_runtime::__private::run_main(config, move |yielder| async move {
+            let app = axum::Router::new().route("/readyz", get(lifespan_axum::readyz));
+            let serving = Server::new(loopback(), app)
+                .lifespan()
+                .enter()
+                .await
+                .unwrap();
+            let mut client = Client::connect(serving.local_addr()).await;
+            let starting = client.get("/readyz").await.unwrap();
+            log.lock().unwrap().push((starting.status, starting.body));
+            let check = log.clone();
+            drop(lifespan_runtime::spawn("probe", async move {
+                let mut client = client;
+                let ready = client.get("/readyz").await.unwrap();
+                check.lock().unwrap().push((ready.status, ready.body));
+                lifespan_runtime::request_shutdown();
+            }));
+            yielder.yield_app(()).await;
+        });
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(503, "starting".to_owned()), (200, "ready".to_owned())]
+    );
 }
