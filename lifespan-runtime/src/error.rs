@@ -87,6 +87,8 @@ enum Detail {
     },
     ReturnedBeforeYield,
     Aborted,
+    /// Aborted at its turn because the teardown was hurried.
+    Hurried,
     NoScope,
     ScopeClosed,
     WrongScope(WrongScope),
@@ -163,8 +165,11 @@ pub enum ErrorKind {
     /// A lifespan's body ended without reaching its yield point.
     ReturnedBeforeYield,
     /// A task was aborted through its [`TaskHandle`](crate::TaskHandle), or its runtime
-    /// shut down under it. Only the handle
-    /// sees this: an abort that was asked for is not a failure of the app.
+    /// shut down under it: only the handle sees these, as an abort that was asked for
+    /// is not a failure of the app. Or the teardown was hurried (a second signal under
+    /// `#[lifespan::main]`, or [`Scope::request_hurry`](crate::Scope::request_hurry)),
+    /// which aborts tasks at their turn instead of waiting for them: reported with the
+    /// teardown's failures, so that the summary says what was cut.
     Aborted,
     /// `enter` was called where no scope is current.
     NoScope,
@@ -217,6 +222,11 @@ impl Error {
 
     pub(crate) fn aborted(name: Name) -> Self {
         Self::new(name, Origin::Task, Detail::Aborted)
+    }
+
+    /// A task aborted at its turn because the teardown was hurried.
+    pub(crate) fn hurried(name: Name) -> Self {
+        Self::new(name, Origin::Task, Detail::Hurried)
     }
 
     pub(crate) fn no_scope(name: Name) -> Self {
@@ -291,7 +301,7 @@ impl Error {
             Detail::Panicked(_) => ErrorKind::Panicked,
             Detail::TimedOut { .. } => ErrorKind::TimedOut,
             Detail::ReturnedBeforeYield => ErrorKind::ReturnedBeforeYield,
-            Detail::Aborted => ErrorKind::Aborted,
+            Detail::Aborted | Detail::Hurried => ErrorKind::Aborted,
             Detail::NoScope => ErrorKind::NoScope,
             Detail::ScopeClosed => ErrorKind::ScopeClosed,
             Detail::WrongScope(_) => ErrorKind::WrongScope,
@@ -466,6 +476,11 @@ impl fmt::Display for Error {
                 "{subject} was aborted before it finished, through its `TaskHandle` or because \
                  its runtime shut down"
             ),
+            Detail::Hurried => write!(
+                f,
+                "{subject} was aborted at its turn: the shutdown was hurried (a second signal, \
+                 or `request_hurry()`), which cuts tasks instead of waiting for them"
+            ),
             Detail::NoScope => write!(
                 f,
                 "{subject} was entered outside a lifespan scope: call `enter` inside a #[lifespan] fn, \
@@ -538,6 +553,7 @@ impl fmt::Debug for Error {
             Detail::WrongScope(why) => debug.field("why", why),
             Detail::ReturnedBeforeYield
             | Detail::Aborted
+            | Detail::Hurried
             | Detail::NoScope
             | Detail::ScopeClosed => &mut debug,
         };

@@ -3,10 +3,12 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use futures_util::future::{self, Either};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -89,6 +91,9 @@ pub(in crate::engine) struct TaskGroup {
     /// Cancelled at the group's turn, or by a local shutdown request above it: what
     /// `shutdown_requested()` inside its tasks awaits.
     turn: CancellationToken,
+    /// The app's: once cancelled, the group aborts its tasks at its turn, or at once if
+    /// its turn has come, instead of waiting for them.
+    hurry: CancellationToken,
     abort: Arc<Abort>,
 }
 
@@ -98,6 +103,8 @@ struct Abort {
     /// When the group's teardown must be over, and the limit that makes it so: set
     /// when the teardown begins, if it has a deadline.
     deadline: OnceLock<(Instant, Duration)>,
+    /// The abort came from a hurried teardown, not from the deadline.
+    hurried: AtomicBool,
 }
 
 impl TaskGroup {
@@ -106,14 +113,16 @@ impl TaskGroup {
         self.tracker.is_empty()
     }
 
-    /// A group told to stop by `turn`.
-    pub(super) fn new(turn: CancellationToken) -> Self {
+    /// A group told to stop by `turn`, and hurried by `hurry`.
+    pub(super) fn new(turn: CancellationToken, hurry: CancellationToken) -> Self {
         TaskGroup {
             tracker: TaskTracker::new(),
             turn,
+            hurry,
             abort: Arc::new(Abort {
                 token: CancellationToken::new(),
                 deadline: OnceLock::new(),
+                hurried: AtomicBool::new(false),
             }),
         }
     }
@@ -142,7 +151,8 @@ impl TaskGroup {
     }
 
     /// Waits for every task of the group, within what is left of `deadline`; aborts
-    /// those still running then. Their failures go to the scope, by the tasks themselves.
+    /// those still running then, or as soon as the teardown is hurried. Their failures
+    /// go to the scope, by the tasks themselves.
     ///
     /// Dropped before it finishes (its teardown was cut short), it aborts the tasks
     /// still running rather than leave them behind.
@@ -154,7 +164,16 @@ impl TaskGroup {
             let _ = self.abort.deadline.set((Instant::now() + limit, limit));
         }
         let abort_if_dropped = self.abort.token.clone().drop_guard();
-        if within(limit, self.tracker.wait()).await.is_err() {
+        let waited = std::pin::pin!(within(limit, self.tracker.wait()));
+        let hurried = std::pin::pin!(self.hurry.cancelled());
+        let finished = match future::select(waited, hurried).await {
+            Either::Left((waited, _)) => waited.is_ok(),
+            Either::Right(((), _)) => {
+                self.abort.hurried.store(true, Ordering::Release);
+                false
+            }
+        };
+        if !finished {
             self.abort.token.cancel();
             self.tracker.wait().await;
         }
@@ -221,6 +240,7 @@ impl Task {
                 Err(source) => Error::failed(name, Origin::Task, source),
             },
             (Some(Err(payload)), None) => Error::panicked(name, Origin::Task, &*payload),
+            (None, None) if abort.hurried.load(Ordering::Acquire) => Error::hurried(name),
             (None, None) => {
                 let limit = abort
                     .deadline

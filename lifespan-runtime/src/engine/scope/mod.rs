@@ -20,6 +20,7 @@ use super::suspended::{Stoppable, Suspended};
 mod children;
 mod current;
 mod detached;
+mod hurry;
 mod task_handle;
 mod teardown;
 
@@ -127,6 +128,9 @@ struct App {
     /// anywhere in the app, or by `request_shutdown()`, which cancels it. An app nobody
     /// asks pays nothing for it.
     shutdown: OnceLock<CancellationToken>,
+    /// Cancelled when the teardown is hurried: task groups abort at their turn instead
+    /// of waiting. Made with the app's first task group, or when asked for.
+    hurry: OnceLock<CancellationToken>,
     /// Kept by a `#[lifespan::main]` service only.
     ledger: Option<Ledger>,
     /// The whole teardown's limit: `#[lifespan::main]`'s `shutdown_timeout`, or
@@ -137,6 +141,10 @@ struct App {
 impl App {
     fn shutdown_token(&self) -> &CancellationToken {
         self.shutdown.get_or_init(CancellationToken::new)
+    }
+
+    fn hurry_token(&self) -> &CancellationToken {
+        self.hurry.get_or_init(CancellationToken::new)
     }
 }
 
@@ -187,6 +195,7 @@ impl Scope {
         let app = App {
             phase: SharedPhase::new(Phase::Starting),
             shutdown: OnceLock::new(),
+            hurry: OnceLock::new(),
             ledger: Some(Ledger::default()),
             shutdown_timeout: Some(shutdown_timeout),
         };
@@ -198,6 +207,7 @@ impl Scope {
         let app = Arc::new(App {
             phase: SharedPhase::new(phase),
             shutdown: OnceLock::new(),
+            hurry: OnceLock::new(),
             ledger,
             shutdown_timeout,
         });
@@ -210,6 +220,7 @@ impl Scope {
         let app = Arc::new(App {
             phase: SharedPhase::new(Phase::Running),
             shutdown: OnceLock::new(),
+            hurry: OnceLock::new(),
             ledger: None,
             shutdown_timeout: None,
         });
@@ -359,7 +370,8 @@ impl Scope {
                 })
             ) {
                 let turn = self.subtree().child_token();
-                self.register(&mut state, Child::Tasks(TaskGroup::new(turn)));
+                let hurry = self.inner.app.hurry_token().clone();
+                self.register(&mut state, Child::Tasks(TaskGroup::new(turn, hurry)));
             }
             let Some(Registered {
                 child: Child::Tasks(group),
