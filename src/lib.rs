@@ -133,6 +133,7 @@
 //!
 //! - Builds the tokio runtime: `flavor = "multi_thread"` (the default) or
 //!   `"current_thread"`, and `worker_threads = N`. `crate = ".."` as for `#[lifespan]`.
+//!   `startup_timeout`, `shutdown_timeout` and `second_signal_timeout` are below.
 //! - Runs the startup half, within `startup_timeout` if given (none by default). A
 //!   failed startup stops what had started, in reverse, and exits non-zero with the
 //!   cause on stderr.
@@ -143,9 +144,17 @@
 //!   then main's shutdown half runs, then its children stop in reverse order, each
 //!   hearing its own [`shutdown_requested`] at its turn, each capped by what is left of
 //!   `shutdown_timeout` (30 seconds by default, the usual orchestrator grace period).
+//! - Signals escalate, as a person at a terminal or an orchestrator expects. The first
+//!   SIGINT or SIGTERM shuts down gracefully. The second hurries the shutdown
+//!   ([`Scope::request_hurry`]): tasks are aborted at their turn instead of awaited and
+//!   servers cut their drains, but every shutdown half and hook still runs, so the
+//!   database is still closed; the exit code is 130. The hurried shutdown has
+//!   `second_signal_timeout` (5 seconds by default); a third signal, or that timeout
+//!   passing, exits 130 at once. `second_signal_timeout = "0s"` makes the second signal
+//!   exit at once, with no shutdown half run.
 //! - Force paths that no async code can defeat, run by a watchdog on threads of its
-//!   own (so they work even when a task blocks the thread teardown runs on): a second
-//!   SIGINT or SIGTERM exits at once with code 130; the deadline passing (plus 250 ms
+//!   own (so they work even when a task blocks the thread teardown runs on): the last
+//!   signal and `second_signal_timeout` above exit with code 130; the deadline passing (plus 250 ms
 //!   for the runtime's own timeouts to report first) exits with code 1. A startup
 //!   still running that long after its `startup_timeout`, which only happens when it
 //!   blocks its thread, begins shutdown, so that deadline applies to it too. Each prints
@@ -178,8 +187,11 @@
 //!
 //! - A first signal during startup does not cancel it: startup finishes (or fails) and
 //!   the service shuts down at once, so no startup half is cut where it cannot clean
-//!   up. The shutdown deadline counts from that first signal, and a second signal
-//!   still exits at once.
+//!   up. The shutdown deadline counts from that first signal, and later signals
+//!   escalate as during shutdown.
+//! - After a second signal the exit code is 130 even when every shutdown half ran in
+//!   time: tasks were aborted and drains cut, so the work was interrupted, as 128 +
+//!   SIGINT says to a shell or a supervisor.
 //! - Blocking threads (`spawn_blocking`) still running after teardown are not waited
 //!   for: a passed deadline is never extended.
 //! - On Windows only ctrl-c is listened for, on the runtime rather than a watchdog

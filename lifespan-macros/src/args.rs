@@ -17,6 +17,7 @@ pub(crate) struct Args {
     pub(crate) name: Option<LitStr>,
     pub(crate) startup_timeout: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) second_signal_timeout: Option<Duration>,
     krate: Option<Path>,
     pub(crate) flavor: Option<Flavor>,
     pub(crate) worker_threads: Option<WorkerThreads>,
@@ -126,6 +127,10 @@ impl Args {
             "shutdown_timeout" => {
                 let duration = parse_duration(&string(meta, "shutdown_timeout = \"5s\"")?)?;
                 set(&mut self.shutdown_timeout, meta, duration)
+            }
+            "second_signal_timeout" => {
+                let duration = parse_duration(&string(meta, "second_signal_timeout = \"5s\"")?)?;
+                set(&mut self.second_signal_timeout, meta, duration)
             }
             "crate" => {
                 let example = "crate = \"::my_crate::lifespan\"";

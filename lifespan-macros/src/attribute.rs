@@ -50,6 +50,7 @@ impl Attribute {
                 "worker_threads",
                 "startup_timeout",
                 "shutdown_timeout",
+                "second_signal_timeout",
                 "crate",
             ],
             Attribute::Test => &["shutdown_timeout", "crate"],

@@ -11,6 +11,7 @@
 //!             worker_threads: ::core::option::Option::None,
 //!             startup_timeout: ::core::option::Option::None,
 //!             shutdown_timeout: ::lifespan::__private::Duration::from_secs(30),
+//!             second_signal_timeout: ::lifespan::__private::DEFAULT_SECOND_SIGNAL_TIMEOUT,
 //!         },
 //!         move |__yielder| async move {
 //!             #[allow(unused_imports)]
@@ -142,12 +143,17 @@ fn config(outline: &Outline) -> TokenStream {
         Some(limit) => duration(krate, limit),
         None => quote!(#krate::__private::DEFAULT_SHUTDOWN_TIMEOUT),
     };
+    let second_signal_timeout = match args.second_signal_timeout {
+        Some(limit) => duration(krate, limit),
+        None => quote!(#krate::__private::DEFAULT_SECOND_SIGNAL_TIMEOUT),
+    };
     quote! {
         #krate::__private::MainConfig {
             flavor: #krate::__private::Flavor::#flavor,
             worker_threads: #worker_threads,
             startup_timeout: #startup_timeout,
             shutdown_timeout: #shutdown_timeout,
+            second_signal_timeout: #second_signal_timeout,
         }
     }
 }

@@ -119,6 +119,7 @@ const KEYS: &[&str] = &[
     "name",
     "startup_timeout",
     "shutdown_timeout",
+    "second_signal_timeout",
     "crate",
     "flavor",
     "worker_threads",

@@ -9,7 +9,9 @@ use crate::outcome::Outcome;
 pub use core::time::Duration;
 
 pub use crate::lifespan::Lifespan;
-pub use crate::service::{DEFAULT_SHUTDOWN_TIMEOUT, Flavor, MainConfig, run as run_main};
+pub use crate::service::{
+    DEFAULT_SECOND_SIGNAL_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT, Flavor, MainConfig, run as run_main,
+};
 
 // A `#[lifespan::main]` that returns a `Result` declares a trait of its own over these
 // two, so that an error type that does not convert from `Error` is one error, at the

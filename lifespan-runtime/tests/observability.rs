@@ -152,6 +152,7 @@ fn service_config(
         worker_threads: None,
         startup_timeout: None,
         shutdown_timeout,
+        second_signal_timeout: lifespan_runtime::__private::DEFAULT_SECOND_SIGNAL_TIMEOUT,
     }
 }
 

@@ -19,6 +19,7 @@ fn config(startup_timeout: Option<Duration>, shutdown_timeout: Duration) -> Main
         worker_threads: None,
         startup_timeout,
         shutdown_timeout,
+        second_signal_timeout: lifespan_runtime::__private::DEFAULT_SECOND_SIGNAL_TIMEOUT,
     }
 }
 

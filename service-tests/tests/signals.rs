@@ -19,7 +19,12 @@ impl Service {
     }
 
     fn start_with(fault: &str, env: &[(&str, &str)]) -> Service {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_service"))
+        Service::launch(env!("CARGO_BIN_EXE_service"), fault, env)
+    }
+
+    /// `binary`, started with `fault` and `env`, read up to its "ready" line.
+    fn launch(binary: &str, fault: &str, env: &[(&str, &str)]) -> Service {
+        let mut child = Command::new(binary)
             .arg(fault)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
@@ -173,7 +178,7 @@ fn a_teardown_that_hangs_is_cut_at_the_deadline_and_named() {
 }
 
 #[test]
-fn a_second_signal_exits_130_at_once_naming_what_was_stopping() {
+fn with_no_second_signal_timeout_a_second_signal_exits_130_at_once_naming_what_was_stopping() {
     let mut service = Service::start("hang-async");
     service.signal("TERM");
     service.read_until(|line| line == "stopping c");
@@ -232,4 +237,105 @@ fn a_startup_that_blocks_its_thread_is_ended_by_the_watchdog() {
     assert!(stderr.contains("`blocker` (starting for"), "{stderr}");
     // 300 ms of startup, the grace, 300 ms of shutdown deadline, the grace.
     assert!(took < Duration::from_secs(5), "exited after {took:?}");
+}
+
+/// The signal ladder, on the `ladder` binary: a 30 s deadline, `second_signal_timeout`
+/// of 1 s, a `consumer` task that ignores shutdown, a `db` to close.
+mod ladder {
+    use super::*;
+
+    fn start(fault: &str) -> Service {
+        Service::launch(env!("CARGO_BIN_EXE_ladder"), fault, &[])
+    }
+
+    #[test]
+    fn a_second_signal_aborts_the_tasks_still_runs_the_shutdown_halves_and_exits_130() {
+        let mut service = start("clean");
+        service.signal("TERM");
+        // The worker's half ran; the teardown now waits on `consumer`, which ignores it.
+        service.read_until(|line| line == "stopped worker");
+        assert!(
+            service.child.try_wait().unwrap().is_none(),
+            "one signal does not end it"
+        );
+        let hurried = Instant::now();
+        service.signal("TERM");
+        let (status, _, printed, stderr) = service.wait();
+        let took = hurried.elapsed();
+        assert_eq!(status.code(), Some(130), "{stderr}");
+        assert!(
+            took < Duration::from_secs(1),
+            "a hurried teardown does not wait on the task: {took:?}"
+        );
+        assert_eq!(
+            printed.last().map(String::as_str),
+            Some("stopped db"),
+            "db's shutdown half still ran: {printed:?}"
+        );
+        assert!(
+            stderr.contains("a second SIGTERM: hurrying, drains cut and tasks aborted"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("task `consumer` was aborted at its turn: the shutdown was hurried"),
+            "the summary says what was cut: {stderr}"
+        );
+        assert!(
+            stderr.contains("hurried by a second signal, so the exit code is 130"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn the_second_signal_timeout_passing_exits_130_naming_what_was_still_stopping() {
+        let mut service = start("hang");
+        service.signal("TERM");
+        service.read_until(|line| line == "stopping cache");
+        let hurried = Instant::now();
+        service.signal("INT");
+        let (status, _, printed, stderr) = service.wait();
+        let took = hurried.elapsed();
+        assert_eq!(status.code(), Some(130), "{stderr}");
+        assert!(
+            (Duration::from_secs(1)..Duration::from_secs(5)).contains(&took),
+            "exited {took:?} after the second signal, with a 1 s second_signal_timeout"
+        );
+        assert!(
+            stderr.contains(
+                "the hurried shutdown's second_signal_timeout of 1s passed; exiting with code 130. Still running:"
+            ),
+            "{stderr}"
+        );
+        assert!(stderr.contains("`cache` (stopping for"), "{stderr}");
+        assert!(
+            !printed.iter().any(|line| line == "stopping db"),
+            "{printed:?}"
+        );
+    }
+
+    #[test]
+    fn a_third_signal_exits_130_at_once() {
+        let mut service = start("hang");
+        service.signal("TERM");
+        service.read_until(|line| line == "stopping cache");
+        // Two different signals, so that the system cannot merge them into one.
+        service.signal("INT");
+        let third = Instant::now();
+        service.signal("TERM");
+        let (status, _, _, stderr) = service.wait();
+        assert_eq!(status.code(), Some(130), "{stderr}");
+        assert!(
+            third.elapsed() < Duration::from_millis(900),
+            "the third signal did not wait out the 1 s second_signal_timeout"
+        );
+        let third_told = stderr
+            .lines()
+            .find(|line| line.contains("a third SIG"))
+            .unwrap_or_else(|| panic!("the exit names the third signal: {stderr}"));
+        assert!(
+            third_told.contains("arrived during shutdown; exiting with code 130. Still running:"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("`cache` (stopping for"), "{stderr}");
+    }
 }

@@ -30,6 +30,7 @@ fn main() -> anyhow::Result<()> {
             worker_threads: ::core::option::Option::Some(4),
             startup_timeout: ::core::option::Option::None,
             shutdown_timeout: ::lifespan::__private::Duration::from_secs(20),
+            second_signal_timeout: ::lifespan::__private::Duration::from_secs(2),
         },
         move |__yielder| async move {
             #[allow(unused_imports)]
@@ -55,6 +56,7 @@ mod defaults {
                 worker_threads: ::core::option::Option::None,
                 startup_timeout: ::core::option::Option::None,
                 shutdown_timeout: ::lifespan::__private::DEFAULT_SHUTDOWN_TIMEOUT,
+                second_signal_timeout: ::lifespan::__private::DEFAULT_SECOND_SIGNAL_TIMEOUT,
             },
             move |__yielder| async move {
                 #[allow(unused_imports)]

@@ -1,7 +1,12 @@
 use lifespan::yield_app;
 
 /// A service: every field of the runtime's configuration is written out.
-#[lifespan::main(flavor = "multi_thread", worker_threads = 4, shutdown_timeout = "20s")]
+#[lifespan::main(
+    flavor = "multi_thread",
+    worker_threads = 4,
+    shutdown_timeout = "20s",
+    second_signal_timeout = "2s"
+)]
 async fn main() -> anyhow::Result<()> {
     let pool = database(url()).enter().await?;
     lifespan::spawn("http-server", serve(pool));

@@ -8,7 +8,14 @@
 //! The [`Phase`] moves from `Starting` to `Running` to `Stopping` to `Stopped`.
 //!
 //! A signal during startup lets startup finish (or fail) and then shuts down at once;
-//! the shutdown deadline counts from that signal, and a second one exits at once.
+//! the shutdown deadline counts from that signal.
+//!
+//! Signals escalate. The first asks for shutdown. The second hurries it
+//! ([`Scope::request_hurry`]): tasks are aborted at their turn instead of awaited, and
+//! drains (the axum server's) are cut, but every shutdown half and hook still runs,
+//! within `second_signal_timeout` (5 s by default); the exit code is then 130. The
+//! third signal, or that timeout passing, exits 130 at once, naming what was still
+//! stopping. With `second_signal_timeout = "0s"` the second signal exits at once.
 //!
 //! [`request_shutdown`]: crate::request_shutdown
 
@@ -35,6 +42,11 @@ pub use output::MainOutput;
 /// The default global shutdown deadline: the usual grace period of an orchestrator.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long the shutdown halves still have after a second signal, by default: long
+/// enough to close a database or flush a buffer, short enough for a person at a
+/// terminal who pressed ctrl-c twice.
+pub const DEFAULT_SECOND_SIGNAL_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How `#[lifespan::main]` builds and bounds the service.
 #[derive(Debug, Clone)]
 pub struct MainConfig {
@@ -47,6 +59,9 @@ pub struct MainConfig {
     pub startup_timeout: Option<Duration>,
     /// The whole teardown's deadline, enforced by the watchdog.
     pub shutdown_timeout: Duration,
+    /// After a second signal, how long the hurried teardown has before the watchdog
+    /// exits; zero exits at the second signal.
+    pub second_signal_timeout: Duration,
 }
 
 /// The tokio scheduler.
@@ -79,16 +94,16 @@ where
     .build()
     .expect("#[lifespan::main] could not build its tokio runtime");
     let root = Scope::service_root(config.shutdown_timeout);
-    let watchdog = Watchdog::start(
-        root.clone(),
-        config.shutdown_timeout,
-        config.startup_timeout,
-    );
+    let watchdog = Watchdog::start(root.clone(), &config);
     let (output, failure) = runtime.block_on(serve(&config, &root, &watchdog, body));
     watchdog.finished();
     // Tasks were stopped or aborted in teardown; blocking threads still busy are not
     // waited for, as a deadline that has passed must not be extended.
     runtime.shutdown_background();
+    if watchdog.hurried() {
+        // Interrupted: whatever main returns, the work that was cut says 130.
+        std::process::exit(watchdog::INTERRUPTED);
+    }
     O::exit(output, failure)
 }
 
@@ -138,15 +153,20 @@ where
     };
     root.advance_phase(Phase::Stopped);
     if let Some(ledger) = root.ledger() {
-        let verdict = match &failure {
-            None => "no part failed".to_owned(),
-            Some(failure) => format!("failed, so the exit code is not 0: {failure}"),
+        let verdict = match (&failure, watchdog.hurried()) {
+            (None, false) => "no part failed".to_owned(),
+            (Some(failure), false) => format!("failed, so the exit code is not 0: {failure}"),
+            (None, true) => format!("{HURRIED}; every shutdown half ran"),
+            (Some(failure), true) => format!("{HURRIED}: {failure}"),
         };
         tracing::info!("lifespan summary:\n{}  {verdict}", ledger.summary());
     }
     let output = lock(&output).take();
     (output, failure.and_then(without_body_failure))
 }
+
+/// The summary's verdict after a second signal.
+const HURRIED: &str = "hurried by a second signal, so the exit code is 130";
 
 /// Resolves when shutdown is requested: through [`Scope::request_shutdown`] (which the
 /// signal watchdog and failed tasks call) or, on Windows, by ctrl-c.

@@ -1,8 +1,10 @@
 //! The force paths of a service, on threads of their own so that no async code can
 //! defeat them, not even a task that blocks its worker thread:
 //!
-//! - the first SIGINT or SIGTERM requests shutdown; the second, at any time after,
-//!   exits at once with code 130;
+//! - the first SIGINT or SIGTERM requests shutdown; the second hurries it
+//!   (`Scope::request_hurry`) and gives it `second_signal_timeout`, after which it
+//!   exits with code 130; the third exits at once with code 130. With no
+//!   `second_signal_timeout`, the second exits at once;
 //! - once shutdown has begun, the deadline passing (plus a short grace, so that the
 //!   runtime's own timeouts report first) exits with code 1;
 //! - a startup still running after its `startup_timeout` (plus the grace), which only
@@ -12,7 +14,7 @@
 //! exits, the watchdog kills (SIGKILL) the process group of every `lifespan::process`
 //! program still running, as their lifespans will never stop them.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,11 +22,14 @@ use std::time::{Duration, Instant};
 use crate::engine::Scope;
 use crate::phase::Phase;
 
+use super::MainConfig;
+
 /// How long after the deadline the watchdog waits for teardown to report by itself.
 const GRACE: Duration = Duration::from_millis(250);
 
-/// Exit code after a second signal: 128 + SIGINT, what shells use for an interrupt.
-const INTERRUPTED: i32 = 130;
+/// Exit code after a hurried or forced shutdown: 128 + SIGINT, what shells use for an
+/// interrupt.
+pub(super) const INTERRUPTED: i32 = 130;
 
 /// Exit code when the shutdown deadline passes.
 const DEADLINE_PASSED: i32 = 1;
@@ -38,6 +43,11 @@ pub(crate) struct Watchdog {
 struct Shared {
     root: Scope,
     shutdown_timeout: Duration,
+    second_signal_timeout: Duration,
+    /// SIGINTs and SIGTERMs received so far.
+    signals: AtomicUsize,
+    /// A second signal hurried the teardown.
+    hurried: AtomicBool,
     /// When shutdown began, by a signal or by the runner.
     began: OnceLock<Instant>,
     /// Teardown is over: nothing is left to force.
@@ -47,20 +57,19 @@ struct Shared {
 impl Watchdog {
     /// Starts listening for SIGINT and SIGTERM for the whole life of the process, and
     /// watches `startup_timeout` if there is one.
-    pub(crate) fn start(
-        root: Scope,
-        shutdown_timeout: Duration,
-        startup_timeout: Option<Duration>,
-    ) -> Watchdog {
+    pub(crate) fn start(root: Scope, config: &MainConfig) -> Watchdog {
         let shared = Arc::new(Shared {
             root,
-            shutdown_timeout,
+            shutdown_timeout: config.shutdown_timeout,
+            second_signal_timeout: config.second_signal_timeout,
+            signals: AtomicUsize::new(0),
+            hurried: AtomicBool::new(false),
             began: OnceLock::new(),
             finished: AtomicBool::new(false),
         });
         #[cfg(unix)]
         listen(shared.clone());
-        if let Some(limit) = startup_timeout {
+        if let Some(limit) = config.startup_timeout {
             shared.watch_startup(limit);
         }
         Watchdog { shared }
@@ -75,6 +84,11 @@ impl Watchdog {
     pub(crate) fn finished(&self) {
         self.shared.finished.store(true, Ordering::SeqCst);
     }
+
+    /// A second signal hurried the teardown, so the exit code is 130.
+    pub(crate) fn hurried(&self) -> bool {
+        self.shared.hurried.load(Ordering::SeqCst)
+    }
 }
 
 impl Shared {
@@ -82,18 +96,64 @@ impl Shared {
         if self.finished.load(Ordering::SeqCst) {
             return;
         }
-        if self.began.get().is_some() {
-            self.force_exit(
+        let mercy = self.second_signal_timeout;
+        match self.signals.fetch_add(1, Ordering::SeqCst) {
+            0 => {
+                let next = if mercy.is_zero() {
+                    "send it again to exit at once"
+                } else {
+                    "send it again to hurry (cut drains, abort tasks), a third time to exit at once"
+                };
+                tell(
+                    Notice::Info,
+                    &format!("{signal} received, shutting down; {next}"),
+                );
+                self.begin_shutdown();
+                self.root.request_shutdown();
+            }
+            1 if !mercy.is_zero() => {
+                tell(
+                    Notice::Info,
+                    &format!(
+                        "a second {signal}: hurrying, drains cut and tasks aborted; the shutdown \
+                         halves have {mercy:?}; send it again to exit at once"
+                    ),
+                );
+                self.hurried.store(true, Ordering::SeqCst);
+                self.begin_shutdown();
+                self.root.request_hurry();
+                self.watch_mercy(mercy);
+            }
+            1 => self.force_exit(
                 INTERRUPTED,
                 &format!("a second {signal} arrived during shutdown"),
-            );
+            ),
+            _ => self.force_exit(
+                INTERRUPTED,
+                &format!("a third {signal} arrived during shutdown"),
+            ),
         }
-        tell(
-            Notice::Info,
-            &format!("{signal} received, shutting down; send it again to exit at once"),
-        );
-        self.begin_shutdown();
-        self.root.request_shutdown();
+    }
+
+    /// After a second signal, the hurried teardown has `mercy`; then the process exits.
+    fn watch_mercy(self: &Arc<Self>, mercy: Duration) {
+        let shared = self.clone();
+        let spawned = thread::Builder::new()
+            .name("lifespan-second-signal".into())
+            .spawn(move || {
+                thread::sleep(mercy);
+                if !shared.finished.load(Ordering::SeqCst) {
+                    shared.force_exit(
+                        INTERRUPTED,
+                        &format!(
+                            "the hurried shutdown's second_signal_timeout of {mercy:?} passed"
+                        ),
+                    );
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "could not start the second signal's watchdog");
+        }
     }
 
     /// After `limit` and the grace, a startup still running has blocked its thread, or

@@ -10,7 +10,8 @@
 //! - `hook-blocking`: a shutdown hook of `c`, `deregister`, blocks its thread for a
 //!   minute.
 //!
-//! The shutdown deadline is one second. The crate denies what a strict user crate
+//! The shutdown deadline is one second, and `second_signal_timeout` is zero: a second
+//! signal exits at once, as it did before the ladder (`ladder.rs` has the ladder). The crate denies what a strict user crate
 //! denies, so that `#[lifespan::main]`'s output is checked against those lints too.
 
 #![forbid(unsafe_code)]
@@ -68,7 +69,7 @@ async fn part(name: &'static str, fault: Fault) -> std::io::Result<()> {
     Ok(())
 }
 
-#[lifespan::main(shutdown_timeout = "1s")]
+#[lifespan::main(shutdown_timeout = "1s", second_signal_timeout = "0s")]
 async fn main() -> Result<(), lifespan::Error> {
     let fault = match std::env::args().nth(1).as_deref() {
         Some("fail-startup") => Fault::FailStartup,
