@@ -23,6 +23,11 @@
 //! 5. the server's shutdown half returns, and the parts it depends on stop, in reverse
 //!    order as usual.
 //!
+//! A hurried shutdown (a second SIGINT or SIGTERM under `#[lifespan::main]`, or
+//! [`Scope::request_hurry`](lifespan_runtime::Scope::request_hurry)) skips what is left
+//! of steps 2 and 4: the listener closes and every connection is cut at once, counted
+//! as above, and the parts behind the server still stop in order.
+//!
 //! ```no_run
 //! use lifespan::{lifespan, yield_app};
 //! use lifespan::axum::Server;

@@ -203,13 +203,23 @@ async fn yield_app_then_drain(
     let shared = serving.shared.clone();
     yielder.yield_app(serving).await;
     let began = *shared.began.get_or_init(Instant::now);
-    tokio::time::sleep_until(began + drain_delay).await;
+    // A hurried shutdown (a second signal) skips what is left of the delay and the
+    // drain: connections are cut at once.
+    let hurried = shared.scope.hurry_requested();
+    tokio::pin!(hurried);
+    let delay = tokio::time::sleep_until(began + drain_delay);
+    let delayed = tokio::select! {
+        () = delay => true,
+        () = hurried.as_mut() => false,
+    };
     shared.drain.cancel();
     shared.connections.close();
-    if tokio::time::timeout(drain_timeout, shared.connections.wait())
-        .await
-        .is_err()
-    {
+    let drained = delayed
+        && tokio::select! {
+            waited = tokio::time::timeout(drain_timeout, shared.connections.wait()) => waited.is_ok(),
+            () = hurried => false,
+        };
+    if !drained {
         shared.cut.cancel();
         shared.connections.wait().await;
     }

@@ -220,6 +220,58 @@ async fn a_request_that_ignores_the_drain_is_cut_at_the_drain_timeout_and_counte
     );
 }
 
+/// A hurried shutdown (a second signal) skips what is left of the drain delay and the
+/// drain timeout, both 30 s here: the stuck request is cut at once, and counted.
+#[tokio::test]
+async fn a_hurried_shutdown_skips_the_drain_delay_and_cuts_at_once() {
+    let (arrived, mut arrivals) = mpsc::unbounded_channel();
+    let (scope, serving) = start(
+        Server::new(loopback(), router(arrived))
+            .drain_delay(Duration::from_secs(15))
+            .drain_timeout(Duration::from_secs(30)),
+    )
+    .await;
+    let mut client = Client::connect(serving.local_addr()).await;
+    client.send("/stuck").await.unwrap();
+    assert_eq!(bounded(arrivals.recv()).await, Some("stuck"));
+    scope.request_shutdown();
+    let teardown = begin_shutdown(&scope);
+    let mut probe = Client::connect(serving.local_addr()).await;
+    assert_eq!(probe.get("/readyz").await.unwrap().status, 503);
+    assert!(!serving.draining().is_draining(), "in the drain delay");
+
+    scope.request_hurry();
+    bounded(teardown).await.unwrap().unwrap();
+    assert!(client.answer().await.is_err(), "the stuck request was cut");
+    assert_eq!(
+        serving.stats(),
+        Stats {
+            completed_while_draining: 0,
+            closed: 2,
+            cut: 1
+        }
+    );
+}
+
+/// Hurried once the drain has begun, the server stops waiting for the drain timeout.
+#[tokio::test]
+async fn a_shutdown_hurried_during_the_drain_cuts_what_is_still_in_flight() {
+    let (arrived, mut arrivals) = mpsc::unbounded_channel();
+    let (scope, serving) =
+        start(Server::new(loopback(), router(arrived)).drain_timeout(Duration::from_secs(30)))
+            .await;
+    let mut client = Client::connect(serving.local_addr()).await;
+    client.send("/stuck").await.unwrap();
+    assert_eq!(bounded(arrivals.recv()).await, Some("stuck"));
+    let teardown = begin_shutdown(&scope);
+    bounded(serving.draining().wait()).await;
+
+    scope.request_hurry();
+    bounded(teardown).await.unwrap().unwrap();
+    assert!(client.answer().await.is_err(), "the stuck request was cut");
+    assert_eq!(serving.stats().cut, 1);
+}
+
 #[tokio::test]
 async fn handlers_see_the_scope_and_a_panicking_handler_answers_500() {
     let (arrived, _) = mpsc::unbounded_channel();
@@ -348,6 +400,7 @@ fn readiness_says_starting_until_main_s_startup_has_finished() {
         worker_threads: None,
         startup_timeout: None,
         shutdown_timeout: Duration::from_secs(5),
+        second_signal_timeout: lifespan_runtime::__private::DEFAULT_SECOND_SIGNAL_TIMEOUT,
     };
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
