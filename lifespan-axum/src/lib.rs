@@ -19,7 +19,9 @@
 //!    responses carry `Connection: close` and idle connections close, HTTP/2 clients
 //!    get a GOAWAY; [`Draining`] resolves in handlers, for WebSockets and streams;
 //! 4. requests in flight finish, within the **drain timeout** (default 10 s); what is
-//!    still running then is cut, and counted;
+//!    still running then is cut, and counted. A WebSocket (an upgraded connection) is a
+//!    connection like the others: the drain waits for its handler to close it, and
+//!    shuts its socket down at the drain timeout;
 //! 5. the server's shutdown half returns, and the parts it depends on stop, in reverse
 //!    order as usual.
 //!
@@ -60,6 +62,7 @@ mod draining;
 mod readiness;
 mod server;
 mod service;
+mod socket;
 
 pub use draining::Draining;
 pub use readiness::readyz;

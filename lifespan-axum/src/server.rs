@@ -57,7 +57,8 @@ pub struct Stats {
     pub completed_while_draining: u64,
     /// Connections closed by the drain (asked to finish, or cut).
     pub closed: u64,
-    /// Requests cut at the drain timeout, or whose connection went first.
+    /// Requests cut at the drain timeout, or whose connection went first, and
+    /// WebSockets (upgraded connections) still open at the drain timeout.
     pub cut: u64,
 }
 
@@ -175,6 +176,7 @@ impl Server {
             let app = App {
                 router,
                 shared: shared.clone(),
+                upgrade: None,
             };
             drop(lifespan_runtime::spawn(
                 "accept",

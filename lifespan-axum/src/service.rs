@@ -16,12 +16,16 @@ use hyper::body::Incoming;
 
 use crate::Draining;
 use crate::server::Shared;
+use crate::socket::Upgrade;
 
-/// The router, and the server it is served by.
+/// The router, the server it is served by, and the connection it serves.
 #[derive(Clone)]
 pub(crate) struct App {
     pub(crate) router: axum::Router,
     pub(crate) shared: Arc<Shared>,
+    /// The connection's watch for an upgrade, told when a handler answers 101; `None`
+    /// in the server's own copy, which serves no connection.
+    pub(crate) upgrade: Option<Arc<Upgrade>>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for App {
@@ -36,6 +40,7 @@ impl hyper::service::Service<Request<Incoming>> for App {
         });
         let in_flight = InFlight::begin(self.shared.clone());
         let mut router = self.router.clone();
+        let upgrade = self.upgrade.clone();
         Box::pin(async move {
             let handled =
                 AssertUnwindSafe(tower_service::Service::call(&mut router, request)).catch_unwind();
@@ -47,6 +52,11 @@ impl hyper::service::Service<Request<Incoming>> for App {
                     StatusCode::INTERNAL_SERVER_ERROR.into_response()
                 }
             };
+            if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                if let Some(upgrade) = upgrade {
+                    upgrade.answered();
+                }
+            }
             in_flight.done();
             Ok(response)
         })

@@ -1,7 +1,7 @@
 //! The drain sequence seen by clients of the other protocols the server speaks, on real
 //! loopback sockets: an HTTP/2 client (prior knowledge) sees its stream in flight
 //! finish and then a GOAWAY; a WebSocket handler hears the drain and sends a close
-//! frame. Every wait is bounded, so that a signal that never comes fails the test
+//! frame, and one that ignores it is cut at the drain timeout. Every wait is bounded, so that a signal that never comes fails the test
 //! instead of hanging it.
 
 mod common;
@@ -237,19 +237,22 @@ async fn a_websocket_handler_hears_the_drain_and_sends_a_close_frame() {
         "the socket ends after the close handshake"
     );
     bounded(teardown).await.unwrap().unwrap();
-    assert_eq!(serving.stats().cut, 0);
+    assert_eq!(
+        serving.stats(),
+        Stats {
+            completed_while_draining: 0,
+            closed: 1,
+            cut: 0
+        },
+        "the socket closed by its handler counts as closed by the drain, not cut"
+    );
 }
 
-/// Documents a known gap, not the behaviour wanted: issue 14 asks that a WebSocket that
-/// ignores the drain be "cut at the drain timeout and counted", and it is not. hyper
-/// hands an upgraded connection's socket over when the `101 Switching Protocols` is
-/// sent, so the server's connection task ends there (uncounted), and axum's
-/// `on_upgrade` runs the socket on a task it spawns itself with `tokio::spawn`, outside
-/// the server's scope and its connection tracker. The server owns nothing it could cut:
-/// the shutdown completes at once and the socket stays open. Run it with
-/// `cargo test -p lifespan-axum --test protocols -- --ignored` to see it fail.
+/// hyper hands an upgraded connection's socket to axum's `on_upgrade`, which runs it on
+/// a task of its own, outside the server: the server keeps a duplicate of the socket and
+/// shuts it down at the drain timeout. The handler's task itself is not the server's to
+/// end; its socket is.
 #[tokio::test]
-#[ignore = "known gap: the server cannot cut upgraded sockets it does not own"]
 async fn a_websocket_that_ignores_the_drain_is_cut_at_the_drain_timeout() {
     async fn deaf(upgrade: WebSocketUpgrade) -> axum::response::Response {
         upgrade.on_upgrade(|mut socket| async move {
@@ -276,12 +279,26 @@ async fn a_websocket_that_ignores_the_drain_is_cut_at_the_drain_timeout() {
         .expect("a message");
     assert_eq!(hello, tungstenite::Message::text("hello"));
 
+    let began = tokio::time::Instant::now();
     bounded(scope.shutdown()).await.unwrap();
+    assert!(
+        began.elapsed() >= Duration::from_millis(200),
+        "the drain waited for the socket until its timeout: {:?}",
+        began.elapsed()
+    );
     // Cut: the stream ends, with an error or without, soon after the drain timeout.
     let after_the_cut = tokio::time::timeout(Duration::from_secs(2), socket.next()).await;
     assert!(
         matches!(after_the_cut, Ok(None | Some(Err(_)))),
         "the socket that ignored the drain is still open after the shutdown: {after_the_cut:?}"
     );
-    assert_eq!(serving.stats().cut, 1, "the cut socket is counted");
+    assert_eq!(
+        serving.stats(),
+        Stats {
+            completed_while_draining: 0,
+            closed: 1,
+            cut: 1
+        },
+        "the cut socket is counted"
+    );
 }
