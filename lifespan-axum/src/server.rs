@@ -40,6 +40,7 @@ pub struct Server {
     router: axum::Router,
     drain_delay: Duration,
     drain_timeout: Duration,
+    header_read_timeout: Option<Duration>,
 }
 
 /// What a started [`Server`] hands over: where it listens, how its drain went.
@@ -93,6 +94,7 @@ impl Server {
             router,
             drain_delay: Duration::ZERO,
             drain_timeout: Duration::from_secs(10),
+            header_read_timeout: None,
         }
     }
 
@@ -118,6 +120,24 @@ impl Server {
         self
     }
 
+    /// Closes an HTTP/1 connection whose client takes longer than `limit` to send a
+    /// request's headers, a defence against clients that hold connections open by
+    /// sending slowly. None by default, as with `axum::serve`: behind a load balancer or
+    /// an ingress, the proxy already does this, and the timer costs every request
+    /// (about 5% of a kept-alive request to an empty handler, see BENCHMARKS.md).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use lifespan::axum::Server;
+    /// let server = Server::new("0.0.0.0:8080".parse().unwrap(), axum::Router::new())
+    ///     .header_read_timeout(Duration::from_secs(30));
+    /// # drop(server);
+    /// ```
+    pub fn header_read_timeout(mut self, limit: Duration) -> Server {
+        self.header_read_timeout = Some(limit);
+        self
+    }
+
     /// The server as a lifespan: its startup binds (a failure names the address), its
     /// value is a [`Serving`], its shutdown half drains.
     pub fn lifespan(
@@ -129,6 +149,7 @@ impl Server {
             router,
             drain_delay,
             drain_timeout,
+            header_read_timeout,
         } = self;
         from_fn(name, move |yielder| async move {
             if let Some(deadline) = Scope::current().shutdown_timeout() {
@@ -180,7 +201,7 @@ impl Server {
             };
             drop(lifespan_runtime::spawn(
                 "accept",
-                accept(listener, app, scope),
+                accept(listener, app, scope, header_read_timeout),
             ));
             yield_app_then_drain(
                 yielder,
@@ -239,11 +260,20 @@ async fn yield_app_then_drain(
 }
 
 /// Accepts connections until the drain begins, each served on a task of the scope.
-async fn accept(listener: TcpListener, app: App, scope: Scope) -> std::io::Result<()> {
+async fn accept(
+    listener: TcpListener,
+    app: App,
+    scope: Scope,
+    header_read_timeout: Option<Duration>,
+) -> std::io::Result<()> {
     let streams = app.shared.connections.clone();
     let mut builder = auto::Builder::new(InScope { scope, streams });
-    builder.http1().timer(hyper_util::rt::TokioTimer::new());
-    builder.http2().timer(hyper_util::rt::TokioTimer::new());
+    if let Some(limit) = header_read_timeout {
+        builder
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limit);
+    }
     let builder = Arc::new(builder);
     let shared = app.shared.clone();
     loop {

@@ -272,6 +272,30 @@ async fn a_shutdown_hurried_during_the_drain_cuts_what_is_still_in_flight() {
     assert_eq!(serving.stats().cut, 1);
 }
 
+/// A client that sends half its headers and stalls is let go after the header read
+/// timeout, when one is set; the server goes on serving others.
+#[tokio::test]
+async fn a_client_slower_than_the_header_read_timeout_is_disconnected() {
+    let (arrived, _) = mpsc::unbounded_channel();
+    let (scope, serving) = start(
+        Server::new(loopback(), router(arrived)).header_read_timeout(Duration::from_millis(200)),
+    )
+    .await;
+    let mut slow = TcpStream::connect(serving.local_addr()).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nhost: te").await.unwrap();
+    let began = tokio::time::Instant::now();
+    let mut rest = Vec::new();
+    let _ = bounded(slow.read_to_end(&mut rest)).await;
+    assert!(
+        began.elapsed() >= Duration::from_millis(150),
+        "closed after {:?}, before the timeout",
+        began.elapsed()
+    );
+    let mut client = Client::connect(serving.local_addr()).await;
+    assert_eq!(client.get("/").await.unwrap().body, "hello");
+    scope.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn handlers_see_the_scope_and_a_panicking_handler_answers_500() {
     let (arrived, _) = mpsc::unbounded_channel();
