@@ -181,7 +181,8 @@
 //! | `Result<(), E>`, `E: From<lifespan::Error>` | exit 0 | `Err(e)`, printed by Rust as usual |
 //!
 //! With `Result`, the body's own error is returned as it is (the others, if any, are
-//! printed first); a failed part becomes `E::from(error)`.
+//! printed first); a failed part becomes `E::from(error)`. After a second signal the
+//! exit code is 130 whatever `main` returns, and the failures are printed as above.
 //!
 //! Decisions where the design left room:
 //!
@@ -195,7 +196,14 @@
 //! - Blocking threads (`spawn_blocking`) still running after teardown are not waited
 //!   for: a passed deadline is never extended.
 //! - On Windows only ctrl-c is listened for, on the runtime rather than a watchdog
-//!   thread; the deadline watchdog works everywhere.
+//!   thread, and only once: the signal ladder is Unix's; the deadline watchdog works
+//!   everywhere.
+//! - A second signal during startup hurries the shutdown that follows, and its
+//!   `second_signal_timeout` counts from the end of startup, which it does not cut; a
+//!   third signal still exits at once.
+//! - Signals are counted, not shutdowns: a SIGTERM that arrives while a shutdown begun
+//!   by `request_shutdown()` or a failed task is under way is a first signal, and does
+//!   not hurry it.
 //!
 //! # Testing a lifespan
 //!

@@ -169,7 +169,8 @@ pub enum ErrorKind {
     /// is not a failure of the app. Or the teardown was hurried (a second signal under
     /// `#[lifespan::main]`, or [`Scope::request_hurry`](crate::Scope::request_hurry)),
     /// which aborts tasks at their turn instead of waiting for them: reported with the
-    /// teardown's failures, so that the summary says what was cut.
+    /// teardown's failures (an isolated task's to its handle only), so that the summary
+    /// says what was cut.
     Aborted,
     /// `enter` was called where no scope is current.
     NoScope,

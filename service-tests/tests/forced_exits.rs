@@ -1,7 +1,7 @@
 //! The force paths of `#[lifespan::main]` take `lifespan::process` children with them:
 //! the `forced-exit` binary runs a tagged fake-service (with a tagged grandchild in its
-//! process group), then blocks its teardown. Whether the watchdog exits on a second
-//! signal or on the passed deadline, a scan of `/proc` must then find none of the
+//! process group), then blocks its teardown. Whether the watchdog exits when a hurried
+//! shutdown's `second_signal_timeout` passes or on the passed deadline, a scan of `/proc` must then find none of the
 //! tagged processes alive, where before they were re-parented to PID 1 and kept running.
 #![cfg(target_os = "linux")]
 
@@ -184,12 +184,12 @@ fn forced_exit(name: &str, second_signal: bool, code: i32, why: &str) {
 }
 
 #[test]
-fn a_second_signal_during_shutdown_kills_the_process_children_and_exits_130() {
+fn a_hurried_shutdown_past_its_timeout_kills_the_process_children_and_exits_130() {
     forced_exit(
         "second-signal",
         true,
         130,
-        "a second SIGTERM arrived during shutdown",
+        "the hurried shutdown's second_signal_timeout of 200ms passed",
     );
 }
 

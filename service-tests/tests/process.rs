@@ -197,6 +197,35 @@ async fn a_program_that_ignores_sigterm_is_killed_after_its_grace_period() {
     );
 }
 
+/// A second signal hurries the shutdown: a program that ignores SIGTERM is killed at
+/// once instead of after its 30 s grace period.
+#[tokio::test]
+async fn a_hurried_shutdown_kills_a_program_without_waiting_out_its_grace_period() {
+    let scope = Scope::new();
+    let running = scope
+        .enter(
+            fake("stubborn", &["--ignore-term", "--grandchild"])
+                .ready_on_line(READY_LINE)
+                .grace(Duration::from_secs(30))
+                .lifespan(),
+        )
+        .await
+        .unwrap();
+    let group = running.pid();
+    scope.request_hurry();
+    let stopping = Instant::now();
+    scope.shutdown().await.unwrap();
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "waited {:?}, as if not hurried",
+        stopping.elapsed()
+    );
+    assert!(
+        group_dies_soon(group),
+        "group {group} outlived its lifespan"
+    );
+}
+
 #[lifespan::test]
 async fn an_exit_while_running_requests_shutdown_and_fails_the_stop() {
     let scope = Scope::new();

@@ -7,10 +7,12 @@
 //! killed and startup fails with the program's last lines. Every line it prints goes to
 //! `tracing` (target `lifespan::process`, field `service`). If it exits while the app
 //! runs, the app is asked to shut down. Stopping sends SIGTERM to the group, waits the
-//! grace period, then sends SIGKILL; no process of the group outlives the lifespan,
+//! grace period (not when the shutdown is hurried by a second signal), then sends
+//! SIGKILL; no process of the group outlives the lifespan,
 //! whether it stops, fails, times out or panics. Nor does one outlive a
-//! `#[lifespan::main]` service that exits without teardown (a second signal, a passed
-//! shutdown deadline): its watchdog first kills every live group with SIGKILL.
+//! `#[lifespan::main]` service that exits without finishing its teardown (a third
+//! signal, a hurried shutdown past its `second_signal_timeout`, a passed shutdown
+//! deadline): its watchdog first kills every live group with SIGKILL.
 //!
 //! ```no_run
 //! use lifespan::process::Process;
@@ -321,6 +323,8 @@ impl Started {
         let mut child = self.child.take().expect("watched once");
         let (request, requested) = oneshot::channel::<()>();
         let scope = Scope::try_current();
+        // A hurried shutdown (a second signal) skips the grace period.
+        let hurried = scope.as_ref().map(Scope::hurry_requested);
         let grace = self.grace;
         let name = self.name.clone();
         let watcher = tokio::spawn(async move {
@@ -338,14 +342,29 @@ impl Started {
                 // Asked to stop, or the lifespan was dropped: stop it either way.
                 _ = requested => {
                     group.terminate();
-                    let waited = tokio::time::timeout(grace, child.wait()).await;
-                    if waited.is_err() {
-                        tracing::warn!(target: "lifespan::process", service = %name, ?grace, "did not exit within its grace period; killing it");
-                    }
+                    let hurry = async move {
+                        match hurried {
+                            Some(hurried) => hurried.await,
+                            None => std::future::pending().await,
+                        }
+                    };
+                    let waited = tokio::select! {
+                        waited = tokio::time::timeout(grace, child.wait()) => match waited {
+                            Ok(status) => Some(status),
+                            Err(_) => {
+                                tracing::warn!(target: "lifespan::process", service = %name, ?grace, "did not exit within its grace period; killing it");
+                                None
+                            }
+                        },
+                        () = hurry => {
+                            tracing::warn!(target: "lifespan::process", service = %name, "the shutdown was hurried; killing it without waiting out its grace period");
+                            None
+                        }
+                    };
                     group.kill();
                     let result = match waited {
-                        Ok(status) => status.map(drop).map_err(ProcessError::Io),
-                        Err(_) => child.wait().await.map(drop).map_err(ProcessError::Io),
+                        Some(status) => status.map(drop).map_err(ProcessError::Io),
+                        None => child.wait().await.map(drop).map_err(ProcessError::Io),
                     };
                     group.disarm();
                     result

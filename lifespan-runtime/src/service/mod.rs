@@ -95,25 +95,41 @@ where
     .expect("#[lifespan::main] could not build its tokio runtime");
     let root = Scope::service_root(config.shutdown_timeout);
     let watchdog = Watchdog::start(root.clone(), &config);
-    let (output, failure) = runtime.block_on(serve(&config, &root, &watchdog, body));
-    watchdog.finished();
+    let Served {
+        output,
+        failure,
+        hurried,
+    } = runtime.block_on(serve(&config, &root, &watchdog, body));
     // Tasks were stopped or aborted in teardown; blocking threads still busy are not
     // waited for, as a deadline that has passed must not be extended.
     runtime.shutdown_background();
-    if watchdog.hurried() {
-        // Interrupted: whatever main returns, the work that was cut says 130.
+    let exit = O::exit(output, failure);
+    if hurried {
+        // Interrupted: the work that was cut says 130, whatever main returned. The
+        // failures are still printed, as returning them from `main` would have.
+        let _ = std::process::Termination::report(exit);
         std::process::exit(watchdog::INTERRUPTED);
     }
-    O::exit(output, failure)
+    exit
 }
 
-/// Startup, the wait, teardown: the body's output, and every failure but the body's own.
+/// How a service ended.
+struct Served<O> {
+    /// The body's output, if it returned.
+    output: Option<O>,
+    /// Every failure but the body's own.
+    failure: Option<Error>,
+    /// A second signal hurried the teardown.
+    hurried: bool,
+}
+
+/// Startup, the wait, teardown.
 async fn serve<O, F, Fut>(
     config: &MainConfig,
     root: &Scope,
     watchdog: &Watchdog,
     body: F,
-) -> (Option<O>, Option<Error>)
+) -> Served<O>
 where
     F: FnOnce(Yielder<()>) -> Fut,
     Fut: Future<Output = O>,
@@ -142,7 +158,7 @@ where
             notify::ready();
             tracing::info!("started; serving until SIGINT, SIGTERM or request_shutdown()");
             shutdown_requested(root).await;
-            let deadline = tokio::time::Instant::from_std(watchdog.begin_shutdown());
+            let deadline = tokio::time::Instant::from_std(watchdog.begin_teardown());
             root.advance_phase(Phase::Stopping);
             notify::stopping();
             let mut errors: Vec<Error> =
@@ -151,9 +167,10 @@ where
             Error::collect(&"main".into(), Origin::Teardown, errors).err()
         }
     };
+    let hurried = watchdog.finish();
     root.advance_phase(Phase::Stopped);
     if let Some(ledger) = root.ledger() {
-        let verdict = match (&failure, watchdog.hurried()) {
+        let verdict = match (&failure, hurried) {
             (None, false) => "no part failed".to_owned(),
             (Some(failure), false) => format!("failed, so the exit code is not 0: {failure}"),
             (None, true) => format!("{HURRIED}; every shutdown half ran"),
@@ -162,7 +179,11 @@ where
         tracing::info!("lifespan summary:\n{}  {verdict}", ledger.summary());
     }
     let output = lock(&output).take();
-    (output, failure.and_then(without_body_failure))
+    Served {
+        output,
+        failure: failure.and_then(without_body_failure),
+        hurried,
+    }
 }
 
 /// The summary's verdict after a second signal.

@@ -2,9 +2,10 @@
 //! defeat them, not even a task that blocks its worker thread:
 //!
 //! - the first SIGINT or SIGTERM requests shutdown; the second hurries it
-//!   (`Scope::request_hurry`) and gives it `second_signal_timeout`, after which it
-//!   exits with code 130; the third exits at once with code 130. With no
-//!   `second_signal_timeout`, the second exits at once;
+//!   (`Scope::request_hurry`) and gives the teardown `second_signal_timeout`, counted
+//!   from the second signal or from the end of startup, whichever is later, after which
+//!   it exits with code 130; the third exits at once with code 130. With
+//!   `second_signal_timeout = "0s"`, the second exits at once;
 //! - once shutdown has begun, the deadline passing (plus a short grace, so that the
 //!   runtime's own timeouts report first) exits with code 1;
 //! - a startup still running after its `startup_timeout` (plus the grace), which only
@@ -14,7 +15,7 @@
 //! exits, the watchdog kills (SIGKILL) the process group of every `lifespan::process`
 //! program still running, as their lifespans will never stop them.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -46,13 +47,25 @@ struct Shared {
     second_signal_timeout: Duration,
     /// SIGINTs and SIGTERMs received so far.
     signals: AtomicUsize,
-    /// A second signal hurried the teardown.
-    hurried: AtomicBool,
+    /// [`RUNNING`], [`HURRIED`] or [`FINISHED`]: one state, so that the signal thread and
+    /// the runner agree on whether a hurry came before the end.
+    stage: AtomicU8,
     /// When shutdown began, by a signal or by the runner.
     began: OnceLock<Instant>,
-    /// Teardown is over: nothing is left to force.
-    finished: AtomicBool,
+    /// The runner's teardown has begun: startup is over, and the hurry's timeout counts.
+    tearing_down: AtomicBool,
+    /// The hurry's timeout is being watched.
+    mercy_watched: AtomicBool,
+    /// A force path is exiting: the others stand aside.
+    exiting: AtomicBool,
 }
+
+/// Not hurried, not finished.
+const RUNNING: u8 = 0;
+/// A second signal hurried the shutdown: the exit code will be 130.
+const HURRIED: u8 = 1;
+/// Teardown is over: nothing is left to force, and later signals are ignored.
+const FINISHED: u8 = 2;
 
 impl Watchdog {
     /// Starts listening for SIGINT and SIGTERM for the whole life of the process, and
@@ -63,9 +76,11 @@ impl Watchdog {
             shutdown_timeout: config.shutdown_timeout,
             second_signal_timeout: config.second_signal_timeout,
             signals: AtomicUsize::new(0),
-            hurried: AtomicBool::new(false),
+            stage: AtomicU8::new(RUNNING),
             began: OnceLock::new(),
-            finished: AtomicBool::new(false),
+            tearing_down: AtomicBool::new(false),
+            mercy_watched: AtomicBool::new(false),
+            exiting: AtomicBool::new(false),
         });
         #[cfg(unix)]
         listen(shared.clone());
@@ -75,30 +90,38 @@ impl Watchdog {
         Watchdog { shared }
     }
 
-    /// Shutdown begins now, unless a signal began it already; returns the deadline.
-    pub(crate) fn begin_shutdown(&self) -> Instant {
-        self.shared.begin_shutdown()
+    /// The runner's teardown begins now (shutdown too, unless a signal began it);
+    /// returns the deadline. A hurry that came during startup starts its timeout here.
+    pub(crate) fn begin_teardown(&self) -> Instant {
+        let deadline = self.shared.begin_shutdown();
+        self.shared.tearing_down.store(true, Ordering::SeqCst);
+        if self.shared.stage.load(Ordering::SeqCst) == HURRIED {
+            self.shared.watch_mercy();
+        }
+        deadline
     }
 
-    /// Teardown is over; the process is about to exit by itself.
-    pub(crate) fn finished(&self) {
-        self.shared.finished.store(true, Ordering::SeqCst);
-    }
-
-    /// A second signal hurried the teardown, so the exit code is 130.
-    pub(crate) fn hurried(&self) -> bool {
-        self.shared.hurried.load(Ordering::SeqCst)
+    /// Teardown is over: later signals are ignored and nothing is forced. Returns
+    /// whether a second signal hurried it, so that the summary and the exit code say
+    /// the same.
+    pub(crate) fn finish(&self) -> bool {
+        self.shared.stage.swap(FINISHED, Ordering::SeqCst) == HURRIED
     }
 }
 
 impl Shared {
     fn on_signal(self: &Arc<Self>, signal: &str) {
-        if self.finished.load(Ordering::SeqCst) {
+        if self.finished() {
             return;
         }
         let mercy = self.second_signal_timeout;
         match self.signals.fetch_add(1, Ordering::SeqCst) {
             0 => {
+                let already = if self.began.get().is_some() {
+                    "shutdown was already under way"
+                } else {
+                    "shutting down"
+                };
                 let next = if mercy.is_zero() {
                     "send it again to exit at once"
                 } else {
@@ -106,23 +129,37 @@ impl Shared {
                 };
                 tell(
                     Notice::Info,
-                    &format!("{signal} received, shutting down; {next}"),
+                    &format!("{signal} received, {already}; {next}"),
                 );
                 self.begin_shutdown();
                 self.root.request_shutdown();
             }
             1 if !mercy.is_zero() => {
+                if self
+                    .stage
+                    .compare_exchange(RUNNING, HURRIED, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    return; // teardown finished meanwhile
+                }
+                let deadline = self.begin_shutdown();
+                let when = if self.tearing_down.load(Ordering::SeqCst) {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    format!("the shutdown halves have {:?}", mercy.min(left))
+                } else {
+                    format!("startup goes on, uncut; then the shutdown halves have {mercy:?}")
+                };
                 tell(
                     Notice::Info,
                     &format!(
-                        "a second {signal}: hurrying, drains cut and tasks aborted; the shutdown \
-                         halves have {mercy:?}; send it again to exit at once"
+                        "a second {signal}: hurrying, drains cut and tasks aborted; {when}; \
+                         send it again to exit at once"
                     ),
                 );
-                self.hurried.store(true, Ordering::SeqCst);
-                self.begin_shutdown();
                 self.root.request_hurry();
-                self.watch_mercy(mercy);
+                if self.tearing_down.load(Ordering::SeqCst) {
+                    self.watch_mercy();
+                }
             }
             1 => self.force_exit(
                 INTERRUPTED,
@@ -135,14 +172,23 @@ impl Shared {
         }
     }
 
-    /// After a second signal, the hurried teardown has `mercy`; then the process exits.
-    fn watch_mercy(self: &Arc<Self>, mercy: Duration) {
+    fn finished(&self) -> bool {
+        self.stage.load(Ordering::SeqCst) == FINISHED
+    }
+
+    /// Once: after a second signal, the hurried teardown has `second_signal_timeout`,
+    /// then the process exits.
+    fn watch_mercy(self: &Arc<Self>) {
+        if self.mercy_watched.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let mercy = self.second_signal_timeout;
         let shared = self.clone();
         let spawned = thread::Builder::new()
             .name("lifespan-second-signal".into())
             .spawn(move || {
                 thread::sleep(mercy);
-                if !shared.finished.load(Ordering::SeqCst) {
+                if !shared.finished() {
                     shared.force_exit(
                         INTERRUPTED,
                         &format!(
@@ -193,7 +239,7 @@ impl Shared {
                 .name("lifespan-deadline".into())
                 .spawn(move || {
                     thread::sleep((deadline + GRACE).saturating_duration_since(Instant::now()));
-                    if !shared.finished.load(Ordering::SeqCst) {
+                    if !shared.finished() {
                         shared.force_exit(
                             DEADLINE_PASSED,
                             &format!(
@@ -211,6 +257,12 @@ impl Shared {
     }
 
     fn force_exit(&self, code: i32, why: &str) -> ! {
+        if self.exiting.swap(true, Ordering::SeqCst) {
+            // Another force path is exiting, and says why.
+            loop {
+                thread::park();
+            }
+        }
         // First, as telling may block on a full stderr.
         let killed = kill_processes();
         let unfinished = self

@@ -1,7 +1,7 @@
 //! A service that runs a `lifespan::process` child and then cannot finish its
-//! teardown, for the force paths' tests: the watchdog must exit (130 on a second
-//! signal, 1 when the one-second shutdown deadline passes) and take the child's whole
-//! process group with it.
+//! teardown, for the force paths' tests: the watchdog must exit (130 when the 200 ms
+//! `second_signal_timeout` of a hurried shutdown passes, 1 when the one-second shutdown
+//! deadline passes) and take the child's whole process group with it.
 //!
 //! It runs `$FAKE_SERVICE --grandchild --tag $CHILD_TAG` as the part `child`, prints
 //! `child PID` and then `ready`. In teardown, the part `hang`, entered after the child
@@ -23,7 +23,7 @@ async fn hang() {
     std::thread::sleep(Duration::from_secs(60));
 }
 
-#[lifespan::main(shutdown_timeout = "1s")]
+#[lifespan::main(shutdown_timeout = "1s", second_signal_timeout = "200ms")]
 async fn main() -> Result<(), lifespan::Error> {
     let program =
         std::env::var("FAKE_SERVICE").expect("FAKE_SERVICE names the fake-service binary");

@@ -6,10 +6,13 @@
 //!   hurried shutdown must still close;
 //! - `worker`, with a task `consumer` that ignores every shutdown request, so that the
 //!   teardown waits on it until the deadline unless hurried;
-//! - with the argument `hang`, `cache`, whose shutdown half awaits forever.
+//! - in mode `hang`, `cache`, whose shutdown half awaits forever.
 //!
-//! Prints `started NAME`, `ready`, `stopping NAME` and `stopped NAME` on stdout; the
-//! summary goes to stderr.
+//! The first argument is the mode: `clean`; `hang`; `self-stop`, where main requests
+//! its own shutdown once ready; `quiet-fail`, with no tracing subscriber and a `db`
+//! whose shutdown half fails. Prints `started NAME`, `ready`, `stopping NAME` and
+//! `stopped NAME` on stdout, and, but in `quiet-fail`, the log (the watchdog's notices,
+//! the summary) there too, so that a test can wait for a notice.
 
 #![forbid(unsafe_code)]
 
@@ -18,12 +21,16 @@ use std::time::Duration;
 use lifespan::{lifespan, yield_app};
 
 #[lifespan]
-async fn db() {
+async fn db(fails: bool) -> std::io::Result<()> {
     println!("started db");
-    yield_app!();
+    yield_app!(());
     println!("stopping db");
     tokio::time::sleep(Duration::from_millis(200)).await;
+    if fails {
+        return Err(std::io::Error::other("db could not flush its journal"));
+    }
     println!("stopped db");
+    Ok(())
 }
 
 #[lifespan]
@@ -48,16 +55,22 @@ async fn cache() {
 
 #[lifespan::main(shutdown_timeout = "30s", second_signal_timeout = "1s")]
 async fn main() -> Result<(), lifespan::Error> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .without_time()
-        .init();
-    db().enter().await?;
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    if mode != "quiet-fail" {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stdout)
+            .without_time()
+            .init();
+    }
+    db(mode == "quiet-fail").enter().await?;
     worker().enter().await?;
-    if std::env::args().nth(1).as_deref() == Some("hang") {
+    if mode == "hang" {
         cache().enter().await?;
     }
     println!("ready");
+    if mode == "self-stop" {
+        lifespan::request_shutdown();
+    }
     yield_app!();
     Ok(())
 }

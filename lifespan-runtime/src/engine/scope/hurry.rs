@@ -11,14 +11,20 @@ use super::Scope;
 
 impl Scope {
     /// Asks the whole app to hurry its shutdown, and requests the shutdown if nobody
-    /// had. At its turn, each group of tasks is aborted instead of awaited (the tasks
-    /// fail with [`ErrorKind::Aborted`](crate::ErrorKind::Aborted), reported with the
-    /// teardown's failures), and [`hurry_requested`](Scope::hurry_requested) resolves
-    /// for whatever waits on a drain, so that it stops waiting. Shutdown halves and
-    /// hooks still run, in order, within the deadline.
+    /// had. At its turn, each group of tasks is aborted instead of awaited: a task gets
+    /// the one poll that tells it its turn has come, and is aborted if that does not
+    /// finish it. The tasks fail with [`ErrorKind::Aborted`](crate::ErrorKind::Aborted),
+    /// reported with the teardown's failures (an isolated task's, to its handle and the
+    /// log only). [`hurry_requested`](Scope::hurry_requested) resolves for whatever waits
+    /// on a drain, so that it stops waiting: `lifespan::axum` cuts its connections,
+    /// `lifespan::process` kills its program without waiting out the grace period.
+    /// Shutdown halves and hooks still run, in order, within the deadline.
     ///
-    /// `#[lifespan::main]` calls it on the second SIGINT or SIGTERM; call it yourself for
-    /// an operator's "stop now, but close the database properly".
+    /// `#[lifespan::main]` calls it on the second SIGINT or SIGTERM, and then exits 130.
+    /// Call it yourself for an operator's "stop now, but close the database properly";
+    /// the exit code then follows the failures as usual, the aborted tasks among them.
+    /// A lifespan started outside any scope is an app of its own, and is not hurried by
+    /// the app whose code stops it.
     ///
     /// ```
     /// # use lifespan::{ErrorKind, Scope};

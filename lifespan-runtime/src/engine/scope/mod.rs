@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{Error, Name, Origin, WrongScope};
+use crate::error::{Error, ErrorKind, Name, Origin, WrongScope};
 use crate::ledger::{EntryId, Event, Ledger};
 use crate::outcome::Outcome;
 use crate::phase::{Phase, SharedPhase};
@@ -970,8 +970,13 @@ impl Scope {
     pub(super) fn task_failed(&self, error: Error, isolated: bool) {
         // Its part's line in the summary says so, isolated or not.
         self.record(Event::ChildFailed(&error));
-        if isolated {
+        if error.kind() == ErrorKind::Aborted {
+            // Cut by a hurried teardown, as asked: said once per task, not as a fault.
+            tracing::warn!(%error, "task aborted");
+        } else if isolated {
             tracing::error!(%error, "isolated task failed");
+        }
+        if isolated {
             return;
         }
         let already_requested = self
@@ -982,7 +987,7 @@ impl Scope {
             .is_some_and(CancellationToken::is_cancelled);
         if !already_requested {
             tracing::error!(%error, "task failed; requesting shutdown of the app");
-        } else {
+        } else if error.kind() != ErrorKind::Aborted {
             tracing::error!(%error, "task failed");
         }
         lock(&self.inner.state).failures.push(error);
