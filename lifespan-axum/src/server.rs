@@ -114,7 +114,9 @@ impl Server {
     }
 
     /// How long requests in flight have to finish once the listener has closed; what
-    /// still runs then is cut (10 s by default).
+    /// still runs then is cut (10 s by default). Give the app's shutdown deadline room
+    /// for the drain delay and this, or the deadline cuts a slow drain first (startup
+    /// logs a warning when it would).
     pub fn drain_timeout(mut self, limit: Duration) -> Server {
         self.drain_timeout = limit;
         self
@@ -162,6 +164,15 @@ impl Server {
                              began: lower the drain delay or raise `shutdown_timeout`"
                         ),
                     ));
+                }
+                if drain_delay + drain_timeout > deadline {
+                    tracing::warn!(
+                        ?drain_delay,
+                        ?drain_timeout,
+                        ?deadline,
+                        "the drain delay and the drain timeout together exceed the shutdown \
+                         deadline, which will cut a slow drain before its timeout"
+                    );
                 }
             }
             let listener = TcpListener::bind(address).await.map_err(|error| {

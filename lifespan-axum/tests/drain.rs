@@ -378,6 +378,63 @@ async fn a_drain_delay_the_deadline_would_cut_is_refused_at_startup() {
     scope.shutdown().await.unwrap();
 }
 
+/// A drain delay and drain timeout that add up past the deadline start, with a warning
+/// that names all three; ones that fit start quietly. On a paused clock, so that the
+/// drain delays at shutdown take no time.
+#[tokio::test(start_paused = true)]
+async fn a_drain_longer_than_the_deadline_is_warned_about_at_startup() {
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .without_time()
+            .finish(),
+    );
+    let log = || String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+
+    let scope = Scope::with_shutdown_timeout(Duration::from_secs(10));
+    scope
+        .enter(
+            Server::new(loopback(), axum::Router::new())
+                .drain_delay(Duration::from_secs(2))
+                .drain_timeout(Duration::from_secs(8))
+                .lifespan(),
+        )
+        .await
+        .unwrap();
+    assert!(!log().contains("exceed the shutdown deadline"), "{}", log());
+    scope
+        .enter(
+            Server::new(loopback(), axum::Router::new())
+                .named("slow-drain")
+                .drain_delay(Duration::from_secs(2))
+                .drain_timeout(Duration::from_millis(8_001))
+                .lifespan(),
+        )
+        .await
+        .unwrap();
+    let warned = log();
+    assert!(
+        warned.contains(
+            "the drain delay and the drain timeout together exceed the shutdown deadline"
+        ) && warned.contains("drain_delay=2s drain_timeout=8.001s deadline=10s"),
+        "{warned}"
+    );
+    scope.shutdown().await.unwrap();
+}
+
 /// A server stopped by its owner while the app goes on (its owner's `Running` stopped):
 /// no app-wide request comes, and the drain begins at the server's own turn, without
 /// waiting for a request that never comes.
