@@ -73,7 +73,9 @@ async fn hurried_before_the_teardown_a_task_still_runs_until_its_turn() {
         }))
         .await
         .unwrap();
+    assert!(!scope.is_hurry_requested());
     scope.request_hurry();
+    assert!(scope.is_hurry_requested());
     assert!(
         scope.is_app_shutdown_requested(),
         "a hurry asks for shutdown"

@@ -561,3 +561,34 @@ fn a_part_s_notes_follow_its_outcome_on_its_summary_row() {
         .unwrap_or_else(|| panic!("{lines:?}"));
     assert!(cache.ends_with("  ok; 512 entries flushed"), "{cache}");
 }
+
+/// A task cut by a hurried teardown was cut as asked: one WARN per task, never ERROR;
+/// a task that fails still logs ERROR, isolated or not.
+#[test]
+fn tasks_aborted_by_a_hurry_warn_and_failed_tasks_still_log_errors() {
+    let captured = capture(|| async {
+        let scope = Scope::new();
+        scope.spawn("consumer", std::future::pending::<()>());
+        scope.spawn_isolated("exporter", std::future::pending::<()>());
+        scope.spawn("flusher", async {
+            lifespan_runtime::shutdown_requested().await;
+            Err::<(), _>(std::io::Error::other("disk full"))
+        });
+        scope.request_hurry();
+        let _ = scope.shutdown().await;
+    });
+    let lines = captured.lines();
+    for task in ["consumer", "exporter"] {
+        let line = captured.line_with(&["task aborted", &format!("task `{task}` was aborted")]);
+        assert!(line.contains(" WARN "), "{line}");
+        assert!(
+            !lines
+                .iter()
+                .any(|line| line.contains("ERROR") && line.contains(&format!("`{task}`"))),
+            "{}",
+            lines.join("\n")
+        );
+    }
+    let failed = captured.line_with(&["task failed", "disk full"]);
+    assert!(failed.contains("ERROR"), "{failed}");
+}
