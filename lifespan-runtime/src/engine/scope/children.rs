@@ -5,12 +5,13 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_util::FutureExt;
 use futures_util::future::{self, Either};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
@@ -19,7 +20,7 @@ use crate::outcome::Outcome;
 use crate::time::{effective_limit, overran, within};
 
 use super::Scope;
-use super::current::{in_scope, in_task};
+use super::current::{TaskTurn, in_scope, in_task, task_scope};
 use crate::engine::suspended::{Stoppable, Suspended};
 
 /// One entry of a scope's exit stack.
@@ -88,23 +89,57 @@ impl Rollback {
 /// task spawned before a part that feeds it keeps running until that part has stopped.
 pub(in crate::engine) struct TaskGroup {
     tracker: TaskTracker,
-    /// Cancelled at the group's turn, or by a local shutdown request above it: what
-    /// `shutdown_requested()` inside its tasks awaits.
-    turn: CancellationToken,
     /// The app's: once cancelled, the group aborts its tasks at its turn, or at once if
     /// its turn has come, instead of waiting for them.
     hurry: CancellationToken,
-    abort: Arc<Abort>,
+    shared: Arc<GroupShared>,
 }
 
-/// Tells the tasks of a group when they must be done, and that they ran out of time.
-struct Abort {
-    token: CancellationToken,
+/// What the tasks of a group share with it, behind one `Arc`: a task clones that, not
+/// the tokens, whose clones and drops each take a lock that every task of the group
+/// would share.
+struct GroupShared {
+    /// Cancelled at the group's turn, or by a local shutdown request above it: what
+    /// `shutdown_requested()` inside its tasks awaits.
+    turn: CancellationToken,
+    /// Wakes the tasks to abort: at the deadline, when hurried, or when the teardown is
+    /// dropped. Only a task that has gone pending waits on it.
+    abort: CancellationToken,
+    /// Set before `abort` is cancelled: what a task checks at each poll, without a lock.
+    aborted: AtomicBool,
     /// When the group's teardown must be over, and the limit that makes it so: set
     /// when the teardown begins, if it has a deadline.
     deadline: OnceLock<(Instant, Duration)>,
-    /// The abort came from a hurried teardown, not from the deadline.
+    /// The abort came from a hurried teardown, not from the deadline. Set before
+    /// `aborted`.
     hurried: AtomicBool,
+}
+
+impl TaskTurn for GroupShared {
+    /// The group's turn to stop, for `shutdown_requested()` inside one of its tasks.
+    fn turn(&self) -> &CancellationToken {
+        &self.turn
+    }
+}
+
+impl GroupShared {
+    /// Tells every task of the group to abort.
+    fn abort(&self) {
+        self.aborted.store(true, Ordering::Release);
+        self.abort.cancel();
+    }
+}
+
+/// Aborts the tasks of a group when dropped, unless disarmed: a teardown cut short
+/// leaves none of them running.
+struct AbortOnDrop<'a>(Option<&'a GroupShared>);
+
+impl Drop for AbortOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0 {
+            shared.abort();
+        }
+    }
 }
 
 impl TaskGroup {
@@ -117,10 +152,11 @@ impl TaskGroup {
     pub(super) fn new(turn: CancellationToken, hurry: CancellationToken) -> Self {
         TaskGroup {
             tracker: TaskTracker::new(),
-            turn,
             hurry,
-            abort: Arc::new(Abort {
-                token: CancellationToken::new(),
+            shared: Arc::new(GroupShared {
+                turn,
+                abort: CancellationToken::new(),
+                aborted: AtomicBool::new(false),
                 deadline: OnceLock::new(),
                 hurried: AtomicBool::new(false),
             }),
@@ -143,8 +179,7 @@ impl TaskGroup {
         let task = Task {
             scope,
             name,
-            turn: self.turn.clone(),
-            abort: self.abort.clone(),
+            shared: self.shared.clone(),
             isolated,
         };
         self.tracker.track_future(task.run(future))
@@ -157,27 +192,28 @@ impl TaskGroup {
     /// Dropped before it finishes (its teardown was cut short), it aborts the tasks
     /// still running rather than leave them behind.
     pub(super) async fn stop(self, deadline: Option<Instant>) {
-        self.turn.cancel();
+        let shared = &*self.shared;
+        shared.turn.cancel();
         self.tracker.close();
         let limit = effective_limit(None, deadline).map(|(limit, _)| limit);
         if let Some(limit) = limit {
-            let _ = self.abort.deadline.set((Instant::now() + limit, limit));
+            let _ = shared.deadline.set((Instant::now() + limit, limit));
         }
-        let abort_if_dropped = self.abort.token.clone().drop_guard();
+        let mut abort_if_dropped = AbortOnDrop(Some(shared));
         let waited = std::pin::pin!(within(limit, self.tracker.wait()));
         let hurried = std::pin::pin!(self.hurry.cancelled());
         let finished = match future::select(waited, hurried).await {
             Either::Left((waited, _)) => waited.is_ok(),
             Either::Right(((), _)) => {
-                self.abort.hurried.store(true, Ordering::Release);
+                shared.hurried.store(true, Ordering::Release);
                 false
             }
         };
         if !finished {
-            self.abort.token.cancel();
+            shared.abort();
             self.tracker.wait().await;
         }
-        abort_if_dropped.disarm();
+        abort_if_dropped.0 = None;
     }
 }
 
@@ -185,8 +221,7 @@ impl TaskGroup {
 struct Task {
     scope: Scope,
     name: Name,
-    turn: CancellationToken,
-    abort: Arc<Abort>,
+    shared: Arc<GroupShared>,
     isolated: bool,
 }
 
@@ -201,30 +236,50 @@ impl Task {
         let Task {
             scope,
             name,
-            turn,
-            abort,
+            shared,
             isolated,
         } = self;
         let span = tracing::info_span!("task", name = %name);
-        let run = in_task(
-            scope.reference(),
-            turn,
+        // The scope goes into the task's `Current`; it is read back from there, not
+        // cloned for the task as well.
+        let mut run = std::pin::pin!(in_task(
+            scope,
+            shared.clone(),
             AssertUnwindSafe(future).catch_unwind(),
-        );
-        let mut run = std::pin::pin!(abort.token.run_until_cancelled(run));
+        ));
+        // What wakes the task to abort: registered only once the task has gone pending,
+        // and polled again only if the task's waker changes. Each poll checks
+        // `aborted`, set before the token is cancelled, as `run_until_cancelled` would
+        // check the token.
+        let mut abort_wait = std::pin::pin!(None::<WaitForCancellationFuture<'_>>);
+        let mut registered: Option<Waker> = None;
+        let mut first = true;
         // Once the group's teardown has a deadline, each poll is timed: a task whose own
         // poll held the thread past it blocked, and is named for it.
         let mut blocked = None;
         let outcome = std::future::poll_fn(|cx| {
-            let began = abort.deadline.get().map(|_| Instant::now());
+            // An abort before the first poll runs none of the task.
+            if std::mem::take(&mut first) && shared.aborted.load(Ordering::Acquire) {
+                return Poll::Ready(None);
+            }
+            let began = shared.deadline.get().map(|_| Instant::now());
             // In teardown, a service's watchdog can name this task if the poll blocks.
-            let _busy = began.and(scope.ledger()).map(|ledger| {
-                ledger.busy(format!("task `{name}` of `{}`, in one poll", scope.path()))
+            let watched = began
+                .map(|_| task_scope(run.as_ref()))
+                .filter(|scope| scope.ledger().is_some())
+                .map(Scope::reference);
+            let _busy = watched.as_ref().and_then(|scope| {
+                scope.ledger().map(|ledger| {
+                    ledger.busy(format!("task `{name}` of `{}`, in one poll", scope.path()))
+                })
             });
-            let polled = run.as_mut().poll(cx);
+            let polled = match run.as_mut().poll(cx) {
+                Poll::Ready(output) => Poll::Ready(Some(output)),
+                Poll::Pending => poll_abort(&shared, abort_wait.as_mut(), &mut registered, cx),
+            };
             // A deadline set while this poll ran (on another thread, at the group's turn)
             // counts too: the poll held its thread from before the deadline existed.
-            if let Some(&(deadline, limit)) = abort.deadline.get() {
+            if let Some(&(deadline, limit)) = shared.deadline.get() {
                 if overran(deadline, began.unwrap_or(deadline)) {
                     blocked = Some(limit);
                 }
@@ -240,17 +295,48 @@ impl Task {
                 Err(source) => Error::failed(name, Origin::Task, source),
             },
             (Some(Err(payload)), None) => Error::panicked(name, Origin::Task, &*payload),
-            (None, None) if abort.hurried.load(Ordering::Acquire) => Error::hurried(name),
+            (None, None) if shared.hurried.load(Ordering::Acquire) => Error::hurried(name),
             (None, None) => {
-                let limit = abort
+                let limit = shared
                     .deadline
                     .get()
                     .map_or(Duration::ZERO, |&(_, limit)| limit);
                 Error::timed_out(name, Origin::Task, limit, TimeoutCause::Deadline)
             }
         };
+        let scope = task_scope(run.as_ref());
         span.in_scope(|| scope.task_failed(error.clone(), isolated));
         Err(error)
+    }
+}
+
+/// After a pending poll of a task: `Ready(None)` if its group aborts it, else `Pending`
+/// with the task's waker registered to hear the abort.
+fn poll_abort<'a, T>(
+    shared: &'a GroupShared,
+    mut wait: Pin<&mut Option<WaitForCancellationFuture<'a>>>,
+    registered: &mut Option<Waker>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<T>> {
+    if shared.aborted.load(Ordering::Acquire) {
+        return Poll::Ready(None);
+    }
+    if registered
+        .as_ref()
+        .is_some_and(|waker| waker.will_wake(cx.waker()))
+    {
+        return Poll::Pending;
+    }
+    if wait.is_none() {
+        wait.set(Some(shared.abort.cancelled()));
+    }
+    let wait = wait.as_pin_mut().expect("set above");
+    match wait.poll(cx) {
+        Poll::Ready(()) => Poll::Ready(None),
+        Poll::Pending => {
+            *registered = Some(cx.waker().clone());
+            Poll::Pending
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
@@ -26,8 +28,17 @@ pub(crate) struct Current {
     /// A root body (`#[lifespan::test]`'s) rather than code the scope itself stops: a
     /// lifespan's body, a task or a hook.
     root_body: bool,
-    /// A task's own turn to stop, which comes after its scope's: the token of its group.
-    task_turn: Option<CancellationToken>,
+    /// A task's own turn to stop, which comes after its scope's: its group's token,
+    /// reached through what the group shares with its tasks (one `Arc` clone per task,
+    /// where a token's clone takes a lock).
+    task_turn: Option<Arc<dyn TaskTurn>>,
+}
+
+/// What a task's group shares with its tasks, as far as this module needs it. A trait,
+/// so that this module does not import the one that defines groups.
+pub(super) trait TaskTurn: Send + Sync {
+    /// The group's turn to stop.
+    fn turn(&self) -> &CancellationToken;
 }
 
 /// A future that runs with a scope current.
@@ -45,16 +56,22 @@ pub(crate) fn in_scope<F: Future>(scope: Scope, future: F) -> InScope<F> {
     )
 }
 
-/// Runs `future`, a task of `scope` told to stop by `turn`, with `scope` current.
-pub(super) fn in_task<F: Future>(scope: Scope, turn: CancellationToken, future: F) -> InScope<F> {
+/// Runs `future`, a task of `scope` in the group `group`, with `scope` current.
+pub(super) fn in_task<F: Future>(scope: Scope, group: Arc<dyn TaskTurn>, future: F) -> InScope<F> {
     CURRENT.scope(
         Current {
             scope,
             root_body: false,
-            task_turn: Some(turn),
+            task_turn: Some(group),
         },
         future,
     )
+}
+
+/// The scope `task` runs in, read between its polls: what a task reports to, without a
+/// handle of its own.
+pub(super) fn task_scope<F>(task: Pin<&InScope<F>>) -> &Scope {
+    &task.value().scope
 }
 
 /// Runs `future`, the body that owns the root `scope`, with `scope` current.
@@ -82,7 +99,7 @@ pub(super) fn try_current() -> Option<Scope> {
 #[track_caller]
 pub(crate) fn turn_for(function: &str) -> CancellationToken {
     let turn = CURRENT.try_with(|current| match &current.task_turn {
-        Some(turn) => turn.clone(),
+        Some(group) => group.turn().clone(),
         None => current.scope.token().clone(),
     });
     match turn {

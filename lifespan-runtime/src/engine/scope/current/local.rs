@@ -78,6 +78,19 @@ struct Held<T: 'static> {
     entered: bool,
 }
 
+impl<T: 'static, F> Scoped<T, F> {
+    /// The value, between polls (not from inside the future, while it is in the slot).
+    pub(crate) fn value(self: Pin<&Self>) -> &T {
+        // Between polls `Held::value` is this future's own value; a poll swaps it with
+        // the slot's only while it runs, and `Set` swaps it back, also on a panic.
+        self.get_ref()
+            .held
+            .value
+            .as_ref()
+            .expect("a scoped future's value is held between its polls")
+    }
+}
+
 impl<T: 'static, F: Future> Future for Scoped<T, F> {
     type Output = F::Output;
 
