@@ -9,9 +9,11 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use futures_util::future::CatchUnwind;
 use futures_util::future::{self, Either};
+use pin_project_lite::pin_project;
 use tokio::time::Instant;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
@@ -20,7 +22,7 @@ use crate::outcome::Outcome;
 use crate::time::{effective_limit, overran, within};
 
 use super::Scope;
-use super::current::{TaskTurn, in_scope, in_task, task_scope};
+use super::current::{InScope, TaskTurn, in_scope, in_task, task_scope};
 use crate::engine::suspended::{Stoppable, Suspended};
 
 /// One entry of a scope's exit stack.
@@ -176,13 +178,23 @@ impl TaskGroup {
         F: Future + Send + 'static,
         F::Output: Outcome,
     {
-        let task = Task {
-            scope,
-            name,
+        let turn: Arc<dyn TaskTurn> = self.shared.clone();
+        let task = TaskRun {
+            run: Some(in_task(
+                scope,
+                turn,
+                AssertUnwindSafe(future).catch_unwind(),
+            )),
+            abort_wait: None,
+            registered: None,
             shared: self.shared.clone(),
+            name,
+            span: None,
             isolated,
+            first: true,
+            blocked: None,
         };
-        self.tracker.track_future(task.run(future))
+        self.tracker.track_future(task)
     }
 
     /// Waits for every task of the group, within what is left of `deadline`; aborts
@@ -217,52 +229,64 @@ impl TaskGroup {
     }
 }
 
-/// A task of a group, and what it needs to run and report.
-struct Task {
-    scope: Scope,
-    name: Name,
-    shared: Arc<GroupShared>,
-    isolated: bool,
+pin_project! {
+    /// A task of a group, run to its end or until aborted at the deadline or by a
+    /// hurried teardown; its failure is reported to the scope and returned for its
+    /// handle.
+    ///
+    /// Written by hand rather than as an `async fn`, whose state machine kept the
+    /// task's future twice (the argument, and the pinned local it moved into) and every
+    /// local besides: tokio moves and allocates the whole of it for every task.
+    struct TaskRun<F> {
+        // `None` once dropped, when the task ends without its future finishing.
+        #[pin]
+        run: Option<InScope<CatchUnwind<AssertUnwindSafe<F>>>>,
+        // What wakes the task to abort: made only once the task has gone pending (one
+        // allocation, holding a clone of `shared`), and polled again only if the task's
+        // waker changes. Each poll checks `aborted` first, which is set before the
+        // token is cancelled.
+        abort_wait: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+        // The waker `abort_wait` was last polled with.
+        registered: Option<Waker>,
+        shared: Arc<GroupShared>,
+        name: Name,
+        // Made at the first poll, as the `async fn` did: its parent is whatever is
+        // current where the task runs, not where it was spawned.
+        span: Option<tracing::Span>,
+        isolated: bool,
+        // Not polled yet: an abort before the first poll runs none of the task.
+        first: bool,
+        // Once the group's teardown has a deadline, each poll is timed: a task whose
+        // own poll held the thread past it blocked, and is named for it.
+        blocked: Option<Duration>,
+    }
 }
 
-impl Task {
-    /// Runs `future` to its end, or until aborted at the deadline; reports a failure to
-    /// the scope and returns it for the task's handle.
-    async fn run<F>(self, future: F) -> Result<(), Error>
-    where
-        F: Future + Send + 'static,
-        F::Output: Outcome,
-    {
-        let Task {
-            scope,
-            name,
-            shared,
-            isolated,
-        } = self;
-        let span = tracing::info_span!("task", name = %name);
-        // The scope goes into the task's `Current`; it is read back from there, not
-        // cloned for the task as well.
-        let mut run = std::pin::pin!(in_task(
-            scope,
-            shared.clone(),
-            AssertUnwindSafe(future).catch_unwind(),
-        ));
-        // What wakes the task to abort: registered only once the task has gone pending,
-        // and polled again only if the task's waker changes. Each poll checks
-        // `aborted`, set before the token is cancelled, as `run_until_cancelled` would
-        // check the token.
-        let mut abort_wait = std::pin::pin!(None::<WaitForCancellationFuture<'_>>);
-        let mut registered: Option<Waker> = None;
-        let mut first = true;
-        // Once the group's teardown has a deadline, each poll is timed: a task whose own
-        // poll held the thread past it blocked, and is named for it.
-        let mut blocked = None;
-        let outcome = std::future::poll_fn(|cx| {
-            // An abort before the first poll runs none of the task.
-            if std::mem::take(&mut first) && shared.aborted.load(Ordering::Acquire) {
-                return Poll::Ready(None);
-            }
-            let began = shared.deadline.get().map(|_| Instant::now());
+impl<F> Future for TaskRun<F>
+where
+    F: Future,
+    F::Output: Outcome,
+{
+    type Output = Result<(), Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let name = &*this.name;
+        let span = this
+            .span
+            .get_or_insert_with(|| tracing::info_span!("task", name = %name));
+        let aborted_first =
+            std::mem::take(this.first) && this.shared.aborted.load(Ordering::Acquire);
+        let outcome = if aborted_first {
+            None
+        } else {
+            let _entered = span.enter();
+            let mut run = this
+                .run
+                .as_mut()
+                .as_pin_mut()
+                .expect("a task is not polled after it finished");
+            let began = this.shared.deadline.get().map(|_| Instant::now());
             // In teardown, a service's watchdog can name this task if the poll blocks.
             let watched = began
                 .map(|_| task_scope(run.as_ref()))
@@ -275,51 +299,61 @@ impl Task {
             });
             let polled = match run.as_mut().poll(cx) {
                 Poll::Ready(output) => Poll::Ready(Some(output)),
-                Poll::Pending => poll_abort(&shared, abort_wait.as_mut(), &mut registered, cx),
+                Poll::Pending => {
+                    poll_abort(this.shared, this.abort_wait, this.registered, cx).map(|()| None)
+                }
             };
             // A deadline set while this poll ran (on another thread, at the group's turn)
             // counts too: the poll held its thread from before the deadline existed.
-            if let Some(&(deadline, limit)) = shared.deadline.get() {
+            if let Some(&(deadline, limit)) = this.shared.deadline.get() {
                 if overran(deadline, began.unwrap_or(deadline)) {
-                    blocked = Some(limit);
+                    *this.blocked = Some(limit);
                 }
             }
-            polled
-        })
-        .instrument(span.clone())
-        .await;
-        let error = match (outcome, blocked) {
+            match polled {
+                Poll::Ready(outcome) => outcome,
+                Poll::Pending => return Poll::Pending,
+            }
+        };
+        let name = name.clone();
+        let error = match (outcome, *this.blocked) {
             (_, Some(limit)) => Error::timed_out(name, Origin::Task, limit, TimeoutCause::Blocked),
             (Some(Ok(output)), None) => match output.into_result() {
-                Ok(()) => return Ok(()),
+                Ok(()) => return Poll::Ready(Ok(())),
                 Err(source) => Error::failed(name, Origin::Task, source),
             },
             (Some(Err(payload)), None) => Error::panicked(name, Origin::Task, &*payload),
-            (None, None) if shared.hurried.load(Ordering::Acquire) => Error::hurried(name),
+            (None, None) if this.shared.hurried.load(Ordering::Acquire) => Error::hurried(name),
             (None, None) => {
-                let limit = shared
+                let limit = this
+                    .shared
                     .deadline
                     .get()
                     .map_or(Duration::ZERO, |&(_, limit)| limit);
                 Error::timed_out(name, Origin::Task, limit, TimeoutCause::Deadline)
             }
         };
-        let scope = task_scope(run.as_ref());
-        span.in_scope(|| scope.task_failed(error.clone(), isolated));
-        Err(error)
+        if let Some(run) = this.run.as_mut().as_pin_mut() {
+            let scope = task_scope(run.as_ref());
+            span.in_scope(|| scope.task_failed(error.clone(), *this.isolated));
+        }
+        // An aborted task's future is dropped here, after its failure is reported, as
+        // the `async fn` dropped it at its end: a panic of its drop is the task's.
+        this.run.set(None);
+        Poll::Ready(Err(error))
     }
 }
 
-/// After a pending poll of a task: `Ready(None)` if its group aborts it, else `Pending`
-/// with the task's waker registered to hear the abort.
-fn poll_abort<'a, T>(
-    shared: &'a GroupShared,
-    mut wait: Pin<&mut Option<WaitForCancellationFuture<'a>>>,
+/// After a pending poll of a task: `Ready` if its group aborts it, else `Pending` with
+/// the task's waker registered to hear the abort.
+fn poll_abort(
+    shared: &Arc<GroupShared>,
+    wait: &mut Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     registered: &mut Option<Waker>,
     cx: &mut Context<'_>,
-) -> Poll<Option<T>> {
+) -> Poll<()> {
     if shared.aborted.load(Ordering::Acquire) {
-        return Poll::Ready(None);
+        return Poll::Ready(());
     }
     if registered
         .as_ref()
@@ -327,17 +361,15 @@ fn poll_abort<'a, T>(
     {
         return Poll::Pending;
     }
-    if wait.is_none() {
-        wait.set(Some(shared.abort.cancelled()));
+    let wait = wait.get_or_insert_with(|| {
+        let shared = shared.clone();
+        Box::pin(async move { shared.abort.cancelled().await })
+    });
+    if wait.as_mut().poll(cx).is_ready() {
+        return Poll::Ready(());
     }
-    let wait = wait.as_pin_mut().expect("set above");
-    match wait.poll(cx) {
-        Poll::Ready(()) => Poll::Ready(None),
-        Poll::Pending => {
-            *registered = Some(cx.waker().clone());
-            Poll::Pending
-        }
-    }
+    *registered = Some(cx.waker().clone());
+    Poll::Pending
 }
 
 /// A future registered with `on_shutdown`, run during teardown.
