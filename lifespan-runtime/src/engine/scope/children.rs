@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -22,7 +22,8 @@ use crate::outcome::Outcome;
 use crate::time::{effective_limit, overran, within};
 
 use super::Scope;
-use super::current::{InScope, TaskTurn, in_scope, in_task, task_scope};
+use super::current::{InScope, in_scope, in_task, task_parts};
+use super::group::GroupShared;
 use crate::engine::suspended::{Stoppable, Suspended};
 
 /// One entry of a scope's exit stack.
@@ -97,41 +98,6 @@ pub(in crate::engine) struct TaskGroup {
     shared: Arc<GroupShared>,
 }
 
-/// What the tasks of a group share with it, behind one `Arc`: a task clones that, not
-/// the tokens, whose clones and drops each take a lock that every task of the group
-/// would share.
-struct GroupShared {
-    /// Cancelled at the group's turn, or by a local shutdown request above it: what
-    /// `shutdown_requested()` inside its tasks awaits.
-    turn: CancellationToken,
-    /// Wakes the tasks to abort: at the deadline, when hurried, or when the teardown is
-    /// dropped. Only a task that has gone pending waits on it.
-    abort: CancellationToken,
-    /// Set before `abort` is cancelled: what a task checks at each poll, without a lock.
-    aborted: AtomicBool,
-    /// When the group's teardown must be over, and the limit that makes it so: set
-    /// when the teardown begins, if it has a deadline.
-    deadline: OnceLock<(Instant, Duration)>,
-    /// The abort came from a hurried teardown, not from the deadline. Set before
-    /// `aborted`.
-    hurried: AtomicBool,
-}
-
-impl TaskTurn for GroupShared {
-    /// The group's turn to stop, for `shutdown_requested()` inside one of its tasks.
-    fn turn(&self) -> &CancellationToken {
-        &self.turn
-    }
-}
-
-impl GroupShared {
-    /// Tells every task of the group to abort.
-    fn abort(&self) {
-        self.aborted.store(true, Ordering::Release);
-        self.abort.cancel();
-    }
-}
-
 /// Aborts the tasks of a group when dropped, unless disarmed: a teardown cut short
 /// leaves none of them running.
 struct AbortOnDrop<'a>(Option<&'a GroupShared>);
@@ -155,13 +121,7 @@ impl TaskGroup {
         TaskGroup {
             tracker: TaskTracker::new(),
             hurry,
-            shared: Arc::new(GroupShared {
-                turn,
-                abort: CancellationToken::new(),
-                aborted: AtomicBool::new(false),
-                deadline: OnceLock::new(),
-                hurried: AtomicBool::new(false),
-            }),
+            shared: Arc::new(GroupShared::new(turn)),
         }
     }
 
@@ -178,21 +138,20 @@ impl TaskGroup {
         F: Future + Send + 'static,
         F::Output: Outcome,
     {
-        let turn: Arc<dyn TaskTurn> = self.shared.clone();
+        let run = in_task(
+            scope,
+            self.shared.clone(),
+            AssertUnwindSafe(future).catch_unwind(),
+        );
         let task = TaskRun {
-            run: Some(in_task(
-                scope,
-                turn,
-                AssertUnwindSafe(future).catch_unwind(),
-            )),
+            run: Some(run),
             abort_wait: None,
             registered: None,
-            shared: self.shared.clone(),
             name,
             span: None,
             isolated,
             first: true,
-            blocked: None,
+            blocked: false,
         };
         self.tracker.track_future(task)
     }
@@ -242,13 +201,12 @@ pin_project! {
         #[pin]
         run: Option<InScope<CatchUnwind<AssertUnwindSafe<F>>>>,
         // What wakes the task to abort: made only once the task has gone pending (one
-        // allocation, holding a clone of `shared`), and polled again only if the task's
-        // waker changes. Each poll checks `aborted` first, which is set before the
-        // token is cancelled.
+        // allocation, holding a clone of its group's `GroupShared`), and polled again
+        // only if the task's waker changes. Each poll checks `aborted` first, which is
+        // set before the token is cancelled.
         abort_wait: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
         // The waker `abort_wait` was last polled with.
         registered: Option<Waker>,
-        shared: Arc<GroupShared>,
         name: Name,
         // Made at the first poll, as the `async fn` did: its parent is whatever is
         // current where the task runs, not where it was spawned.
@@ -257,8 +215,9 @@ pin_project! {
         // Not polled yet: an abort before the first poll runs none of the task.
         first: bool,
         // Once the group's teardown has a deadline, each poll is timed: a task whose
-        // own poll held the thread past it blocked, and is named for it.
-        blocked: Option<Duration>,
+        // own poll held the thread past it blocked, and is named for it (with the
+        // deadline's limit, set once).
+        blocked: bool,
     }
 }
 
@@ -275,21 +234,23 @@ where
         let span = this
             .span
             .get_or_insert_with(|| tracing::info_span!("task", name = %name));
-        let aborted_first =
-            std::mem::take(this.first) && this.shared.aborted.load(Ordering::Acquire);
+        let mut run = this
+            .run
+            .as_mut()
+            .as_pin_mut()
+            .expect("a task is not polled after it finished");
+        // The scope and the group are read from the task's `Current`, between polls:
+        // the task holds no handles of its own.
+        let (_, shared) = task_parts(run.as_ref());
+        let aborted_first = std::mem::take(this.first) && shared.aborted.load(Ordering::Acquire);
         let outcome = if aborted_first {
             None
         } else {
             let _entered = span.enter();
-            let mut run = this
-                .run
-                .as_mut()
-                .as_pin_mut()
-                .expect("a task is not polled after it finished");
-            let began = this.shared.deadline.get().map(|_| Instant::now());
+            let began = shared.deadline.get().map(|_| Instant::now());
             // In teardown, a service's watchdog can name this task if the poll blocks.
             let watched = began
-                .map(|_| task_scope(run.as_ref()))
+                .map(|_| task_parts(run.as_ref()).0)
                 .filter(|scope| scope.ledger().is_some())
                 .map(Scope::reference);
             let _busy = watched.as_ref().and_then(|scope| {
@@ -297,17 +258,19 @@ where
                     ledger.busy(format!("task `{name}` of `{}`, in one poll", scope.path()))
                 })
             });
-            let polled = match run.as_mut().poll(cx) {
+            let polled = run.as_mut().poll(cx);
+            let (_, shared) = task_parts(run.as_ref());
+            let polled = match polled {
                 Poll::Ready(output) => Poll::Ready(Some(output)),
                 Poll::Pending => {
-                    poll_abort(this.shared, this.abort_wait, this.registered, cx).map(|()| None)
+                    poll_abort(shared, this.abort_wait, this.registered, cx).map(|()| None)
                 }
             };
             // A deadline set while this poll ran (on another thread, at the group's turn)
             // counts too: the poll held its thread from before the deadline existed.
-            if let Some(&(deadline, limit)) = this.shared.deadline.get() {
+            if let Some(&(deadline, _)) = shared.deadline.get() {
                 if overran(deadline, began.unwrap_or(deadline)) {
-                    *this.blocked = Some(limit);
+                    *this.blocked = true;
                 }
             }
             match polled {
@@ -315,28 +278,25 @@ where
                 Poll::Pending => return Poll::Pending,
             }
         };
+        let (scope, shared) = task_parts(run.as_ref());
+        let limit = || {
+            shared
+                .deadline
+                .get()
+                .map_or(Duration::ZERO, |&(_, limit)| limit)
+        };
         let name = name.clone();
         let error = match (outcome, *this.blocked) {
-            (_, Some(limit)) => Error::timed_out(name, Origin::Task, limit, TimeoutCause::Blocked),
-            (Some(Ok(output)), None) => match output.into_result() {
+            (_, true) => Error::timed_out(name, Origin::Task, limit(), TimeoutCause::Blocked),
+            (Some(Ok(output)), false) => match output.into_result() {
                 Ok(()) => return Poll::Ready(Ok(())),
                 Err(source) => Error::failed(name, Origin::Task, source),
             },
-            (Some(Err(payload)), None) => Error::panicked(name, Origin::Task, &*payload),
-            (None, None) if this.shared.hurried.load(Ordering::Acquire) => Error::hurried(name),
-            (None, None) => {
-                let limit = this
-                    .shared
-                    .deadline
-                    .get()
-                    .map_or(Duration::ZERO, |&(_, limit)| limit);
-                Error::timed_out(name, Origin::Task, limit, TimeoutCause::Deadline)
-            }
+            (Some(Err(payload)), false) => Error::panicked(name, Origin::Task, &*payload),
+            (None, false) if shared.hurried.load(Ordering::Acquire) => Error::hurried(name),
+            (None, false) => Error::timed_out(name, Origin::Task, limit(), TimeoutCause::Deadline),
         };
-        if let Some(run) = this.run.as_mut().as_pin_mut() {
-            let scope = task_scope(run.as_ref());
-            span.in_scope(|| scope.task_failed(error.clone(), *this.isolated));
-        }
+        span.in_scope(|| scope.task_failed(error.clone(), *this.isolated));
         // An aborted task's future is dropped here, after its failure is reported, as
         // the `async fn` dropped it at its end: a panic of its drop is the task's.
         this.run.set(None);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use super::Scope;
+use super::group::GroupShared;
 
 mod local;
 
@@ -31,14 +32,7 @@ pub(crate) struct Current {
     /// A task's own turn to stop, which comes after its scope's: its group's token,
     /// reached through what the group shares with its tasks (one `Arc` clone per task,
     /// where a token's clone takes a lock).
-    task_turn: Option<Arc<dyn TaskTurn>>,
-}
-
-/// What a task's group shares with its tasks, as far as this module needs it. A trait,
-/// so that this module does not import the one that defines groups.
-pub(super) trait TaskTurn: Send + Sync {
-    /// The group's turn to stop.
-    fn turn(&self) -> &CancellationToken;
+    task_turn: Option<Arc<GroupShared>>,
 }
 
 /// A future that runs with a scope current.
@@ -57,7 +51,7 @@ pub(crate) fn in_scope<F: Future>(scope: Scope, future: F) -> InScope<F> {
 }
 
 /// Runs `future`, a task of `scope` in the group `group`, with `scope` current.
-pub(super) fn in_task<F: Future>(scope: Scope, group: Arc<dyn TaskTurn>, future: F) -> InScope<F> {
+pub(super) fn in_task<F: Future>(scope: Scope, group: Arc<GroupShared>, future: F) -> InScope<F> {
     CURRENT.scope(
         Current {
             scope,
@@ -68,10 +62,15 @@ pub(super) fn in_task<F: Future>(scope: Scope, group: Arc<dyn TaskTurn>, future:
     )
 }
 
-/// The scope `task` runs in, read between its polls: what a task reports to, without a
-/// handle of its own.
-pub(super) fn task_scope<F>(task: Pin<&InScope<F>>) -> &Scope {
-    &task.value().scope
+/// The scope `task` runs in and its group, read between its polls: what a task
+/// reports to and hears its abort from, without handles of its own.
+pub(super) fn task_parts<F>(task: Pin<&InScope<F>>) -> (&Scope, &Arc<GroupShared>) {
+    let current = task.value();
+    let group = current
+        .task_turn
+        .as_ref()
+        .expect("a task's `Current` holds its group");
+    (&current.scope, group)
 }
 
 /// Runs `future`, the body that owns the root `scope`, with `scope` current.
@@ -99,7 +98,7 @@ pub(super) fn try_current() -> Option<Scope> {
 #[track_caller]
 pub(crate) fn turn_for(function: &str) -> CancellationToken {
     let turn = CURRENT.try_with(|current| match &current.task_turn {
-        Some(group) => group.turn().clone(),
+        Some(group) => group.turn.clone(),
         None => current.scope.token().clone(),
     });
     match turn {
