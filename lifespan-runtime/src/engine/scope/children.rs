@@ -144,7 +144,7 @@ impl TaskGroup {
             AssertUnwindSafe(future).catch_unwind(),
         );
         let task = TaskRun {
-            run: Some(run),
+            run,
             abort_wait: None,
             registered: None,
             name,
@@ -197,9 +197,8 @@ pin_project! {
     /// task's future twice (the argument, and the pinned local it moved into) and every
     /// local besides: tokio moves and allocates the whole of it for every task.
     struct TaskRun<F> {
-        // `None` once dropped, when the task ends without its future finishing.
         #[pin]
-        run: Option<InScope<CatchUnwind<AssertUnwindSafe<F>>>>,
+        run: InScope<CatchUnwind<AssertUnwindSafe<F>>>,
         // What wakes the task to abort: made only once the task has gone pending (one
         // allocation, holding a clone of its group's `GroupShared`), and polled again
         // only if the task's waker changes. Each poll checks `aborted` first, which is
@@ -229,21 +228,21 @@ where
     type Output = Result<(), Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
+        let this = self.project();
         let name = &*this.name;
         let span = this
             .span
             .get_or_insert_with(|| tracing::info_span!("task", name = %name));
-        let mut run = this
-            .run
-            .as_mut()
-            .as_pin_mut()
-            .expect("a task is not polled after it finished");
+        let mut run = this.run;
         // The scope and the group are read from the task's `Current`, between polls:
         // the task holds no handles of its own.
         let (_, shared) = task_parts(run.as_ref());
         let aborted_first = std::mem::take(this.first) && shared.aborted.load(Ordering::Acquire);
         let outcome = if aborted_first {
+            // Dropped unpolled, in its span and with its scope current, as an aborted
+            // task is below.
+            let _entered = span.enter();
+            run.as_mut().drop_future();
             None
         } else {
             let _entered = span.enter();
@@ -266,8 +265,15 @@ where
                     poll_abort(shared, this.abort_wait, this.registered, cx).map(|()| None)
                 }
             };
+            if let Poll::Ready(None) = polled {
+                // Aborted: its future is dropped in this poll, before its failure is
+                // reported, as `run_until_cancelled` dropped it; a panic of that drop
+                // is the task's.
+                run.as_mut().drop_future();
+            }
             // A deadline set while this poll ran (on another thread, at the group's turn)
             // counts too: the poll held its thread from before the deadline existed.
+            let (_, shared) = task_parts(run.as_ref());
             if let Some(&(deadline, _)) = shared.deadline.get() {
                 if overran(deadline, began.unwrap_or(deadline)) {
                     *this.blocked = true;
@@ -297,9 +303,6 @@ where
             (None, false) => Error::timed_out(name, Origin::Task, limit(), TimeoutCause::Deadline),
         };
         span.in_scope(|| scope.task_failed(error.clone(), *this.isolated));
-        // An aborted task's future is dropped here, after its failure is reported, as
-        // the `async fn` dropped it at its end: a panic of its drop is the task's.
-        this.run.set(None);
         Poll::Ready(Err(error))
     }
 }
