@@ -133,3 +133,27 @@ async fn tasks_that_finish_by_themselves_are_not_reported_when_hurried() {
     scope.shutdown().await.unwrap();
     handle.await.unwrap();
 }
+
+/// An aborted task's future is dropped as it would have run: with its scope current,
+/// so that what its drop does (a `lifespan::spawn`, a log line) still knows where it
+/// belongs.
+#[tokio::test(start_paused = true)]
+async fn an_aborted_task_is_dropped_with_its_scope_current() {
+    struct Dropped(Journal);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            let current = Scope::try_current().map(|scope| scope.name().to_owned());
+            self.0.log(format!("dropped in {current:?}"));
+        }
+    }
+    let journal = Journal::new();
+    let scope = Scope::with_shutdown_timeout(Duration::from_secs(5));
+    let dropped = Dropped(journal.clone());
+    scope.spawn_isolated("deaf", async move {
+        let _dropped = dropped;
+        std::future::pending::<()>().await;
+    });
+    tokio::task::yield_now().await; // the task starts, and goes pending
+    scope.shutdown().await.unwrap();
+    assert_eq!(journal.entries(), ["dropped in Some(\"app\")"]);
+}

@@ -3,12 +3,15 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use futures_util::future::CatchUnwind;
 use futures_util::future::{self, Either};
+use pin_project_lite::pin_project;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -19,7 +22,8 @@ use crate::outcome::Outcome;
 use crate::time::{effective_limit, overran, within};
 
 use super::Scope;
-use super::current::{in_scope, in_task};
+use super::current::{InScope, in_scope, in_task, task_parts};
+use super::group::GroupShared;
 use crate::engine::suspended::{Stoppable, Suspended};
 
 /// One entry of a scope's exit stack.
@@ -88,23 +92,22 @@ impl Rollback {
 /// task spawned before a part that feeds it keeps running until that part has stopped.
 pub(in crate::engine) struct TaskGroup {
     tracker: TaskTracker,
-    /// Cancelled at the group's turn, or by a local shutdown request above it: what
-    /// `shutdown_requested()` inside its tasks awaits.
-    turn: CancellationToken,
     /// The app's: once cancelled, the group aborts its tasks at its turn, or at once if
     /// its turn has come, instead of waiting for them.
     hurry: CancellationToken,
-    abort: Arc<Abort>,
+    shared: Arc<GroupShared>,
 }
 
-/// Tells the tasks of a group when they must be done, and that they ran out of time.
-struct Abort {
-    token: CancellationToken,
-    /// When the group's teardown must be over, and the limit that makes it so: set
-    /// when the teardown begins, if it has a deadline.
-    deadline: OnceLock<(Instant, Duration)>,
-    /// The abort came from a hurried teardown, not from the deadline.
-    hurried: AtomicBool,
+/// Aborts the tasks of a group when dropped, unless disarmed: a teardown cut short
+/// leaves none of them running.
+struct AbortOnDrop<'a>(Option<&'a GroupShared>);
+
+impl Drop for AbortOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0 {
+            shared.abort();
+        }
+    }
 }
 
 impl TaskGroup {
@@ -117,13 +120,8 @@ impl TaskGroup {
     pub(super) fn new(turn: CancellationToken, hurry: CancellationToken) -> Self {
         TaskGroup {
             tracker: TaskTracker::new(),
-            turn,
             hurry,
-            abort: Arc::new(Abort {
-                token: CancellationToken::new(),
-                deadline: OnceLock::new(),
-                hurried: AtomicBool::new(false),
-            }),
+            shared: Arc::new(GroupShared::new(turn)),
         }
     }
 
@@ -140,14 +138,22 @@ impl TaskGroup {
         F: Future + Send + 'static,
         F::Output: Outcome,
     {
-        let task = Task {
+        let run = in_task(
             scope,
+            self.shared.clone(),
+            AssertUnwindSafe(future).catch_unwind(),
+        );
+        let task = TaskRun {
+            run,
+            abort_wait: None,
+            registered: None,
             name,
-            turn: self.turn.clone(),
-            abort: self.abort.clone(),
+            span: None,
             isolated,
+            first: true,
+            blocked: false,
         };
-        self.tracker.track_future(task.run(future))
+        self.tracker.track_future(task)
     }
 
     /// Waits for every task of the group, within what is left of `deadline`; aborts
@@ -157,101 +163,176 @@ impl TaskGroup {
     /// Dropped before it finishes (its teardown was cut short), it aborts the tasks
     /// still running rather than leave them behind.
     pub(super) async fn stop(self, deadline: Option<Instant>) {
-        self.turn.cancel();
+        let shared = &*self.shared;
+        shared.turn.cancel();
         self.tracker.close();
         let limit = effective_limit(None, deadline).map(|(limit, _)| limit);
         if let Some(limit) = limit {
-            let _ = self.abort.deadline.set((Instant::now() + limit, limit));
+            let _ = shared.deadline.set((Instant::now() + limit, limit));
         }
-        let abort_if_dropped = self.abort.token.clone().drop_guard();
+        let mut abort_if_dropped = AbortOnDrop(Some(shared));
         let waited = std::pin::pin!(within(limit, self.tracker.wait()));
         let hurried = std::pin::pin!(self.hurry.cancelled());
         let finished = match future::select(waited, hurried).await {
             Either::Left((waited, _)) => waited.is_ok(),
             Either::Right(((), _)) => {
-                self.abort.hurried.store(true, Ordering::Release);
+                shared.hurried.store(true, Ordering::Release);
                 false
             }
         };
         if !finished {
-            self.abort.token.cancel();
+            shared.abort();
             self.tracker.wait().await;
         }
-        abort_if_dropped.disarm();
+        abort_if_dropped.0 = None;
     }
 }
 
-/// A task of a group, and what it needs to run and report.
-struct Task {
-    scope: Scope,
-    name: Name,
-    turn: CancellationToken,
-    abort: Arc<Abort>,
-    isolated: bool,
+pin_project! {
+    /// A task of a group, run to its end or until aborted at the deadline or by a
+    /// hurried teardown; its failure is reported to the scope and returned for its
+    /// handle.
+    ///
+    /// Written by hand rather than as an `async fn`, whose state machine kept the
+    /// task's future twice (the argument, and the pinned local it moved into) and every
+    /// local besides: tokio moves and allocates the whole of it for every task.
+    struct TaskRun<F> {
+        #[pin]
+        run: InScope<CatchUnwind<AssertUnwindSafe<F>>>,
+        // What wakes the task to abort: made only once the task has gone pending (one
+        // allocation, holding a clone of its group's `GroupShared`), and polled again
+        // only if the task's waker changes. Each poll checks `aborted` first, which is
+        // set before the token is cancelled.
+        abort_wait: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+        // The waker `abort_wait` was last polled with.
+        registered: Option<Waker>,
+        name: Name,
+        // Made at the first poll, as the `async fn` did: its parent is whatever is
+        // current where the task runs, not where it was spawned.
+        span: Option<tracing::Span>,
+        isolated: bool,
+        // Not polled yet: an abort before the first poll runs none of the task.
+        first: bool,
+        // Once the group's teardown has a deadline, each poll is timed: a task whose
+        // own poll held the thread past it blocked, and is named for it (with the
+        // deadline's limit, set once).
+        blocked: bool,
+    }
 }
 
-impl Task {
-    /// Runs `future` to its end, or until aborted at the deadline; reports a failure to
-    /// the scope and returns it for the task's handle.
-    async fn run<F>(self, future: F) -> Result<(), Error>
-    where
-        F: Future + Send + 'static,
-        F::Output: Outcome,
-    {
-        let Task {
-            scope,
-            name,
-            turn,
-            abort,
-            isolated,
-        } = self;
-        let span = tracing::info_span!("task", name = %name);
-        let run = in_task(
-            scope.reference(),
-            turn,
-            AssertUnwindSafe(future).catch_unwind(),
-        );
-        let mut run = std::pin::pin!(abort.token.run_until_cancelled(run));
-        // Once the group's teardown has a deadline, each poll is timed: a task whose own
-        // poll held the thread past it blocked, and is named for it.
-        let mut blocked = None;
-        let outcome = std::future::poll_fn(|cx| {
-            let began = abort.deadline.get().map(|_| Instant::now());
+impl<F> Future for TaskRun<F>
+where
+    F: Future,
+    F::Output: Outcome,
+{
+    type Output = Result<(), Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let name = &*this.name;
+        let span = this
+            .span
+            .get_or_insert_with(|| tracing::info_span!("task", name = %name));
+        let mut run = this.run;
+        // The scope and the group are read from the task's `Current`, between polls:
+        // the task holds no handles of its own.
+        let (_, shared) = task_parts(run.as_ref());
+        let aborted_first = std::mem::take(this.first) && shared.aborted.load(Ordering::Acquire);
+        let outcome = if aborted_first {
+            // Dropped unpolled, in its span and with its scope current, as an aborted
+            // task is below.
+            let _entered = span.enter();
+            run.as_mut().drop_future();
+            None
+        } else {
+            let _entered = span.enter();
+            let began = shared.deadline.get().map(|_| Instant::now());
             // In teardown, a service's watchdog can name this task if the poll blocks.
-            let _busy = began.and(scope.ledger()).map(|ledger| {
-                ledger.busy(format!("task `{name}` of `{}`, in one poll", scope.path()))
+            let watched = began
+                .map(|_| task_parts(run.as_ref()).0)
+                .filter(|scope| scope.ledger().is_some())
+                .map(Scope::reference);
+            let _busy = watched.as_ref().and_then(|scope| {
+                scope.ledger().map(|ledger| {
+                    ledger.busy(format!("task `{name}` of `{}`, in one poll", scope.path()))
+                })
             });
             let polled = run.as_mut().poll(cx);
+            let (_, shared) = task_parts(run.as_ref());
+            let polled = match polled {
+                Poll::Ready(output) => Poll::Ready(Some(output)),
+                Poll::Pending => {
+                    poll_abort(shared, this.abort_wait, this.registered, cx).map(|()| None)
+                }
+            };
+            if let Poll::Ready(None) = polled {
+                // Aborted: its future is dropped in this poll, before its failure is
+                // reported, as `run_until_cancelled` dropped it; a panic of that drop
+                // is the task's.
+                run.as_mut().drop_future();
+            }
             // A deadline set while this poll ran (on another thread, at the group's turn)
             // counts too: the poll held its thread from before the deadline existed.
-            if let Some(&(deadline, limit)) = abort.deadline.get() {
+            let (_, shared) = task_parts(run.as_ref());
+            if let Some(&(deadline, _)) = shared.deadline.get() {
                 if overran(deadline, began.unwrap_or(deadline)) {
-                    blocked = Some(limit);
+                    *this.blocked = true;
                 }
             }
-            polled
-        })
-        .instrument(span.clone())
-        .await;
-        let error = match (outcome, blocked) {
-            (_, Some(limit)) => Error::timed_out(name, Origin::Task, limit, TimeoutCause::Blocked),
-            (Some(Ok(output)), None) => match output.into_result() {
-                Ok(()) => return Ok(()),
-                Err(source) => Error::failed(name, Origin::Task, source),
-            },
-            (Some(Err(payload)), None) => Error::panicked(name, Origin::Task, &*payload),
-            (None, None) if abort.hurried.load(Ordering::Acquire) => Error::hurried(name),
-            (None, None) => {
-                let limit = abort
-                    .deadline
-                    .get()
-                    .map_or(Duration::ZERO, |&(_, limit)| limit);
-                Error::timed_out(name, Origin::Task, limit, TimeoutCause::Deadline)
+            match polled {
+                Poll::Ready(outcome) => outcome,
+                Poll::Pending => return Poll::Pending,
             }
         };
-        span.in_scope(|| scope.task_failed(error.clone(), isolated));
-        Err(error)
+        let (scope, shared) = task_parts(run.as_ref());
+        let limit = || {
+            shared
+                .deadline
+                .get()
+                .map_or(Duration::ZERO, |&(_, limit)| limit)
+        };
+        let name = name.clone();
+        let error = match (outcome, *this.blocked) {
+            (_, true) => Error::timed_out(name, Origin::Task, limit(), TimeoutCause::Blocked),
+            (Some(Ok(output)), false) => match output.into_result() {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(source) => Error::failed(name, Origin::Task, source),
+            },
+            (Some(Err(payload)), false) => Error::panicked(name, Origin::Task, &*payload),
+            (None, false) if shared.hurried.load(Ordering::Acquire) => Error::hurried(name),
+            (None, false) => Error::timed_out(name, Origin::Task, limit(), TimeoutCause::Deadline),
+        };
+        span.in_scope(|| scope.task_failed(error.clone(), *this.isolated));
+        Poll::Ready(Err(error))
     }
+}
+
+/// After a pending poll of a task: `Ready` if its group aborts it, else `Pending` with
+/// the task's waker registered to hear the abort.
+fn poll_abort(
+    shared: &Arc<GroupShared>,
+    wait: &mut Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    registered: &mut Option<Waker>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if shared.aborted.load(Ordering::Acquire) {
+        return Poll::Ready(());
+    }
+    if registered
+        .as_ref()
+        .is_some_and(|waker| waker.will_wake(cx.waker()))
+    {
+        return Poll::Pending;
+    }
+    let wait = wait.get_or_insert_with(|| {
+        let shared = shared.clone();
+        Box::pin(async move { shared.abort.cancelled().await })
+    });
+    if wait.as_mut().poll(cx).is_ready() {
+        return Poll::Ready(());
+    }
+    *registered = Some(cx.waker().clone());
+    Poll::Pending
 }
 
 /// A future registered with `on_shutdown`, run during teardown.

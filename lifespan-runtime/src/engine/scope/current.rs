@@ -3,10 +3,13 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use super::Scope;
+use super::group::GroupShared;
 
 mod local;
 
@@ -26,8 +29,10 @@ pub(crate) struct Current {
     /// A root body (`#[lifespan::test]`'s) rather than code the scope itself stops: a
     /// lifespan's body, a task or a hook.
     root_body: bool,
-    /// A task's own turn to stop, which comes after its scope's: the token of its group.
-    task_turn: Option<CancellationToken>,
+    /// A task's own turn to stop, which comes after its scope's: its group's token,
+    /// reached through what the group shares with its tasks (one `Arc` clone per task,
+    /// where a token's clone takes a lock).
+    task_turn: Option<Arc<GroupShared>>,
 }
 
 /// A future that runs with a scope current.
@@ -45,16 +50,27 @@ pub(crate) fn in_scope<F: Future>(scope: Scope, future: F) -> InScope<F> {
     )
 }
 
-/// Runs `future`, a task of `scope` told to stop by `turn`, with `scope` current.
-pub(super) fn in_task<F: Future>(scope: Scope, turn: CancellationToken, future: F) -> InScope<F> {
+/// Runs `future`, a task of `scope` in the group `group`, with `scope` current.
+pub(super) fn in_task<F: Future>(scope: Scope, group: Arc<GroupShared>, future: F) -> InScope<F> {
     CURRENT.scope(
         Current {
             scope,
             root_body: false,
-            task_turn: Some(turn),
+            task_turn: Some(group),
         },
         future,
     )
+}
+
+/// The scope `task` runs in and its group, read between its polls: what a task
+/// reports to and hears its abort from, without handles of its own.
+pub(super) fn task_parts<F>(task: Pin<&InScope<F>>) -> (&Scope, &Arc<GroupShared>) {
+    let current = task.value();
+    let group = current
+        .task_turn
+        .as_ref()
+        .expect("a task's `Current` holds its group");
+    (&current.scope, group)
 }
 
 /// Runs `future`, the body that owns the root `scope`, with `scope` current.
@@ -82,7 +98,7 @@ pub(super) fn try_current() -> Option<Scope> {
 #[track_caller]
 pub(crate) fn turn_for(function: &str) -> CancellationToken {
     let turn = CURRENT.try_with(|current| match &current.task_turn {
-        Some(turn) => turn.clone(),
+        Some(group) => group.turn.clone(),
         None => current.scope.token().clone(),
     });
     match turn {

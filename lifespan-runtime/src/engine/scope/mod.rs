@@ -20,6 +20,7 @@ use super::suspended::{Stoppable, Suspended};
 mod children;
 mod current;
 mod detached;
+mod group;
 mod hurry;
 mod task_handle;
 mod teardown;

@@ -57,14 +57,7 @@ pin_project! {
 
     impl<T: 'static, F> PinnedDrop for Scoped<T, F> {
         fn drop(this: Pin<&mut Self>) {
-            let mut this = this.project();
-            if this.future.is_none() {
-                return;
-            }
-            // Dropped with its value current, as it runs; during the thread's own
-            // teardown, when the slot is gone, without it.
-            let _set = this.held.enter();
-            this.future.set(None);
+            this.drop_future();
         }
     }
 }
@@ -76,6 +69,32 @@ struct Held<T: 'static> {
     value: Option<T>,
     /// Whether the value is in the slot (it cannot be during the thread's teardown).
     entered: bool,
+}
+
+impl<T: 'static, F> Scoped<T, F> {
+    /// Drops the future now (if it has not finished), with its value current, as
+    /// dropping the whole would; the value stays, for [`value`](Scoped::value).
+    pub(crate) fn drop_future(self: Pin<&mut Self>) {
+        let mut this = self.project();
+        if this.future.is_none() {
+            return;
+        }
+        // Dropped with its value current, as it runs; during the thread's own
+        // teardown, when the slot is gone, without it.
+        let _set = this.held.enter();
+        this.future.set(None);
+    }
+
+    /// The value, between polls (not from inside the future, while it is in the slot).
+    pub(crate) fn value(self: Pin<&Self>) -> &T {
+        // Between polls `Held::value` is this future's own value; a poll swaps it with
+        // the slot's only while it runs, and `Set` swaps it back, also on a panic.
+        self.get_ref()
+            .held
+            .value
+            .as_ref()
+            .expect("a scoped future's value is held between its polls")
+    }
 }
 
 impl<T: 'static, F: Future> Future for Scoped<T, F> {
