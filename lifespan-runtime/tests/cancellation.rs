@@ -358,3 +358,48 @@ fn a_root_dropped_off_its_runtime_is_torn_down_on_the_runtime_of_its_tasks() {
         .recv_timeout(Duration::from_secs(10))
         .expect("the task was told to stop");
 }
+
+/// A teardown that is itself dropped while it waits for a task group (its runtime shut
+/// down under it) aborts the group's tasks rather than leave them running: here they
+/// run on another runtime, which goes on.
+#[test]
+fn a_teardown_dropped_mid_wait_aborts_the_tasks_it_was_waiting_for() {
+    struct SendOnDrop(std::sync::mpsc::Sender<()>);
+    impl Drop for SendOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    let tasks = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let scope = Scope::new();
+    let (dropped, aborted) = std::sync::mpsc::channel();
+    tasks.block_on(async {
+        let guard = SendOnDrop(dropped);
+        scope.spawn("deaf", async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+    });
+    let teardown = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    teardown.block_on(async {
+        // Cut short once the teardown waits on the task (the paused clock advances only
+        // then); the teardown goes on, on this runtime.
+        let cut = tokio::time::timeout(Duration::from_secs(1), scope.shutdown()).await;
+        assert!(cut.is_err(), "the task keeps the teardown waiting");
+    });
+    drop(teardown);
+    assert_eq!(
+        aborted.recv_timeout(Duration::from_secs(10)),
+        Ok(()),
+        "the deaf task was aborted with the teardown"
+    );
+    drop(tasks);
+}
