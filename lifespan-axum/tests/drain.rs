@@ -399,6 +399,7 @@ async fn a_drain_longer_than_the_deadline_is_warned_about_at_startup() {
     let _guard = tracing::subscriber::set_default(
         tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
+            .with_ansi(false)
             .without_time()
             .finish(),
     );
