@@ -52,6 +52,7 @@ mod outcome;
 mod phase;
 mod sync;
 mod time;
+pub mod timeline;
 
 // The engine: scopes and how parts start and stop.
 mod engine;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 const LEAVES: &[&str] = &[
-    "config", "error", "ledger", "outcome", "phase", "sync", "time",
+    "config", "error", "ledger", "outcome", "phase", "sync", "time", "timeline",
 ];
 const THE_CYCLE: (&str, &str) = ("engine::scope", "engine::suspended");
 

@@ -1,0 +1,157 @@
+//! [`Timeline`]: what the parts of an app did, on one time axis. A leaf: plain data,
+//! taken from the ledger, and the two ways to draw it (`svg`, a picture like
+//! `systemd-analyze plot`; `trace`, the Chrome trace event format).
+
+use std::time::Duration;
+
+use crate::error::ErrorKind;
+
+mod svg;
+mod trace;
+
+/// What the parts of an app did, on one time axis that begins when the first part
+/// began its startup: a row per part (`main/db/pool`), with a bar for its startup and
+/// a bar for its shutdown, and rows for its hooks and for its tasks.
+///
+/// Kept by `#[lifespan::main]`, and by a root made with
+/// [`Scope::with_timeline`](crate::Scope::with_timeline); taken with
+/// [`Scope::timeline`](crate::Scope::timeline). Under `#[lifespan::main]`, setting the
+/// environment variable `LIFESPAN_TIMELINE` to a path ending in `.svg` or `.json` writes
+/// it there at exit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub(crate) rows: Vec<Row>,
+    /// Where the shutdown deadline falls on the axis, once the teardown has begun.
+    pub(crate) deadline: Option<Duration>,
+    /// When the timeline was taken: the end of the axis.
+    pub(crate) taken: Duration,
+}
+
+/// One row of a [`Timeline`]: a part, a hook, or the tasks of one name in one part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub(crate) path: String,
+    pub(crate) kind: RowKind,
+    pub(crate) startup: Option<Bar>,
+    pub(crate) shutdown: Option<Bar>,
+    /// For [`RowKind::Tasks`]: how many were spawned under the name.
+    pub(crate) count: u64,
+    pub(crate) notes: Vec<String>,
+}
+
+/// What a [`Row`] stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RowKind {
+    /// A lifespan: its startup half, then its shutdown half with its children.
+    Part,
+    /// A hook registered with `on_shutdown`: its run, as the shutdown bar.
+    Hook,
+    /// The tasks spawned under one name in one part: from the first spawn to the end
+    /// of the last, as the startup bar (they run between the halves), and from their
+    /// turn to stop to their end, as the shutdown bar.
+    Tasks,
+}
+
+/// One bar of a [`Row`]: when it began and ended on the axis, and how it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub(crate) start: Duration,
+    /// `None` while it still runs, when the timeline was taken.
+    pub(crate) end: Option<Duration>,
+    pub(crate) failure: Option<Failure>,
+}
+
+/// How a bar failed: the kind, and the error's message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub(crate) kind: ErrorKind,
+    pub(crate) message: String,
+}
+
+impl Timeline {
+    /// The rows, in the order their parts began: a part, then its hooks and tasks,
+    /// then the parts it entered.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// Where the shutdown deadline falls on the axis, if the app has one and its
+    /// teardown has begun.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// The end of the axis: when the timeline was taken.
+    pub fn taken(&self) -> Duration {
+        self.taken
+    }
+}
+
+impl Row {
+    /// The part's path, such as `main/db/pool`; for a hook or tasks, the path of the
+    /// part they belong to and their name, such as `main/db/flush`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// How deep the row is nested: 0 for `main`, 1 for `main/db`.
+    pub fn depth(&self) -> usize {
+        self.path.matches('/').count()
+    }
+
+    /// What the row stands for.
+    pub fn kind(&self) -> RowKind {
+        self.kind
+    }
+
+    /// The startup bar of a part, or the running bar of tasks.
+    pub fn startup(&self) -> Option<&Bar> {
+        self.startup.as_ref()
+    }
+
+    /// The shutdown bar of a part (its shutdown half and its children), the run of a
+    /// hook, or the stop of tasks.
+    pub fn shutdown(&self) -> Option<&Bar> {
+        self.shutdown.as_ref()
+    }
+
+    /// For [`RowKind::Tasks`], how many tasks were spawned under the name; 1 otherwise.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// What the part noted for its summary row ([`Scope::note`](crate::Scope::note)).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+}
+
+impl Bar {
+    /// Where it begins on the axis.
+    pub fn start(&self) -> Duration {
+        self.start
+    }
+
+    /// Where it ends, or `None` if it still ran when the timeline was taken.
+    pub fn end(&self) -> Option<Duration> {
+        self.end
+    }
+
+    /// How it failed, if it did.
+    pub fn failure(&self) -> Option<&Failure> {
+        self.failure.as_ref()
+    }
+}
+
+impl Failure {
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The error's message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
