@@ -6,13 +6,15 @@
 //! pays nothing for it.
 
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind, Name, Origin};
 use crate::sync::lock;
+use crate::timeline::{Bar, Failure, Row, RowKind, Timeline};
 
 /// What happened to a lifespan, in the order it can happen.
 #[derive(Debug)]
@@ -38,6 +40,43 @@ pub(crate) struct Ledger {
     /// Tasks and hooks at work during teardown, which have no entry of their own: the
     /// innermost culprits when a thread is blocked.
     busy: Mutex<Busy>,
+    /// Hooks that ran, and tasks by name, for the timeline.
+    children: Mutex<Children>,
+    /// Tasks are recorded only when a timeline is wanted: a server spawns one per
+    /// connection, and pays nothing for it otherwise.
+    tasks_recorded: AtomicBool,
+    /// Where the shutdown deadline falls, once the teardown has begun.
+    deadline: OnceLock<Instant>,
+}
+
+/// What a part's hooks and tasks did, for the timeline.
+#[derive(Debug, Default)]
+struct Children {
+    hooks: Vec<HookRun>,
+    tasks: Vec<Tasks>,
+}
+
+/// A hook's run.
+#[derive(Debug)]
+struct HookRun {
+    owner: Option<EntryId>,
+    name: Name,
+    began: Instant,
+    ended: Instant,
+    failure: Option<Failure>,
+}
+
+/// The tasks of one name in one part.
+#[derive(Debug)]
+struct Tasks {
+    owner: Option<EntryId>,
+    name: Name,
+    count: u64,
+    running: u64,
+    first: Instant,
+    /// When the last of them ended, once none runs.
+    ended: Option<Instant>,
+    failure: Option<Failure>,
 }
 
 #[derive(Debug, Default)]
@@ -63,28 +102,113 @@ impl Drop for BusyGuard<'_> {
 #[derive(Debug)]
 struct Entry {
     name: Name,
+    /// Where the part sits: `main/db/pool`.
+    path: String,
     began: Instant,
     startup: Option<Duration>,
     stopping: Option<Instant>,
     shutdown: Option<Duration>,
     failures: Vec<String>,
+    startup_failure: Option<Failure>,
+    shutdown_failure: Option<Failure>,
     notes: Vec<String>,
 }
 
 impl Ledger {
-    /// A lifespan named `name` begins its startup now.
-    pub(crate) fn begin(&self, name: Name) -> EntryId {
+    /// A lifespan named `name`, at `path`, begins its startup now.
+    pub(crate) fn begin(&self, name: Name, path: String) -> EntryId {
         let mut entries = lock(&self.entries);
         entries.push(Entry {
             name,
+            path,
             began: Instant::now(),
             startup: None,
             stopping: None,
             shutdown: None,
             failures: Vec::new(),
+            startup_failure: None,
+            shutdown_failure: None,
             notes: Vec::new(),
         });
         entries.len() - 1
+    }
+
+    /// Records tasks from now on, for a timeline.
+    pub(crate) fn record_tasks(&self) {
+        self.tasks_recorded.store(true, Ordering::Relaxed);
+    }
+
+    /// The teardown's deadline, once it has begun; the first one set stays.
+    pub(crate) fn set_deadline(&self, deadline: Instant) {
+        let _ = self.deadline.set(deadline);
+    }
+
+    /// A hook of the part `owner` ran from `began` to now.
+    pub(crate) fn hook_ran(
+        &self,
+        owner: Option<EntryId>,
+        name: Name,
+        began: Instant,
+        failure: Option<&Error>,
+    ) {
+        lock(&self.children).hooks.push(HookRun {
+            owner,
+            name,
+            began,
+            ended: Instant::now(),
+            failure: failure.map(Failure::of),
+        });
+    }
+
+    /// A task named `name` of the part `owner` was spawned, if tasks are recorded.
+    pub(crate) fn task_spawned(&self, owner: Option<EntryId>, name: &Name) {
+        if !self.tasks_recorded.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut children = lock(&self.children);
+        let now = Instant::now();
+        match children
+            .tasks
+            .iter_mut()
+            .find(|tasks| tasks.owner == owner && tasks.name == *name)
+        {
+            Some(tasks) => {
+                tasks.count += 1;
+                tasks.running += 1;
+                tasks.ended = None;
+            }
+            None => children.tasks.push(Tasks {
+                owner,
+                name: name.clone(),
+                count: 1,
+                running: 1,
+                first: now,
+                ended: None,
+                failure: None,
+            }),
+        }
+    }
+
+    /// A task named `name` of the part `owner` ended, with `failure` if it failed.
+    pub(crate) fn task_ended(&self, owner: Option<EntryId>, name: &Name, failure: Option<&Error>) {
+        if !self.tasks_recorded.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut children = lock(&self.children);
+        let Some(tasks) = children
+            .tasks
+            .iter_mut()
+            .find(|tasks| tasks.owner == owner && tasks.name == *name)
+        else {
+            return; // spawned before tasks were recorded
+        };
+        tasks.running = tasks.running.saturating_sub(1);
+        if tasks.running == 0 {
+            tasks.ended = Some(Instant::now());
+        }
+        if tasks.failure.is_none() {
+            tasks.failure = failure.map(Failure::of);
+        }
     }
 
     pub(crate) fn record(&self, id: EntryId, event: Event<'_>) {
@@ -97,9 +221,13 @@ impl Ledger {
             Event::StartupFailed(error) => {
                 entry.startup = Some(entry.began.elapsed());
                 entry.failures.push(describe("startup", error));
+                entry.startup_failure = Some(Failure::of(error));
             }
             Event::Stopping => entry.stopping = Some(Instant::now()),
-            Event::ShutdownFailed(error) => entry.failures.push(describe("shutdown", error)),
+            Event::ShutdownFailed(error) => {
+                entry.failures.push(describe("shutdown", error));
+                entry.shutdown_failure = Some(Failure::of(error));
+            }
             Event::ChildFailed(error) => entry.failures.push(describe_child(error)),
             Event::Stopped => entry.shutdown = entry.stopping.map(|began| began.elapsed()),
             Event::Note(note) => entry.notes.push(note),
@@ -145,6 +273,72 @@ impl Ledger {
             )
             .chain(busy)
             .collect()
+    }
+
+    /// What the parts did so far, on one axis from the first part's start: a row per
+    /// part, each followed by its hooks and its tasks.
+    pub(crate) fn timeline(&self) -> Timeline {
+        let now = Instant::now();
+        let entries = lock(&self.entries);
+        let children = lock(&self.children);
+        let origin = entries.first().map_or(now, |entry| entry.began);
+        let at = |instant: Instant| instant.saturating_duration_since(origin);
+        let bar = |began: Instant, ended: Option<Instant>, failure: &Option<Failure>| Bar {
+            start: at(began),
+            end: ended.map(at),
+            failure: failure.clone(),
+        };
+        let mut rows = Vec::new();
+        let owned_rows = |owner: Option<EntryId>, prefix: &str, rows: &mut Vec<Row>| {
+            let path = |name: &Name| match prefix {
+                "" => name.to_string(),
+                prefix => format!("{prefix}/{name}"),
+            };
+            for hook in children.hooks.iter().filter(|hook| hook.owner == owner) {
+                rows.push(Row {
+                    path: path(&hook.name),
+                    kind: RowKind::Hook,
+                    startup: None,
+                    shutdown: Some(bar(hook.began, Some(hook.ended), &hook.failure)),
+                    count: 1,
+                    notes: Vec::new(),
+                });
+            }
+            for tasks in children.tasks.iter().filter(|tasks| tasks.owner == owner) {
+                rows.push(Row {
+                    path: path(&tasks.name),
+                    kind: RowKind::Tasks,
+                    startup: Some(bar(tasks.first, tasks.ended, &tasks.failure)),
+                    shutdown: None,
+                    count: tasks.count,
+                    notes: Vec::new(),
+                });
+            }
+        };
+        owned_rows(None, "", &mut rows);
+        for (id, entry) in entries.iter().enumerate() {
+            let startup_ended = entry.startup.map(|took| entry.began + took);
+            let stopped = entry
+                .stopping
+                .zip(entry.shutdown)
+                .map(|(began, took)| began + took);
+            rows.push(Row {
+                path: entry.path.clone(),
+                kind: RowKind::Part,
+                startup: Some(bar(entry.began, startup_ended, &entry.startup_failure)),
+                shutdown: entry
+                    .stopping
+                    .map(|began| bar(began, stopped, &entry.shutdown_failure)),
+                count: 1,
+                notes: entry.notes.clone(),
+            });
+            owned_rows(Some(id), &entry.path, &mut rows);
+        }
+        Timeline {
+            rows,
+            deadline: self.deadline.get().map(|&deadline| at(deadline)),
+            taken: at(now),
+        }
     }
 
     /// One line per lifespan, in the order they started: startup time, shutdown time,
@@ -252,9 +446,9 @@ mod tests {
     #[test]
     fn names_what_is_unfinished_and_summarises_the_rest() {
         let ledger = Ledger::default();
-        let db = ledger.begin("db".into());
-        let server = ledger.begin("server".into());
-        let _never_started = ledger.begin("stuck".into());
+        let db = ledger.begin("db".into(), "db".to_owned());
+        let server = ledger.begin("server".into(), "server".to_owned());
+        let _never_started = ledger.begin("stuck".into(), "stuck".to_owned());
         ledger.record(db, Event::Started);
         ledger.record(server, Event::Started);
         ledger.record(server, Event::Stopping);
@@ -284,7 +478,7 @@ mod tests {
     #[test]
     fn tasks_and_hooks_at_work_are_named_after_the_parts_until_they_are_done() {
         let ledger = Ledger::default();
-        let main = ledger.begin("main".into());
+        let main = ledger.begin("main".into(), "main".to_owned());
         ledger.record(main, Event::Started);
         ledger.record(main, Event::Stopping);
         let hook = ledger.busy("hook `flush` of `main`".to_owned());

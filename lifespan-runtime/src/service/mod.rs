@@ -21,6 +21,7 @@
 
 mod notify;
 mod output;
+mod timeline_file;
 mod watchdog;
 
 use std::future::Future;
@@ -94,12 +95,19 @@ where
     .build()
     .expect("#[lifespan::main] could not build its tokio runtime");
     let root = Scope::service_root(config.shutdown_timeout);
-    let watchdog = Watchdog::start(root.clone(), &config);
+    let timeline = timeline_file::wanted();
+    if timeline.is_some() {
+        root.record_timeline();
+    }
+    let watchdog = Watchdog::start(root.clone(), &config, timeline.clone());
     let Served {
         output,
         failure,
         hurried,
     } = runtime.block_on(serve(&config, &root, &watchdog, body));
+    if let Some(path) = &timeline {
+        timeline_file::write(&root, path);
+    }
     // Tasks were stopped or aborted in teardown; blocking threads still busy are not
     // waited for, as a deadline that has passed must not be extended.
     runtime.shutdown_background();
@@ -159,6 +167,9 @@ where
             tracing::info!("started; serving until SIGINT, SIGTERM or request_shutdown()");
             shutdown_requested(root).await;
             let deadline = tokio::time::Instant::from_std(watchdog.begin_teardown());
+            if let Some(ledger) = root.ledger() {
+                ledger.set_deadline(deadline);
+            }
             root.advance_phase(Phase::Stopping);
             notify::stopping();
             let mut errors: Vec<Error> =

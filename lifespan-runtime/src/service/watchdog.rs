@@ -15,6 +15,7 @@
 //! exits, the watchdog kills (SIGKILL) the process group of every `lifespan::process`
 //! program still running, as their lifespans will never stop them.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread;
@@ -58,6 +59,8 @@ struct Shared {
     mercy_watched: AtomicBool,
     /// A force path is exiting: the others stand aside.
     exiting: AtomicBool,
+    /// Where the timeline goes (`LIFESPAN_TIMELINE`), also on a forced exit.
+    timeline: Option<PathBuf>,
 }
 
 /// Not hurried, not finished.
@@ -70,7 +73,7 @@ const FINISHED: u8 = 2;
 impl Watchdog {
     /// Starts listening for SIGINT and SIGTERM for the whole life of the process, and
     /// watches `startup_timeout` if there is one.
-    pub(crate) fn start(root: Scope, config: &MainConfig) -> Watchdog {
+    pub(crate) fn start(root: Scope, config: &MainConfig, timeline: Option<PathBuf>) -> Watchdog {
         let shared = Arc::new(Shared {
             root,
             shutdown_timeout: config.shutdown_timeout,
@@ -81,6 +84,7 @@ impl Watchdog {
             tearing_down: AtomicBool::new(false),
             mercy_watched: AtomicBool::new(false),
             exiting: AtomicBool::new(false),
+            timeline,
         });
         #[cfg(unix)]
         listen(shared.clone());
@@ -284,6 +288,10 @@ impl Shared {
             Notice::Exit,
             &format!("{why}; exiting with code {code}. Still running: {still}{killed}"),
         );
+        if let Some(path) = &self.timeline {
+            // As far as it got: what still runs is drawn to now.
+            super::timeline_file::write(&self.root, path);
+        }
         std::process::exit(code)
     }
 }

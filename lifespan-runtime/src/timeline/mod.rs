@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
 
 mod svg;
 mod trace;
@@ -13,8 +13,8 @@ mod trace;
 /// began its startup: a row per part (`main/db/pool`), with a bar for its startup and
 /// a bar for its shutdown, and rows for its hooks and for its tasks.
 ///
-/// Kept by `#[lifespan::main]`, and by a root made with
-/// [`Scope::with_timeline`](crate::Scope::with_timeline); taken with
+/// Kept by `#[lifespan::main]`, and by any app once asked with
+/// [`Scope::record_timeline`](crate::Scope::record_timeline); taken with
 /// [`Scope::timeline`](crate::Scope::timeline). Under `#[lifespan::main]`, setting the
 /// environment variable `LIFESPAN_TIMELINE` to a path ending in `.svg` or `.json` writes
 /// it there at exit.
@@ -48,8 +48,8 @@ pub enum RowKind {
     /// A hook registered with `on_shutdown`: its run, as the shutdown bar.
     Hook,
     /// The tasks spawned under one name in one part: from the first spawn to the end
-    /// of the last, as the startup bar (they run between the halves), and from their
-    /// turn to stop to their end, as the shutdown bar.
+    /// of the last, as the startup bar (they run between the halves, so it is their
+    /// only bar). Recorded only when a timeline is wanted.
     Tasks,
 }
 
@@ -145,6 +145,14 @@ impl Bar {
 }
 
 impl Failure {
+    /// How `error` failed, for a bar.
+    pub(crate) fn of(error: &Error) -> Failure {
+        Failure {
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+
     /// The kind of failure.
     pub fn kind(&self) -> ErrorKind {
         self.kind

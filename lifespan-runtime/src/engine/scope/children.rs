@@ -291,17 +291,29 @@ where
                 .get()
                 .map_or(Duration::ZERO, |&(_, limit)| limit)
         };
-        let name = name.clone();
-        let error = match (outcome, *this.blocked) {
-            (_, true) => Error::timed_out(name, Origin::Task, limit(), TimeoutCause::Blocked),
-            (Some(Ok(output)), false) => match output.into_result() {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(source) => Error::failed(name, Origin::Task, source),
-            },
-            (Some(Err(payload)), false) => Error::panicked(name, Origin::Task, &*payload),
-            (None, false) if shared.hurried.load(Ordering::Acquire) => Error::hurried(name),
-            (None, false) => Error::timed_out(name, Origin::Task, limit(), TimeoutCause::Deadline),
+        let ended = |failure: Option<&Error>| {
+            if let Some(ledger) = scope.ledger() {
+                ledger.task_ended(scope.entry(), name, failure);
+            }
         };
+        let error = match (outcome, *this.blocked) {
+            (_, true) => {
+                Error::timed_out(name.clone(), Origin::Task, limit(), TimeoutCause::Blocked)
+            }
+            (Some(Ok(output)), false) => match output.into_result() {
+                Ok(()) => {
+                    ended(None);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(source) => Error::failed(name.clone(), Origin::Task, source),
+            },
+            (Some(Err(payload)), false) => Error::panicked(name.clone(), Origin::Task, &*payload),
+            (None, false) if shared.hurried.load(Ordering::Acquire) => Error::hurried(name.clone()),
+            (None, false) => {
+                Error::timed_out(name.clone(), Origin::Task, limit(), TimeoutCause::Deadline)
+            }
+        };
+        ended(Some(&error));
         span.in_scope(|| scope.task_failed(error.clone(), *this.isolated));
         Poll::Ready(Err(error))
     }
@@ -362,19 +374,29 @@ impl Hook {
             .ledger()
             .map(|ledger| ledger.busy(format!("hook `{name}` of `{}`", scope.path())));
         let limit = effective_limit(None, deadline);
+        let began = scope.ledger().map(|_| Instant::now());
         let run = in_scope(scope.clone(), AssertUnwindSafe(future).catch_unwind());
         let outcome = within(limit.map(|(limit, _)| limit), run)
             .instrument(span.clone())
             .await;
-        let error = match outcome {
-            Ok(Ok(Ok(()))) => return Ok(()),
-            Ok(Ok(Err(source))) => Error::failed(name, Origin::Hook, source),
-            Ok(Err(payload)) => Error::panicked(name, Origin::Hook, &*payload),
-            Err(timed_out) => {
-                let (limit, cause) = limit.expect("only a limited hook times out");
-                Error::timed_out(name, Origin::Hook, limit, timed_out.cause(cause))
+        let ran = |failure: Option<&Error>| {
+            if let (Some(ledger), Some(began)) = (scope.ledger(), began) {
+                ledger.hook_ran(scope.entry(), name.clone(), began, failure);
             }
         };
+        let error = match outcome {
+            Ok(Ok(Ok(()))) => {
+                ran(None);
+                return Ok(());
+            }
+            Ok(Ok(Err(source))) => Error::failed(name.clone(), Origin::Hook, source),
+            Ok(Err(payload)) => Error::panicked(name.clone(), Origin::Hook, &*payload),
+            Err(timed_out) => {
+                let (limit, cause) = limit.expect("only a limited hook times out");
+                Error::timed_out(name.clone(), Origin::Hook, limit, timed_out.cause(cause))
+            }
+        };
+        ran(Some(&error));
         tracing::error!(parent: &span, %error, "shutdown hook failed");
         Err(error)
     }

@@ -22,6 +22,7 @@ mod current;
 mod detached;
 mod group;
 mod hurry;
+mod recording;
 mod task_handle;
 mod teardown;
 
@@ -133,7 +134,7 @@ struct App {
     /// of waiting. Made with the app's first task group, or when asked for.
     hurry: OnceLock<CancellationToken>,
     /// Kept by a `#[lifespan::main]` service only.
-    ledger: Option<Ledger>,
+    ledger: OnceLock<Ledger>,
     /// The whole teardown's limit: `#[lifespan::main]`'s `shutdown_timeout`, or
     /// `Scope::with_shutdown_timeout`'s.
     shutdown_timeout: Option<Duration>,
@@ -197,7 +198,7 @@ impl Scope {
             phase: SharedPhase::new(Phase::Starting),
             shutdown: OnceLock::new(),
             hurry: OnceLock::new(),
-            ledger: Some(Ledger::default()),
+            ledger: OnceLock::from(Ledger::default()),
             shutdown_timeout: Some(shutdown_timeout),
         };
         Scope::from_parts(Cow::Borrowed("app"), Arc::new(app), None, None, false)
@@ -209,7 +210,7 @@ impl Scope {
             phase: SharedPhase::new(phase),
             shutdown: OnceLock::new(),
             hurry: OnceLock::new(),
-            ledger,
+            ledger: ledger.map_or_else(OnceLock::new, OnceLock::from),
             shutdown_timeout,
         });
         Scope::from_parts(Cow::Borrowed("app"), app, None, shutdown_timeout, false)
@@ -222,7 +223,7 @@ impl Scope {
             phase: SharedPhase::new(Phase::Running),
             shutdown: OnceLock::new(),
             hurry: OnceLock::new(),
-            ledger: None,
+            ledger: OnceLock::new(),
             shutdown_timeout: None,
         });
         Scope::from_parts(owner, app, None, None, true)
@@ -244,9 +245,17 @@ impl Scope {
     ) -> Scope {
         let began_after =
             parent.map_or(0, |parent| parent.inner.registered.load(Ordering::Acquire));
+        let parent_scope = parent;
         let parent = parent.map(|parent| Arc::downgrade(&parent.inner));
-        let entry = match &app.ledger {
-            Some(ledger) if parent.is_some() => Some(ledger.begin(owner.clone())),
+        let entry = match (app.ledger.get(), parent_scope) {
+            (Some(ledger), Some(parent)) => {
+                // The root is not on the path: `main/db`, not `app/main/db`.
+                let path = match parent.inner.parent {
+                    Some(_) => format!("{}/{owner}", parent.path()),
+                    None => owner.to_string(),
+                };
+                Some(ledger.begin(owner.clone(), path))
+            }
             _ => None,
         };
         Scope {
@@ -385,6 +394,9 @@ impl Scope {
             // waits for the task.
             group.track(self.reference(), name.clone(), task, isolated)
         };
+        if let Some(ledger) = self.ledger() {
+            ledger.task_spawned(self.inner.entry, &name);
+        }
         let _ = self
             .inner
             .runtime
@@ -489,6 +501,9 @@ impl Scope {
             .shutdown_timeout
             .map(|limit| Instant::now() + limit);
         self.inner.app.phase.advance(Phase::Stopping);
+        if let (Some(ledger), Some(deadline)) = (self.ledger(), deadline) {
+            ledger.set_deadline(deadline);
+        }
         let errors = stop_tree(Frame::Root(self.clone()), deadline).await;
         self.inner.app.phase.advance(Phase::Stopped);
         errors
@@ -906,14 +921,19 @@ impl Scope {
 
     /// Notes `event` of this scope's owner in the app's ledger, if it keeps one.
     pub(super) fn record(&self, event: Event<'_>) {
-        if let (Some(ledger), Some(entry)) = (&self.inner.app.ledger, self.inner.entry) {
+        if let (Some(ledger), Some(entry)) = (self.inner.app.ledger.get(), self.inner.entry) {
             ledger.record(entry, event);
         }
     }
 
     /// The app's ledger, if it keeps one.
     pub(crate) fn ledger(&self) -> Option<&Ledger> {
-        self.inner.app.ledger.as_ref()
+        self.inner.app.ledger.get()
+    }
+
+    /// The owner's line in the app's ledger, if it has one.
+    pub(super) fn entry(&self) -> Option<EntryId> {
+        self.inner.entry
     }
 
     /// Moves the app on to `phase`; never back.

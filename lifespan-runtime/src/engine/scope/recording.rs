@@ -1,0 +1,38 @@
+//! The timeline a scope's app keeps: what `#[lifespan::main]` draws at exit, and what a
+//! test or an admin endpoint can take at any time.
+
+use crate::ledger::Ledger;
+use crate::timeline::Timeline;
+
+use super::Scope;
+
+impl Scope {
+    /// From now on, the app of this scope keeps its [`Timeline`]: each part entered
+    /// after this call, its hooks and its tasks (by name). `#[lifespan::main]` keeps one
+    /// always; a [`Scope::new`] app pays nothing until asked.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// scope.record_timeline();
+    /// scope.enter(from_fn("db", |y| y.yield_app(()))).await?;
+    /// scope.shutdown().await?;
+    /// let timeline = scope.timeline().expect("recorded");
+    /// assert_eq!(timeline.rows()[0].path(), "db");
+    /// assert!(timeline.rows()[0].shutdown().is_some());
+    /// # Ok::<(), lifespan::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn record_timeline(&self) {
+        let ledger = self.inner.app.ledger.get_or_init(Ledger::default);
+        ledger.record_tasks();
+    }
+
+    /// The app's [`Timeline`] so far, if it keeps one (see
+    /// [`record_timeline`](Scope::record_timeline)): every part, hook and task name,
+    /// with what is still running drawn to now.
+    pub fn timeline(&self) -> Option<Timeline> {
+        self.ledger().map(Ledger::timeline)
+    }
+}
