@@ -382,3 +382,110 @@ mod ladder {
         assert!(stderr.contains("`cache` (stopping for"), "{stderr}");
     }
 }
+
+/// `LIFESPAN_TIMELINE`: the service writes its timeline at exit, by the file's
+/// extension; on a forced exit as far as it got; a path it cannot write is one warning,
+/// and changes nothing else.
+mod timeline_file {
+    use super::*;
+
+    /// A fresh directory of this test binary's own, under the system's temp dir.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("lifespan-timeline-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn events(path: &std::path::Path) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(path).expect("the trace was written");
+        let trace: serde_json::Value = serde_json::from_str(&text).expect("the trace is JSON");
+        trace["traceEvents"]
+            .as_array()
+            .expect("traceEvents")
+            .clone()
+    }
+
+    fn complete_event<'a>(
+        events: &'a [serde_json::Value],
+        name: &str,
+        cat: &str,
+    ) -> &'a serde_json::Value {
+        events
+            .iter()
+            .find(|event| event["ph"] == "X" && event["name"] == name && event["cat"] == cat)
+            .unwrap_or_else(|| panic!("no {cat} event for `{name}` in {events:?}"))
+    }
+
+    #[test]
+    fn a_clean_stop_writes_a_trace_and_a_picture() {
+        let dir = scratch("clean");
+        for file in ["run.json", "run.svg"] {
+            let path = dir.join(file);
+            let path_text = path.to_str().unwrap().to_owned();
+            let service = Service::start_with("clean", &[("LIFESPAN_TIMELINE", &path_text)]);
+            service.signal("TERM");
+            let (status, _, _, stderr) = service.wait();
+            assert_eq!(status.code(), Some(0), "{stderr}");
+            if file.ends_with(".json") {
+                let events = events(&path);
+                for part in ["main", "main/a", "main/b", "main/c"] {
+                    complete_event(&events, part, "startup");
+                    complete_event(&events, part, "shutdown");
+                }
+                let c = complete_event(&events, "main/c", "shutdown");
+                let a = complete_event(&events, "main/a", "shutdown");
+                assert!(
+                    c["ts"].as_f64() < a["ts"].as_f64(),
+                    "c stops before a: {c} {a}"
+                );
+            } else {
+                let svg = std::fs::read_to_string(&path).expect("the picture was written");
+                assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg}");
+                assert!(svg.contains("main/c") || svg.contains(">c<"), "{svg}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_forced_exit_writes_what_it_had_and_a_bad_path_only_warns() {
+        let dir = scratch("forced");
+        let path = dir.join("hang.json");
+        let service = Service::start_with(
+            "hang-blocking",
+            &[("LIFESPAN_TIMELINE", path.to_str().unwrap())],
+        );
+        service.signal("TERM");
+        let (status, _, _, stderr) = service.wait();
+        assert_eq!(status.code(), Some(1), "the deadline passed: {stderr}");
+        let events = events(&path);
+        let c = complete_event(&events, "main/c", "shutdown");
+        assert_eq!(c["args"]["outcome"], "still running", "{c}");
+
+        let unwritable = dir.join("missing-directory").join("run.svg");
+        let service = Service::start_with(
+            "clean",
+            &[("LIFESPAN_TIMELINE", unwritable.to_str().unwrap())],
+        );
+        service.signal("TERM");
+        let (status, _, printed, stderr) = service.wait();
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "a bad path changes no exit code: {stderr}"
+        );
+        assert_eq!(printed.last().map(String::as_str), Some("stopped a"));
+        let warnings: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.contains("could not write the timeline"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{stderr}");
+        assert!(
+            warnings[0].contains(unwritable.to_str().unwrap()),
+            "{stderr}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
