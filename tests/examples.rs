@@ -72,6 +72,46 @@ fn quickstart_serves_itself_then_stops_in_reverse_and_summarises() {
     );
 }
 
+/// `LIFESPAN_TIMELINE=….svg`: the quickstart draws its run, a bar per half of each part
+/// in the order they ran, as README.md shows (`scripts/timeline.sh`).
+#[test]
+fn quickstart_draws_its_timeline_when_asked() {
+    let path = std::env::temp_dir().join(format!("quickstart-{}.svg", std::process::id()));
+    let output = Command::new(example("quickstart"))
+        .env("LIFESPAN_TIMELINE", &path)
+        .output()
+        .expect("the quickstart runs");
+    assert!(output.status.success(), "{output:?}");
+    let svg = std::fs::read_to_string(&path).expect("the picture was written");
+    let _ = std::fs::remove_file(&path);
+    let x_of = |path: &str, stage: &str| -> f64 {
+        let marker = format!(r#"data-path="{path}""#);
+        let bar = svg
+            .lines()
+            .find(|line| line.contains(&marker) && line.contains(&format!(r#"class="{stage}"#)))
+            .unwrap_or_else(|| panic!("no {stage} bar for `{path}` in:\n{svg}"));
+        let x = bar
+            .split(r#" x=""#)
+            .nth(1)
+            .expect("an x")
+            .split('"')
+            .next()
+            .unwrap();
+        x.parse().expect("a number")
+    };
+    for part in [
+        "main",
+        "main/config",
+        "main/database",
+        "main/http_client",
+        "main/server",
+    ] {
+        assert!(x_of(part, "startup") < x_of(part, "shutdown"), "{part}");
+    }
+    assert!(x_of("main/config", "startup") < x_of("main/database", "startup"));
+    assert!(x_of("main/server", "shutdown") < x_of("main/database", "shutdown"));
+}
+
 /// Live processes whose command line is `program` followed by `argument`.
 #[cfg(target_os = "linux")]
 fn running(program: &std::path::Path, argument: &str) -> Vec<u32> {

@@ -20,6 +20,9 @@ const RIGHT_MARGIN: f64 = 32.0;
 const FONT_SIZE: f64 = 12.0;
 /// A generous estimate of one character's width at `FONT_SIZE` in a sans-serif font.
 const CHAR_WIDTH: f64 = 7.0;
+/// How far past the last bar the axis may stretch to show the deadline as a line: up
+/// to one and a half times what happened.
+const DEADLINE_REACH: f64 = 1.5;
 const INDENT: f64 = 14.0;
 const MIN_LABEL_COLUMN: f64 = 120.0;
 /// The label column never takes more than this; longer labels are cut with '…'.
@@ -89,11 +92,16 @@ impl Layout {
         let label_column = (widest + 16.0).clamp(MIN_LABEL_COLUMN, MAX_LABEL_COLUMN);
         let bars = timeline.rows.iter().flat_map(bars_of);
         let ends = bars.flat_map(|(_, bar)| [Some(bar.start), bar.end]);
-        let span = ends
-            .chain([timeline.deadline, Some(timeline.taken)])
-            .flatten()
-            .max();
-        let span = span.unwrap_or_default().max(Duration::from_millis(1));
+        let span = ends.chain([Some(timeline.taken)]).flatten().max();
+        let mut span = span.unwrap_or_default().max(Duration::from_millis(1));
+        // A deadline far beyond what happened would squash every bar into the first
+        // pixels (a 30 s deadline on a 40 ms run): the axis reaches it only when it is
+        // near, and otherwise the deadline is named at the right edge.
+        if let Some(deadline) = timeline.deadline {
+            if deadline.as_secs_f64() <= span.as_secs_f64() * DEADLINE_REACH {
+                span = span.max(deadline);
+            }
+        }
         let height = TOP + ROW_HEIGHT * timeline.rows.len() as f64 + BOTTOM;
         Layout {
             label_column,
@@ -290,6 +298,16 @@ fn write_bar_note(
 }
 
 fn write_deadline(svg: &mut String, layout: &Layout, deadline: Duration) {
+    if deadline > layout.span {
+        let _ = writeln!(
+            svg,
+            r#"<text class="deadline-label" x="{x:.2}" y="{label_y}" text-anchor="end" fill="{DEADLINE_COLOUR}">deadline at {at} →</text>"#,
+            x = WIDTH - 4.0,
+            label_y = TOP - 20.0,
+            at = xml_escape(&format!("{deadline:.1?}")),
+        );
+        return;
+    }
     let x = layout.x(deadline);
     let _ = writeln!(
         svg,
@@ -680,6 +698,26 @@ pub(super) mod tests {
                 |node| has_class(node, "running-label") && node.text() == Some("still running")
             )
         );
+    }
+
+    #[test]
+    fn a_deadline_far_past_the_run_is_named_at_the_edge_not_drawn() {
+        let mut timeline = sample();
+        timeline.deadline = Some(Duration::from_secs(30));
+        let svg = timeline.to_svg();
+        let document = Document::parse(&svg).unwrap();
+        assert!(
+            !document
+                .descendants()
+                .any(|node| node.has_tag_name("line") && has_class(node, "deadline")),
+            "no line squashing the run into the first pixels"
+        );
+        assert!(document.descendants().any(|node| {
+            has_class(node, "deadline-label") && node.text() == Some("deadline at 30.0s →")
+        }));
+        // The run still fills the width: the last bar ends near the right edge.
+        let main = the_bar(&document, "main", "shutdown");
+        assert!(number(main, "x") + number(main, "width") > super::WIDTH / 2.0);
     }
 
     #[test]
