@@ -5,6 +5,7 @@
 //! cargo bench --bench lifecycle            # the numbers in BENCHMARKS.md
 //! cargo test --bench lifecycle             # a smoke run: one tiny iteration of each
 //! cargo bench --bench lifecycle -- --stack # stack per nesting level only, release
+//! cargo bench --bench lifecycle -- --timeline # a recorded timeline against none only
 //! cargo test --bench lifecycle -- --stack  # the same in the debug build
 //! ```
 //!
@@ -94,6 +95,10 @@ fn main() {
         return;
     }
     let full = args.iter().any(|arg| arg == "--bench");
+    if args.iter().any(|arg| arg == "--timeline") {
+        timeline_table(full);
+        return;
+    }
     let plan = if full {
         Plan {
             sizes: &[1_000, 10_000, 100_000],
@@ -259,6 +264,47 @@ async fn hand_written_exit_stack(n: usize) {
     while let Some(stop) = stack.pop() {
         stop.await;
     }
+}
+
+/// What recording a timeline costs per part: `Scope::new` as above (no timeline, what
+/// every app has unless asked), against the same with `record_timeline()`.
+fn timeline_table(full: bool) {
+    let (sizes, runs): (&[usize], usize) = if full {
+        (&[1_000, 10_000, 100_000], 11)
+    } else {
+        (&[10], 1)
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "## start+stop of N no-op parts, per part, timeline off and recorded (current-thread runtime, median of {runs} runs)\n"
+    );
+    println!("| N | `Scope::new` | with `record_timeline()` | recorded / off |");
+    println!("| ---: | ---: | ---: | ---: |");
+    for &n in sizes {
+        let off = median(&runtime, runs, || with_scope(n));
+        let on = median(&runtime, runs, || with_recorded_scope(n));
+        println!(
+            "| {n} | {} | {} | {:.2}x |",
+            per_part(off, n),
+            per_part(on, n),
+            on.as_secs_f64() / off.as_secs_f64()
+        );
+    }
+    println!();
+}
+
+/// As `with_scope`, in an app that records its timeline, taken at the end.
+async fn with_recorded_scope(n: usize) {
+    let scope = Scope::new();
+    scope.record_timeline();
+    for _ in 0..n {
+        scope.enter(no_op()).await.unwrap();
+    }
+    scope.shutdown().await.unwrap();
+    std::hint::black_box(scope.timeline());
 }
 
 async fn with_scope(n: usize) {

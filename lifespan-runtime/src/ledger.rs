@@ -5,7 +5,6 @@
 //! Only a root made for `#[lifespan::main]` keeps one; a plain [`Scope`](crate::Scope)
 //! pays nothing for it.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -102,8 +101,9 @@ impl Drop for BusyGuard<'_> {
 #[derive(Debug)]
 struct Entry {
     name: Name,
-    /// Where the part sits: `main/db/pool`.
-    path: String,
+    /// The part it was entered in, if it has an entry: its path is that part's, then
+    /// its name (`main/db/pool`), put together only when a timeline is taken.
+    parent: Option<EntryId>,
     began: Instant,
     startup: Option<Duration>,
     stopping: Option<Instant>,
@@ -115,12 +115,12 @@ struct Entry {
 }
 
 impl Ledger {
-    /// A lifespan named `name`, at `path`, begins its startup now.
-    pub(crate) fn begin(&self, name: Name, path: String) -> EntryId {
+    /// A lifespan named `name`, entered in the part `parent`, begins its startup now.
+    pub(crate) fn begin(&self, name: Name, parent: Option<EntryId>) -> EntryId {
         let mut entries = lock(&self.entries);
         entries.push(Entry {
             name,
-            path,
+            parent,
             began: Instant::now(),
             startup: None,
             stopping: None,
@@ -301,6 +301,7 @@ impl Ledger {
                     startup: None,
                     shutdown: Some(bar(hook.began, Some(hook.ended), &hook.failure)),
                     count: 1,
+                    failures: Vec::new(),
                     notes: Vec::new(),
                 });
             }
@@ -311,28 +312,38 @@ impl Ledger {
                     startup: Some(bar(tasks.first, tasks.ended, &tasks.failure)),
                     shutdown: None,
                     count: tasks.count,
+                    failures: Vec::new(),
                     notes: Vec::new(),
                 });
             }
         };
         owned_rows(None, "", &mut rows);
+        // A parent's entry always comes before its children's.
+        let mut paths: Vec<String> = Vec::with_capacity(entries.len());
         for (id, entry) in entries.iter().enumerate() {
+            let path = match entry.parent.and_then(|parent| paths.get(parent)) {
+                Some(parent) => format!("{parent}/{}", entry.name),
+                None => entry.name.to_string(),
+            };
+            paths.push(path);
+            let path = &paths[id];
             let startup_ended = entry.startup.map(|took| entry.began + took);
             let stopped = entry
                 .stopping
                 .zip(entry.shutdown)
                 .map(|(began, took)| began + took);
             rows.push(Row {
-                path: entry.path.clone(),
+                path: path.clone(),
                 kind: RowKind::Part,
                 startup: Some(bar(entry.began, startup_ended, &entry.startup_failure)),
                 shutdown: entry
                     .stopping
                     .map(|began| bar(began, stopped, &entry.shutdown_failure)),
                 count: 1,
+                failures: entry.failures.clone(),
                 notes: entry.notes.clone(),
             });
-            owned_rows(Some(id), &entry.path, &mut rows);
+            owned_rows(Some(id), path, &mut rows);
         }
         Timeline {
             rows,
@@ -342,36 +353,9 @@ impl Ledger {
     }
 
     /// One line per lifespan, in the order they started: startup time, shutdown time,
-    /// and the outcome.
+    /// and the outcome; drawn from the timeline.
     pub(crate) fn summary(&self) -> String {
-        let entries = lock(&self.entries);
-        let width = entries
-            .iter()
-            .map(|entry| entry.name.len())
-            .max()
-            .unwrap_or(0);
-        let mut summary = String::new();
-        for entry in entries.iter() {
-            let startup = entry.startup.map_or("-".into(), |d| format!("{d:.1?}"));
-            let shutdown = entry.shutdown.map_or("-".into(), |d| format!("{d:.1?}"));
-            let mut outcome = match entry.failures.as_slice() {
-                [] if entry.startup.is_some() && entry.shutdown.is_some() => "ok".to_owned(),
-                [] if entry.startup.is_none() => "never started".to_owned(),
-                [] if entry.shutdown.is_none() => "never stopped".to_owned(),
-                [] => "ok".to_owned(),
-                failures => failures.join("; "),
-            };
-            for note in &entry.notes {
-                outcome.push_str("; ");
-                outcome.push_str(note);
-            }
-            let _ = writeln!(
-                summary,
-                "  {:width$}  started in {startup:>9}  stopped in {shutdown:>9}  {outcome}",
-                entry.name
-            );
-        }
-        summary
+        self.timeline().summary()
     }
 }
 
@@ -446,9 +430,9 @@ mod tests {
     #[test]
     fn names_what_is_unfinished_and_summarises_the_rest() {
         let ledger = Ledger::default();
-        let db = ledger.begin("db".into(), "db".to_owned());
-        let server = ledger.begin("server".into(), "server".to_owned());
-        let _never_started = ledger.begin("stuck".into(), "stuck".to_owned());
+        let db = ledger.begin("db".into(), None);
+        let server = ledger.begin("server".into(), None);
+        let _never_started = ledger.begin("stuck".into(), None);
         ledger.record(db, Event::Started);
         ledger.record(server, Event::Started);
         ledger.record(server, Event::Stopping);
@@ -478,7 +462,7 @@ mod tests {
     #[test]
     fn tasks_and_hooks_at_work_are_named_after_the_parts_until_they_are_done() {
         let ledger = Ledger::default();
-        let main = ledger.begin("main".into(), "main".to_owned());
+        let main = ledger.begin("main".into(), None);
         ledger.record(main, Event::Started);
         ledger.record(main, Event::Stopping);
         let hook = ledger.busy("hook `flush` of `main`".to_owned());

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::error::{Error, ErrorKind};
 
+mod summary;
 mod svg;
 mod trace;
 
@@ -36,6 +37,9 @@ pub struct Row {
     pub(crate) shutdown: Option<Bar>,
     /// For [`RowKind::Tasks`]: how many were spawned under the name.
     pub(crate) count: u64,
+    /// How a part, its tasks and its hooks failed, in words ("shutdown timed out",
+    /// "task `worker` panicked"), as the summary says.
+    pub(crate) failures: Vec<String>,
     pub(crate) notes: Vec<String>,
 }
 
@@ -119,6 +123,13 @@ impl Row {
     /// For [`RowKind::Tasks`], how many tasks were spawned under the name; 1 otherwise.
     pub fn count(&self) -> u64 {
         self.count
+    }
+
+    /// How a part and its tasks and hooks failed, in words, as the summary says it:
+    /// "shutdown timed out", "task `worker` panicked". Empty for hook and task rows,
+    /// whose bars carry their failure.
+    pub fn failures(&self) -> &[String] {
+        &self.failures
     }
 
     /// What the part noted for its summary row ([`Scope::note`](crate::Scope::note)).

@@ -482,6 +482,7 @@ pub(super) mod tests {
             startup,
             shutdown,
             count: 1,
+            failures: Vec::new(),
             notes: Vec::new(),
         }
     }

@@ -248,14 +248,8 @@ impl Scope {
         let parent_scope = parent;
         let parent = parent.map(|parent| Arc::downgrade(&parent.inner));
         let entry = match (app.ledger.get(), parent_scope) {
-            (Some(ledger), Some(parent)) => {
-                // The root is not on the path: `main/db`, not `app/main/db`.
-                let path = match parent.inner.parent {
-                    Some(_) => format!("{}/{owner}", parent.path()),
-                    None => owner.to_string(),
-                };
-                Some(ledger.begin(owner.clone(), path))
-            }
+            // The root has no entry, so it is not on a path: `main/db`, not `app/main/db`.
+            (Some(ledger), Some(parent)) => Some(ledger.begin(owner.clone(), parent.inner.entry)),
             _ => None,
         };
         Scope {
