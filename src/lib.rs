@@ -171,6 +171,10 @@
 //!   that failed or was aborted, and a hook that failed, count against the part that
 //!   spawned or registered it, which is then never "ok". The last line is `no part
 //!   failed`, or says why the exit code is not 0.
+//! - With `LIFESPAN_TIMELINE=run.svg` (or `run.json`) in the environment, the service
+//!   also writes its [`timeline`](crate::timeline::Timeline) there at exit, a forced
+//!   exit too, as far as it got: a picture like `systemd-analyze plot`, or a Chrome
+//!   trace for Perfetto. A path it cannot write is one warning; the exit is the same.
 //!
 //! The return type decides the exit:
 //!

@@ -450,6 +450,24 @@ mod timeline_file {
     }
 
     #[test]
+    fn a_failed_startup_writes_its_rollback_with_the_failure_on_the_bar() {
+        let dir = scratch("failed");
+        let path = dir.join("failed.json");
+        let child = Command::new(env!("CARGO_BIN_EXE_service"))
+            .arg("fail-startup")
+            .env("LIFESPAN_TIMELINE", &path)
+            .output()
+            .expect("the service binary runs");
+        assert_eq!(child.status.code(), Some(1));
+        let events = events(&path);
+        let c = complete_event(&events, "main/c", "startup");
+        let outcome = c["args"]["outcome"].as_str().unwrap();
+        assert!(outcome.contains("c refused to start"), "{c}");
+        complete_event(&events, "main/a", "shutdown"); // rolled back
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_forced_exit_writes_what_it_had_and_a_bad_path_only_warns() {
         let dir = scratch("forced");
         let path = dir.join("hang.json");

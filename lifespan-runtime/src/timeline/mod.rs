@@ -19,6 +19,27 @@ mod trace;
 /// [`Scope::timeline`](crate::Scope::timeline). Under `#[lifespan::main]`, setting the
 /// environment variable `LIFESPAN_TIMELINE` to a path ending in `.svg` or `.json` writes
 /// it there at exit.
+///
+/// ```
+/// # use std::time::Duration;
+/// # use lifespan::{from_fn, Scope, timeline::RowKind};
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// scope.record_timeline();
+/// scope.enter(from_fn("db", |y| async move {
+///     tokio::time::sleep(Duration::from_millis(20)).await; // connecting
+///     y.yield_app(()).await;
+/// })).await?;
+/// scope.shutdown().await?;
+/// let timeline = scope.timeline().unwrap();
+/// let db = &timeline.rows()[0];
+/// assert_eq!((db.path(), db.kind()), ("db", RowKind::Part));
+/// let startup = db.startup().unwrap();
+/// assert_eq!(startup.end().unwrap() - startup.start(), Duration::from_millis(20));
+/// assert!(db.shutdown().unwrap().failure().is_none());
+/// # Ok::<(), lifespan::Error>(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     pub(crate) rows: Vec<Row>,

@@ -55,7 +55,22 @@ impl Timeline {
     /// Every bar is a `<rect>` with a `class` (`startup` or `shutdown`, and `failed` or
     /// `running`), a `data-path` and a `<title>` saying its path, stage, start,
     /// duration and outcome, which viewers show on hover. The text is real text, in
-    /// generic font families only; there are no scripts, fonts or external files.
+    /// generic font families only; there are no scripts, fonts or external files. A
+    /// deadline far past the run (more than half again as long) would squash every
+    /// bar into the first pixels: it is then named at the right edge instead.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// scope.record_timeline();
+    /// scope.enter(from_fn("db", |y| y.yield_app(()))).await?;
+    /// scope.shutdown().await?;
+    /// let svg = scope.timeline().unwrap().to_svg();
+    /// assert!(svg.contains(r#"data-path="db""#));
+    /// # Ok::<(), lifespan::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub fn to_svg(&self) -> String {
         let layout = Layout::new(self);
         let mut svg = String::new();

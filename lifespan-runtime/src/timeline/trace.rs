@@ -26,6 +26,20 @@ impl Timeline {
     /// `startup` or `shutdown`), the `outcome` (`ok`, `still running`, or the
     /// failure's kind and message), the `count` of tasks and any notes. The shutdown
     /// deadline is a global instant event named `deadline`.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// scope.record_timeline();
+    /// scope.enter(from_fn("db", |y| y.yield_app(()))).await?;
+    /// scope.shutdown().await?;
+    /// let trace = scope.timeline().unwrap().to_chrome_trace();
+    /// assert!(trace.starts_with(r#"{"traceEvents":["#));
+    /// assert!(trace.contains(r#""name":"db""#));
+    /// # Ok::<(), lifespan::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub fn to_chrome_trace(&self) -> String {
         let mut events = vec![process_name_event()];
         for (index, row) in self.rows.iter().enumerate() {
