@@ -174,7 +174,9 @@
 //! - With `LIFESPAN_TIMELINE=run.svg` (or `run.json`) in the environment, the service
 //!   also writes its [`timeline`](crate::timeline::Timeline) there at exit, a forced
 //!   exit too, as far as it got: a picture like `systemd-analyze plot`, or a Chrome
-//!   trace for Perfetto. A path it cannot write is one warning; the exit is the same.
+//!   trace for Perfetto (another extension gets a picture, with a warning). A relative
+//!   path is taken from the working directory at exit. A path it cannot write is one
+//!   warning; the exit is the same.
 //!
 //! The return type decides the exit:
 //!

@@ -20,6 +20,9 @@ use crate::timeline::{Bar, Failure, Row, RowKind, Timeline};
 pub(crate) enum Event<'a> {
     Started,
     StartupFailed(&'a Error),
+    /// Its startup's future was dropped before it finished (a failing sibling in a
+    /// `try_join!`, an outer timeout).
+    StartupDropped,
     Stopping,
     ShutdownFailed(&'a Error),
     /// One of its tasks failed, panicked or was aborted, or one of its hooks failed.
@@ -41,9 +44,9 @@ pub(crate) struct Ledger {
     busy: Mutex<Busy>,
     /// Hooks that ran, and tasks by name, for the timeline.
     children: Mutex<Children>,
-    /// Tasks are recorded only when a timeline is wanted: a server spawns one per
-    /// connection, and pays nothing for it otherwise.
-    tasks_recorded: AtomicBool,
+    /// Hooks and tasks are recorded only when a timeline is wanted: a server spawns a
+    /// task per connection, and pays nothing for it otherwise.
+    children_recorded: AtomicBool,
     /// Where the shutdown deadline falls, once the teardown has begun.
     deadline: OnceLock<Instant>,
 }
@@ -61,7 +64,8 @@ struct HookRun {
     owner: Option<EntryId>,
     name: Name,
     began: Instant,
-    ended: Instant,
+    /// `None` while it runs.
+    ended: Option<Instant>,
     failure: Option<Failure>,
 }
 
@@ -133,9 +137,9 @@ impl Ledger {
         entries.len() - 1
     }
 
-    /// Records tasks from now on, for a timeline.
-    pub(crate) fn record_tasks(&self) {
-        self.tasks_recorded.store(true, Ordering::Relaxed);
+    /// Records hooks and tasks from now on, for a timeline.
+    pub(crate) fn record_children(&self) {
+        self.children_recorded.store(true, Ordering::Relaxed);
     }
 
     /// The teardown's deadline, once it has begun; the first one set stays.
@@ -143,26 +147,35 @@ impl Ledger {
         let _ = self.deadline.set(deadline);
     }
 
-    /// A hook of the part `owner` ran from `began` to now.
-    pub(crate) fn hook_ran(
-        &self,
-        owner: Option<EntryId>,
-        name: Name,
-        began: Instant,
-        failure: Option<&Error>,
-    ) {
-        lock(&self.children).hooks.push(HookRun {
+    /// A hook of the part `owner` begins its run, if children are recorded: its row is
+    /// there from now, so that a hook that hangs is drawn at a forced exit.
+    pub(crate) fn hook_began(&self, owner: Option<EntryId>, name: Name) -> Option<usize> {
+        if !self.children_recorded.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut children = lock(&self.children);
+        children.hooks.push(HookRun {
             owner,
             name,
-            began,
-            ended: Instant::now(),
-            failure: failure.map(Failure::of),
+            began: Instant::now(),
+            ended: None,
+            failure: None,
         });
+        Some(children.hooks.len() - 1)
+    }
+
+    /// The hook `run` (from [`hook_began`](Ledger::hook_began)) ended now.
+    pub(crate) fn hook_ended(&self, run: usize, failure: Option<&Error>) {
+        let failure = failure.map(Failure::of);
+        if let Some(hook) = lock(&self.children).hooks.get_mut(run) {
+            hook.ended = Some(Instant::now());
+            hook.failure = failure;
+        }
     }
 
     /// A task named `name` of the part `owner` was spawned, if tasks are recorded.
     pub(crate) fn task_spawned(&self, owner: Option<EntryId>, name: &Name) {
-        if !self.tasks_recorded.load(Ordering::Relaxed) {
+        if !self.children_recorded.load(Ordering::Relaxed) {
             return;
         }
         let mut children = lock(&self.children);
@@ -191,9 +204,11 @@ impl Ledger {
 
     /// A task named `name` of the part `owner` ended, with `failure` if it failed.
     pub(crate) fn task_ended(&self, owner: Option<EntryId>, name: &Name, failure: Option<&Error>) {
-        if !self.tasks_recorded.load(Ordering::Relaxed) {
+        if !self.children_recorded.load(Ordering::Relaxed) {
             return;
         }
+        // Formatted before the lock: the user's `Display` must not hold up the ledger.
+        let failure = failure.map(Failure::of);
         let mut children = lock(&self.children);
         let Some(tasks) = children
             .tasks
@@ -207,11 +222,16 @@ impl Ledger {
             tasks.ended = Some(Instant::now());
         }
         if tasks.failure.is_none() {
-            tasks.failure = failure.map(Failure::of);
+            tasks.failure = failure;
         }
     }
 
     pub(crate) fn record(&self, id: EntryId, event: Event<'_>) {
+        // Formatted before the lock: the user's `Display` must not hold up the ledger.
+        let failure = match &event {
+            Event::StartupFailed(error) | Event::ShutdownFailed(error) => Some(Failure::of(error)),
+            _ => None,
+        };
         let mut entries = lock(&self.entries);
         let Some(entry) = entries.get_mut(id) else {
             return;
@@ -221,12 +241,20 @@ impl Ledger {
             Event::StartupFailed(error) => {
                 entry.startup = Some(entry.began.elapsed());
                 entry.failures.push(describe("startup", error));
-                entry.startup_failure = Some(Failure::of(error));
+                entry.startup_failure = failure;
+            }
+            Event::StartupDropped => {
+                entry.startup = Some(entry.began.elapsed());
+                entry.failures.push("startup dropped".to_owned());
+                entry.startup_failure = Some(Failure {
+                    kind: ErrorKind::Aborted,
+                    message: "its startup was dropped before it finished".to_owned(),
+                });
             }
             Event::Stopping => entry.stopping = Some(Instant::now()),
             Event::ShutdownFailed(error) => {
                 entry.failures.push(describe("shutdown", error));
-                entry.shutdown_failure = Some(Failure::of(error));
+                entry.shutdown_failure = failure;
             }
             Event::ChildFailed(error) => entry.failures.push(describe_child(error)),
             Event::Stopped => entry.shutdown = entry.stopping.map(|began| began.elapsed()),
@@ -289,44 +317,58 @@ impl Ledger {
             failure: failure.clone(),
         };
         let mut rows = Vec::new();
-        let owned_rows = |owner: Option<EntryId>, prefix: &str, rows: &mut Vec<Row>| {
-            let path = |name: &Name| match prefix {
-                "" => name.to_string(),
-                prefix => format!("{prefix}/{name}"),
+        let owned_rows =
+            |owner: Option<EntryId>, prefix: &str, depth: usize, rows: &mut Vec<Row>| {
+                let path = |name: &Name| match prefix {
+                    "" => name.to_string(),
+                    prefix => format!("{prefix}/{name}"),
+                };
+                for hook in children.hooks.iter().filter(|hook| hook.owner == owner) {
+                    rows.push(Row {
+                        path: path(&hook.name),
+                        name: hook.name.to_string(),
+                        depth,
+                        kind: RowKind::Hook,
+                        startup: None,
+                        shutdown: Some(bar(hook.began, hook.ended, &hook.failure)),
+                        count: 1,
+                        failures: Vec::new(),
+                        notes: Vec::new(),
+                    });
+                }
+                for tasks in children.tasks.iter().filter(|tasks| tasks.owner == owner) {
+                    rows.push(Row {
+                        path: path(&tasks.name),
+                        name: tasks.name.to_string(),
+                        depth,
+                        kind: RowKind::Tasks,
+                        startup: Some(bar(tasks.first, tasks.ended, &tasks.failure)),
+                        shutdown: None,
+                        count: tasks.count,
+                        failures: Vec::new(),
+                        notes: Vec::new(),
+                    });
+                }
             };
-            for hook in children.hooks.iter().filter(|hook| hook.owner == owner) {
-                rows.push(Row {
-                    path: path(&hook.name),
-                    kind: RowKind::Hook,
-                    startup: None,
-                    shutdown: Some(bar(hook.began, Some(hook.ended), &hook.failure)),
-                    count: 1,
-                    failures: Vec::new(),
-                    notes: Vec::new(),
-                });
-            }
-            for tasks in children.tasks.iter().filter(|tasks| tasks.owner == owner) {
-                rows.push(Row {
-                    path: path(&tasks.name),
-                    kind: RowKind::Tasks,
-                    startup: Some(bar(tasks.first, tasks.ended, &tasks.failure)),
-                    shutdown: None,
-                    count: tasks.count,
-                    failures: Vec::new(),
-                    notes: Vec::new(),
-                });
-            }
-        };
-        owned_rows(None, "", &mut rows);
-        // A parent's entry always comes before its children's.
-        let mut paths: Vec<String> = Vec::with_capacity(entries.len());
+        owned_rows(None, "", 0, &mut rows);
+        // Depth first: each part, its hooks and tasks, then the parts entered in it, in
+        // the order they began, so that a part started beside another is not drawn as
+        // the other's child.
+        let mut below: Vec<Vec<EntryId>> = vec![Vec::new(); entries.len()];
+        let mut tops = Vec::new();
         for (id, entry) in entries.iter().enumerate() {
-            let path = match entry.parent.and_then(|parent| paths.get(parent)) {
-                Some(parent) => format!("{parent}/{}", entry.name),
-                None => entry.name.to_string(),
-            };
-            paths.push(path);
-            let path = &paths[id];
+            match entry.parent {
+                Some(parent) if parent < id => below[parent].push(id),
+                _ => tops.push(id),
+            }
+        }
+        let mut pending: Vec<(EntryId, String, usize)> = tops
+            .into_iter()
+            .rev()
+            .map(|id| (id, entries[id].name.to_string(), 0))
+            .collect();
+        while let Some((id, path, depth)) = pending.pop() {
+            let entry = &entries[id];
             let startup_ended = entry.startup.map(|took| entry.began + took);
             let stopped = entry
                 .stopping
@@ -334,6 +376,8 @@ impl Ledger {
                 .map(|(began, took)| began + took);
             rows.push(Row {
                 path: path.clone(),
+                name: entry.name.to_string(),
+                depth,
                 kind: RowKind::Part,
                 startup: Some(bar(entry.began, startup_ended, &entry.startup_failure)),
                 shutdown: entry
@@ -343,7 +387,11 @@ impl Ledger {
                 failures: entry.failures.clone(),
                 notes: entry.notes.clone(),
             });
-            owned_rows(Some(id), path, &mut rows);
+            owned_rows(Some(id), &path, depth + 1, &mut rows);
+            for &child in below[id].iter().rev() {
+                let child_path = format!("{path}/{}", entries[child].name);
+                pending.push((child, child_path, depth + 1));
+            }
         }
         Timeline {
             rows,

@@ -147,6 +147,19 @@ async fn a_recorded_app_has_a_row_per_part_hook_and_task_name_with_exact_bars() 
         "all three ended"
     );
 
+    // pool stops inside db's shutdown, right after db's own half (10 ms): 5 ms.
+    let pool_shutdown = pool.shutdown().unwrap();
+    let db_shutdown = db.shutdown().unwrap();
+    assert_eq!(
+        pool_shutdown.start(),
+        db_shutdown.start() + 10 * MS + 3 * MS
+    );
+    assert_eq!(pool_shutdown.end(), Some(pool_shutdown.start() + 5 * MS));
+    assert_eq!(
+        db_shutdown.end(),
+        pool_shutdown.end(),
+        "db ends with its last child"
+    );
     // db stops last, after everything entered after it; the deadline is 30 s after the
     // teardown began.
     let db_shutdown = db.shutdown().unwrap();
@@ -170,5 +183,58 @@ async fn what_still_runs_has_an_open_bar_and_an_unasked_app_keeps_nothing() {
     assert_eq!(db.startup().unwrap().end(), Some(MS));
     assert!(db.shutdown().is_none(), "not stopping yet");
     assert_eq!(timeline.deadline(), None);
+    scope.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_part_entered_in_one_of_two_started_together_is_drawn_under_it() {
+    let scope = Scope::new();
+    scope.record_timeline();
+    let inner = from_fn("a", |y| async move {
+        tokio::time::sleep(MS).await;
+        lifespan_runtime::enter(timed("x", MS)).await.unwrap();
+        y.yield_app(()).await;
+    });
+    let (a, b) = tokio::join!(scope.enter(inner), scope.enter(timed("b", 5 * MS)));
+    a.unwrap();
+    b.unwrap();
+    scope.shutdown().await.unwrap();
+    let timeline = scope.timeline().unwrap();
+    let rows: Vec<(&str, usize)> = timeline
+        .rows()
+        .iter()
+        .map(|row| (row.path(), row.depth()))
+        .collect();
+    assert_eq!(
+        rows,
+        [("a", 0), ("a/x", 1), ("b", 0)],
+        "x under a, not under b"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_aborted_task_and_a_dropped_startup_end_their_bars() {
+    let scope = Scope::new();
+    scope.record_timeline();
+    let handle = scope.spawn("poller", std::future::pending::<()>());
+    tokio::task::yield_now().await;
+    handle.abort();
+    let _ = handle.await;
+    let dropped = tokio::time::timeout(10 * MS, scope.enter(timed("slow", Duration::from_secs(1))));
+    assert!(dropped.await.is_err(), "cut by the outer timeout");
+    let timeline = scope.timeline().unwrap();
+    let poller = row(timeline.rows(), "poller");
+    assert!(
+        poller.startup().unwrap().end().is_some(),
+        "an aborted task is not drawn as still running"
+    );
+    let slow = row(timeline.rows(), "slow");
+    let startup = slow.startup().unwrap();
+    assert_eq!(startup.end(), Some(startup.start() + 10 * MS));
+    assert_eq!(
+        startup.failure().map(|failure| failure.kind()),
+        Some(ErrorKind::Aborted)
+    );
+    assert_eq!(slow.failures(), ["startup dropped"]);
     scope.shutdown().await.unwrap();
 }

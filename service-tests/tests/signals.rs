@@ -442,8 +442,22 @@ mod timeline_file {
                 );
             } else {
                 let svg = std::fs::read_to_string(&path).expect("the picture was written");
-                assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg}");
-                assert!(svg.contains("main/c") || svg.contains(">c<"), "{svg}");
+                let document = roxmltree::Document::parse(&svg).expect("the picture is XML");
+                for part in ["main", "main/a", "main/b", "main/c"] {
+                    for stage in ["startup", "shutdown"] {
+                        let bars = document
+                            .descendants()
+                            .filter(|node| {
+                                node.has_tag_name("rect")
+                                    && node.attribute("data-path") == Some(part)
+                                    && node
+                                        .attribute("class")
+                                        .is_some_and(|class| class.split(' ').next() == Some(stage))
+                            })
+                            .count();
+                        assert_eq!(bars, 1, "one {stage} bar for {part}");
+                    }
+                }
             }
         }
         let _ = std::fs::remove_dir_all(dir);
@@ -478,9 +492,28 @@ mod timeline_file {
         service.signal("TERM");
         let (status, _, _, stderr) = service.wait();
         assert_eq!(status.code(), Some(1), "the deadline passed: {stderr}");
-        let events = events(&path);
-        let c = complete_event(&events, "main/c", "shutdown");
+        let hang_events = events(&path);
+        let c = complete_event(&hang_events, "main/c", "shutdown");
         assert_eq!(c["args"]["outcome"], "still running", "{c}");
+        assert!(
+            hang_events
+                .iter()
+                .any(|event| event["ph"] == "i" && event["name"] == "deadline"),
+            "the deadline is drawn"
+        );
+
+        // A hook that blocks its thread is drawn, still running, at the forced exit.
+        let path = dir.join("hook.json");
+        let service = Service::start_with(
+            "hook-blocking",
+            &[("LIFESPAN_TIMELINE", path.to_str().unwrap())],
+        );
+        service.signal("TERM");
+        let (status, _, _, stderr) = service.wait();
+        assert_eq!(status.code(), Some(1), "{stderr}");
+        let hook_events = events(&path);
+        let hook = complete_event(&hook_events, "main/c/deregister", "hook");
+        assert_eq!(hook["args"]["outcome"], "still running", "{hook}");
 
         let unwritable = dir.join("missing-directory").join("run.svg");
         let service = Service::start_with(

@@ -354,6 +354,7 @@ impl<L: Body> Starting<L> {
                     parent: &span,
                     "startup dropped before it finished; stopping what it had started"
                 );
+                scope.record(Event::StartupDropped);
                 // Its turn has come: what awaits its `shutdown_requested()` hears it; its
                 // tasks hear theirs as its orphans are stopped.
                 scope.cancel();

@@ -167,9 +167,6 @@ where
             tracing::info!("started; serving until SIGINT, SIGTERM or request_shutdown()");
             shutdown_requested(root).await;
             let deadline = tokio::time::Instant::from_std(watchdog.begin_teardown());
-            if let Some(ledger) = root.ledger() {
-                ledger.set_deadline(deadline);
-            }
             root.advance_phase(Phase::Stopping);
             notify::stopping();
             let mut errors: Vec<Error> =

@@ -33,6 +33,9 @@ const GRACE: Duration = Duration::from_millis(250);
 /// interrupt.
 pub(super) const INTERRUPTED: i32 = 130;
 
+/// How long a forced exit waits for the timeline file to be written.
+const TIMELINE_WRITE: Duration = Duration::from_secs(1);
+
 /// Exit code when the shutdown deadline passes.
 const DEADLINE_PASSED: i32 = 1;
 
@@ -238,6 +241,11 @@ impl Shared {
         });
         let deadline = began + self.shutdown_timeout;
         if first {
+            // The timeline draws it, whichever way shutdown began: a failed or a stuck
+            // startup's rollback included.
+            if let Some(ledger) = self.root.ledger() {
+                ledger.set_deadline(tokio::time::Instant::from_std(deadline));
+            }
             let shared = self.clone();
             let spawned = thread::Builder::new()
                 .name("lifespan-deadline".into())
@@ -289,8 +297,9 @@ impl Shared {
             &format!("{why}; exiting with code {code}. Still running: {still}{killed}"),
         );
         if let Some(path) = &self.timeline {
-            // As far as it got: what still runs is drawn to now.
-            super::timeline_file::write(&self.root, path);
+            // As far as it got: what still runs is drawn to now. Bounded, as a path on a
+            // hung file system must not hold up an exit that is already late.
+            super::timeline_file::write_within(&self.root, path, TIMELINE_WRITE);
         }
         std::process::exit(code)
     }

@@ -53,6 +53,9 @@ pub struct Timeline {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub(crate) path: String,
+    /// The part's own name (which may hold a `/`), or the hook's or the tasks'.
+    pub(crate) name: String,
+    pub(crate) depth: usize,
     pub(crate) kind: RowKind,
     pub(crate) startup: Option<Bar>,
     pub(crate) shutdown: Option<Bar>,
@@ -95,8 +98,8 @@ pub struct Failure {
 }
 
 impl Timeline {
-    /// The rows, in the order their parts began: a part, then its hooks and tasks,
-    /// then the parts it entered.
+    /// The rows, depth first: a part, its hooks and tasks, then the parts entered in
+    /// it, each in the order they began.
     pub fn rows(&self) -> &[Row] {
         &self.rows
     }
@@ -120,9 +123,15 @@ impl Row {
         &self.path
     }
 
-    /// How deep the row is nested: 0 for `main`, 1 for `main/db`.
+    /// The part's own name (`pool` for `main/db/pool`), or the hook's or the tasks'.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How deep the row is nested: 0 for `main`, 1 for `main/db` and for `main`'s hooks
+    /// and tasks.
     pub fn depth(&self) -> usize {
-        self.path.matches('/').count()
+        self.depth
     }
 
     /// What the row stands for.
@@ -156,6 +165,23 @@ impl Row {
     /// What the part noted for its summary row ([`Scope::note`](crate::Scope::note)).
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+}
+
+impl Row {
+    /// The row's bars with their stage: `startup` and `shutdown` for a part, `run` for
+    /// a hook's run and for tasks, so that counting startups counts parts only.
+    pub(crate) fn bars(&self) -> impl Iterator<Item = (&'static str, &Bar)> {
+        let (first, second) = match self.kind {
+            RowKind::Part => ("startup", "shutdown"),
+            RowKind::Hook | RowKind::Tasks => ("run", "run"),
+        };
+        [
+            (first, self.startup.as_ref()),
+            (second, self.shutdown.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(stage, bar)| Some((stage, bar?)))
     }
 }
 

@@ -15,8 +15,7 @@ impl Timeline {
             .iter()
             .filter(|row| row.kind == RowKind::Part)
             .collect();
-        let name = |row: &Row| row.path.rsplit('/').next().unwrap_or_default().to_owned();
-        let width = parts.iter().map(|row| name(row).len()).max().unwrap_or(0);
+        let width = parts.iter().map(|row| row.name.len()).max().unwrap_or(0);
         let mut summary = String::new();
         for row in parts {
             let startup = took(row.startup.as_ref());
@@ -35,7 +34,7 @@ impl Timeline {
             let _ = writeln!(
                 summary,
                 "  {:width$}  started in {:>9}  stopped in {:>9}  {outcome}",
-                name(row),
+                row.name,
                 shown(startup),
                 shown(shutdown),
             );

@@ -272,7 +272,9 @@ fn bar_style(row: &Row, stage: &str, bar: &Bar) -> (String, String) {
         (Some(_), None) => (format!("{stage} failed running"), FAILED_COLOUR),
         (Some(_), Some(_)) => (format!("{stage} failed"), FAILED_COLOUR),
         (None, None) => (format!("{stage} running"), "url(#running-hatch)"),
-        (None, Some(_)) if stage == "startup" => (stage.to_owned(), STARTUP_COLOUR),
+        (None, Some(_)) if stage == "startup" || row.kind == RowKind::Tasks => {
+            (stage.to_owned(), STARTUP_COLOUR)
+        }
         (None, Some(_)) => (stage.to_owned(), SHUTDOWN_COLOUR),
     };
     let mut paint = format!(r#"fill="{fill}""#);
@@ -337,7 +339,7 @@ fn write_deadline(svg: &mut String, layout: &Layout, deadline: Duration) {
 /// What a row is called at the left: `pool` for `main/db/pool`, `hook flush` for a
 /// hook, `worker ×3` for tasks.
 fn row_label(row: &Row) -> String {
-    let name = row.path.rsplit('/').next().unwrap_or(&row.path);
+    let name = row.name.as_str();
     match row.kind {
         RowKind::Part => name.to_owned(),
         RowKind::Hook => format!("hook {name}"),
@@ -374,12 +376,7 @@ fn bar_title(row: &Row, stage: &str, bar: &Bar, taken: Duration) -> String {
 
 /// The bars a row has, with the stage each stands for.
 fn bars_of(row: &Row) -> impl Iterator<Item = (&'static str, &Bar)> {
-    [
-        ("startup", row.startup.as_ref()),
-        ("shutdown", row.shutdown.as_ref()),
-    ]
-    .into_iter()
-    .filter_map(|(stage, bar)| bar.map(|bar| (stage, bar)))
+    row.bars()
 }
 
 /// A failure's kind in words, for labels and titles.
@@ -446,8 +443,9 @@ fn xml_escape(text: &str) -> String {
             '>' => escaped.push_str("&gt;"),
             '"' => escaped.push_str("&quot;"),
             '\'' => escaped.push_str("&apos;"),
-            // XML 1.0 allows no other control characters, even escaped.
+            // XML 1.0 allows no other control characters, even escaped, nor these two.
             c if c.is_control() && !matches!(c, '\n' | '\t') => escaped.push('\u{fffd}'),
+            '\u{fffe}' | '\u{ffff}' => escaped.push('\u{fffd}'),
             c => escaped.push(c),
         }
     }
@@ -493,6 +491,8 @@ pub(super) mod tests {
     fn row(path: &str, kind: RowKind, startup: Option<Bar>, shutdown: Option<Bar>) -> Row {
         Row {
             path: path.to_owned(),
+            name: path.rsplit('/').next().unwrap_or(path).to_owned(),
+            depth: path.matches('/').count(),
             kind,
             startup,
             shutdown,
@@ -516,7 +516,7 @@ pub(super) mod tests {
             ErrorKind::TimedOut,
             "startup timed out after 500ms",
         );
-        let mut workers = row("main/worker", RowKind::Tasks, ok(50, 800), running);
+        let mut workers = row("main/worker", RowKind::Tasks, running, None);
         workers.count = 3;
         let mut main = row("main", RowKind::Part, ok(0, 50), ok(800, 1000));
         main.notes.push("listening on 127.0.0.1:8080".to_owned());
@@ -602,8 +602,7 @@ pub(super) mod tests {
             .sum::<usize>();
         assert_eq!(bars(&document).len(), halves);
         for row in &timeline.rows {
-            for (stage, bar) in [("startup", &row.startup), ("shutdown", &row.shutdown)] {
-                let Some(bar) = bar else { continue };
+            for (stage, bar) in row.bars() {
                 let node = the_bar(&document, &row.path, stage);
                 assert_eq!(
                     has_class(node, "failed"),
@@ -629,16 +628,8 @@ pub(super) mod tests {
         let mut starts: Vec<(Duration, f64)> = timeline
             .rows
             .iter()
-            .flat_map(|row| {
-                [("startup", &row.startup), ("shutdown", &row.shutdown)]
-                    .map(|(stage, bar)| (row, stage, bar))
-            })
-            .filter_map(|(row, stage, bar)| {
-                Some((
-                    bar.as_ref()?.start,
-                    number(the_bar(&document, &row.path, stage), "x"),
-                ))
-            })
+            .flat_map(|row| row.bars().map(move |(stage, bar)| (row, stage, bar)))
+            .map(|(row, stage, bar)| (bar.start, number(the_bar(&document, &row.path, stage), "x")))
             .collect();
         starts.sort_by_key(|(start, _)| *start);
         for pair in starts.windows(2) {
@@ -703,7 +694,7 @@ pub(super) mod tests {
     fn a_running_bar_reaches_the_end_of_the_axis() {
         let svg = sample().to_svg();
         let document = Document::parse(&svg).unwrap();
-        let workers = the_bar(&document, "main/worker", "shutdown");
+        let workers = the_bar(&document, "main/worker", "run");
         let main = the_bar(&document, "main", "shutdown"); // 800 to 1000 ms
         let px_per_ms = number(main, "width") / 200.0;
         let end = number(workers, "x") + number(workers, "width");

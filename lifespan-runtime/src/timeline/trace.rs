@@ -48,11 +48,7 @@ impl Timeline {
             events.push(thread_sort_event(tid));
         }
         for (index, row) in self.rows.iter().enumerate() {
-            let bars = [("startup", &row.startup), ("shutdown", &row.shutdown)];
-            for (stage, bar) in bars
-                .into_iter()
-                .filter_map(|(stage, bar)| Some((stage, bar.as_ref()?)))
-            {
+            for (stage, bar) in row.bars() {
                 events.push(complete_event(index + 1, row, stage, bar, self.taken));
             }
         }
@@ -204,8 +200,7 @@ mod tests {
             halves
         );
         for (index, row) in timeline.rows.iter().enumerate() {
-            for (stage, bar) in [("startup", &row.startup), ("shutdown", &row.shutdown)] {
-                let Some(bar) = bar else { continue };
+            for (stage, bar) in row.bars() {
                 let event = the_event(&trace, index + 1, stage);
                 let end = bar.end.unwrap_or(timeline.taken);
                 assert_eq!(event["name"], row.path.as_str());
@@ -233,12 +228,12 @@ mod tests {
             db_close["args"]["outcome"],
             format!("Failed: {DB_CLOSE_MESSAGE}").as_str()
         );
-        assert_eq!(the_event(&trace, 4, "shutdown")["cat"], "hook");
+        assert_eq!(the_event(&trace, 4, "run")["cat"], "hook");
         assert_eq!(
             the_event(&trace, 6, "startup")["args"]["outcome"],
             "TimedOut: startup timed out after 500ms"
         );
-        let workers = the_event(&trace, 7, "shutdown");
+        let workers = the_event(&trace, 7, "run");
         assert_eq!(workers["cat"], "tasks");
         assert_eq!(workers["args"]["count"], 3);
         assert_eq!(workers["args"]["outcome"], "still running");

@@ -152,6 +152,7 @@ impl TaskGroup {
             isolated,
             first: true,
             blocked: false,
+            reported: false,
         };
         self.tracker.track_future(task)
     }
@@ -217,6 +218,22 @@ pin_project! {
         // own poll held the thread past it blocked, and is named for it (with the
         // deadline's limit, set once).
         blocked: bool,
+        // Its end is in the ledger: else, dropped unfinished (aborted through its handle,
+        // or its runtime gone), it says so as it goes.
+        reported: bool,
+    }
+
+    impl<F> PinnedDrop for TaskRun<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if *this.reported {
+                return;
+            }
+            let (scope, _) = task_parts(this.run.as_ref());
+            if let Some(ledger) = scope.ledger() {
+                ledger.task_ended(scope.entry(), this.name, None);
+            }
+        }
     }
 }
 
@@ -291,6 +308,7 @@ where
                 .get()
                 .map_or(Duration::ZERO, |&(_, limit)| limit)
         };
+        *this.reported = true;
         let ended = |failure: Option<&Error>| {
             if let Some(ledger) = scope.ledger() {
                 ledger.task_ended(scope.entry(), name, failure);
@@ -374,14 +392,16 @@ impl Hook {
             .ledger()
             .map(|ledger| ledger.busy(format!("hook `{name}` of `{}`", scope.path())));
         let limit = effective_limit(None, deadline);
-        let began = scope.ledger().map(|_| Instant::now());
+        let recorded = scope
+            .ledger()
+            .and_then(|ledger| Some((ledger, ledger.hook_began(scope.entry(), name.clone())?)));
         let run = in_scope(scope.clone(), AssertUnwindSafe(future).catch_unwind());
         let outcome = within(limit.map(|(limit, _)| limit), run)
             .instrument(span.clone())
             .await;
         let ran = |failure: Option<&Error>| {
-            if let (Some(ledger), Some(began)) = (scope.ledger(), began) {
-                ledger.hook_ran(scope.entry(), name.clone(), began, failure);
+            if let Some((ledger, run)) = recorded {
+                ledger.hook_ended(run, failure);
             }
         };
         let error = match outcome {

@@ -8,8 +8,12 @@ use super::Scope;
 
 impl Scope {
     /// From now on, the app of this scope keeps its [`Timeline`]: each part entered
-    /// after this call, its hooks and its tasks (by name). `#[lifespan::main]` keeps one
-    /// always; a [`Scope::new`] app pays nothing until asked.
+    /// after this call, its hooks and its tasks (by name). Call it before entering
+    /// anything: the parts entered before are not in it, and the hooks and tasks of
+    /// their scopes appear at the top. A lifespan started outside any scope is an app
+    /// of its own, and is not in its caller's timeline. `#[lifespan::main]` keeps the
+    /// parts always, for its summary, and hooks and tasks when `LIFESPAN_TIMELINE` is
+    /// set; a [`Scope::new`] app pays nothing until asked.
     ///
     /// ```
     /// # use lifespan::{from_fn, Scope};
@@ -26,7 +30,7 @@ impl Scope {
     /// ```
     pub fn record_timeline(&self) {
         let ledger = self.inner.app.ledger.get_or_init(Ledger::default);
-        ledger.record_tasks();
+        ledger.record_children();
     }
 
     /// The app's [`Timeline`] so far, if it keeps one (see
