@@ -309,7 +309,15 @@ impl Ledger {
         let now = Instant::now();
         let entries = lock(&self.entries);
         let children = lock(&self.children);
-        let origin = entries.first().map_or(now, |entry| entry.began);
+        // The axis begins with the first thing recorded: a part's startup, or a task or
+        // hook of the root's that came before any part.
+        let origin = entries
+            .iter()
+            .map(|entry| entry.began)
+            .chain(children.hooks.iter().map(|hook| hook.began))
+            .chain(children.tasks.iter().map(|tasks| tasks.first))
+            .min()
+            .unwrap_or(now);
         let at = |instant: Instant| instant.saturating_duration_since(origin);
         let bar = |began: Instant, ended: Option<Instant>, failure: &Option<Failure>| Bar {
             start: at(began),

@@ -238,3 +238,35 @@ async fn an_aborted_task_and_a_dropped_startup_end_their_bars() {
     assert_eq!(slow.failures(), ["startup dropped"]);
     scope.shutdown().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn tasks_are_counted_by_name_and_their_bar_ends_with_the_last_of_them() {
+    let scope = Scope::new();
+    scope.record_timeline();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let quick = scope.spawn("alpha", tokio::time::sleep(MS));
+    let slow = scope.spawn("alpha", async move {
+        let _ = released.await;
+    });
+    let other = scope.spawn("beta", async {});
+    quick.await.unwrap();
+    other.await.unwrap();
+    let timeline = scope.timeline().unwrap();
+    let alpha = row(timeline.rows(), "alpha");
+    let beta = row(timeline.rows(), "beta");
+    assert_eq!((alpha.count(), beta.count()), (2, 1), "one row per name");
+    assert_eq!(alpha.startup().unwrap().end(), None, "one alpha still runs");
+    assert!(beta.startup().unwrap().end().is_some());
+
+    tokio::time::sleep(4 * MS).await;
+    release.send(()).unwrap();
+    slow.await.unwrap();
+    let timeline = scope.timeline().unwrap();
+    let alpha = row(timeline.rows(), "alpha").startup().unwrap().clone();
+    assert_eq!(
+        alpha.end(),
+        Some(alpha.start() + 5 * MS),
+        "ends with the last alpha"
+    );
+    scope.shutdown().await.unwrap();
+}

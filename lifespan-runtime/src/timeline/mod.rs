@@ -10,7 +10,7 @@ mod summary;
 mod svg;
 mod trace;
 
-/// What the parts of an app did, on one time axis that begins when the first part
+/// What the parts of an app did, on one time axis that begins with the first thing
 /// began its startup: a row per part (`main/db/pool`), with a bar for its startup and
 /// a bar for its shutdown, and rows for its hooks and for its tasks.
 ///
