@@ -365,9 +365,10 @@ impl Ledger {
         let mut below: Vec<Vec<EntryId>> = vec![Vec::new(); entries.len()];
         let mut tops = Vec::new();
         for (id, entry) in entries.iter().enumerate() {
+            // A parent's entry is made before its children's.
             match entry.parent {
-                Some(parent) if parent < id => below[parent].push(id),
-                _ => tops.push(id),
+                Some(parent) => below[parent].push(id),
+                None => tops.push(id),
             }
         }
         let mut pending: Vec<(EntryId, String, usize)> = tops
@@ -513,6 +514,14 @@ mod tests {
         assert!(lines[0].ends_with("  ok"), "{summary}");
         assert!(lines[1].ends_with("  shutdown timed out"), "{summary}");
         assert!(lines[2].ends_with("  never started"), "{summary}");
+
+        let running = ledger.begin("cache".into(), None);
+        ledger.record(running, Event::Started);
+        let summary = ledger.summary();
+        assert!(
+            summary.lines().nth(3).unwrap().ends_with("  never stopped"),
+            "{summary}"
+        );
     }
 
     #[test]

@@ -47,6 +47,7 @@ async fn a_recorded_app_has_a_row_per_part_hook_and_task_name_with_exact_bars() 
                     lifespan_runtime::shutdown_requested().await;
                 });
             }
+            Scope::current().note("3 workers started");
             y.yield_app(()).await;
             tokio::time::sleep(10 * MS).await;
         }))
@@ -98,7 +99,13 @@ async fn a_recorded_app_has_a_row_per_part_hook_and_task_name_with_exact_bars() 
         (Duration::ZERO, Some(15 * MS))
     );
     let pool = row(rows, "db/pool");
-    assert_eq!(pool.depth(), 1);
+    assert_eq!((pool.name(), pool.depth()), ("pool", 1));
+    assert_eq!(
+        row(rows, "db/flush").depth(),
+        1,
+        "a part's hooks sit under it"
+    );
+    assert_eq!(db.notes(), ["3 workers started"]);
     let pool_startup = pool.startup().unwrap();
     assert_eq!(
         (pool_startup.start(), pool_startup.end()),
