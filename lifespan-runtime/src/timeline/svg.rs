@@ -831,6 +831,90 @@ pub(super) mod tests {
         );
     }
 
+    /// Time maps onto the chart from the label column to the right margin, each row's
+    /// bars lie in its band, every other band is striped, and a label is cut to what
+    /// fits at its indent.
+    #[test]
+    fn time_maps_onto_the_chart_and_rows_onto_their_bands() {
+        let timeline = sample();
+        let svg = timeline.to_svg();
+        let document = Document::parse(&svg).unwrap();
+        let ticks: Vec<f64> = document
+            .descendants()
+            .filter(|node| node.has_tag_name("line") && has_class(*node, "tick"))
+            .map(|node| number(node, "x1"))
+            .collect();
+        let main = the_bar(&document, "main", "startup"); // from 0
+        assert!(
+            (number(main, "x") - ticks[0]).abs() < 0.1,
+            "0 is the first tick"
+        );
+        assert!(ticks[0] >= super::MIN_LABEL_COLUMN);
+        // The axis ends when the timeline was taken, where the running workers end.
+        let workers = the_bar(&document, "main/worker", "run");
+        let right = number(workers, "x") + number(workers, "width");
+        assert!(
+            (right - (super::WIDTH - super::RIGHT_MARGIN)).abs() < 0.1,
+            "{right}"
+        );
+        // Halfway in time is halfway across the chart.
+        let chart = super::WIDTH - super::RIGHT_MARGIN - ticks[0];
+        let db = the_bar(&document, "main/db", "shutdown");
+        let expected = ticks[0]
+            + chart
+                * timeline.rows[1]
+                    .shutdown
+                    .as_ref()
+                    .unwrap()
+                    .start
+                    .as_secs_f64()
+                / timeline.taken.as_secs_f64();
+        assert!((number(db, "x") - expected).abs() < 0.1);
+
+        for (index, row) in timeline.rows.iter().enumerate() {
+            let band = super::TOP + super::ROW_HEIGHT * index as f64;
+            for (stage, _) in row.bars() {
+                let bar = the_bar(&document, &row.path, stage);
+                let (y, height) = (number(bar, "y"), number(bar, "height"));
+                assert!(
+                    y > band && y + height < band + super::ROW_HEIGHT,
+                    "{} in its band",
+                    row.path
+                );
+            }
+        }
+        let stripes: Vec<f64> = document
+            .descendants()
+            .filter(|node| has_class(*node, "stripe"))
+            .map(|node| number(node, "y"))
+            .collect();
+        let expected: Vec<f64> = (0..timeline.rows.len())
+            .step_by(2)
+            .map(|index| super::TOP + super::ROW_HEIGHT * index as f64)
+            .collect();
+        assert_eq!(stripes, expected);
+    }
+
+    #[test]
+    fn a_label_is_cut_to_what_fits_at_its_indent() {
+        let deep = format!("a/b/c/{}", "x".repeat(100));
+        let timeline = Timeline {
+            rows: vec![row(&deep, RowKind::Part, ok(0, 1), None)],
+            deadline: None,
+            taken: ms(2),
+        };
+        let svg = timeline.to_svg();
+        let document = Document::parse(&svg).unwrap();
+        let label = document
+            .descendants()
+            .find(|node| has_class(*node, "label"))
+            .unwrap();
+        let shown = label.text().unwrap().chars().count();
+        let column = super::MAX_LABEL_COLUMN;
+        let fits = ((column - 12.0 - 3.0 * super::INDENT) / super::CHAR_WIDTH) as usize;
+        assert_eq!(shown, fits, "cut to the column, less the indent of depth 3");
+    }
+
     #[test]
     fn long_labels_are_cut_to_the_column() {
         let long = "x".repeat(200);
