@@ -916,6 +916,169 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn tick_labels_are_whole_numbers_in_the_step_s_unit() {
+        use super::tick_label;
+        let cases = [
+            (
+                Duration::from_millis(1500),
+                Duration::from_millis(500),
+                "1500 ms",
+            ),
+            (Duration::from_secs(2), Duration::from_secs(1), "2 s"),
+            (
+                Duration::from_micros(1500),
+                Duration::from_micros(500),
+                "1500 µs",
+            ),
+            (
+                Duration::from_nanos(500),
+                Duration::from_nanos(100),
+                "500 ns",
+            ),
+            (Duration::from_micros(2), Duration::from_micros(1), "2 µs"),
+        ];
+        for (tick, step, label) in cases {
+            assert_eq!(tick_label(tick, step), label);
+        }
+    }
+
+    /// Startups blue, shutdowns and hook runs orange, task runs blue and lighter.
+    #[test]
+    fn bars_are_painted_by_what_they_are() {
+        let timeline = Timeline {
+            rows: vec![
+                row("main", RowKind::Part, ok(0, 10), ok(20, 30)),
+                row("main/flush", RowKind::Hook, None, ok(22, 24)),
+                row("main/worker", RowKind::Tasks, ok(5, 25), None),
+            ],
+            deadline: None,
+            taken: ms(30),
+        };
+        let svg = timeline.to_svg();
+        let document = Document::parse(&svg).unwrap();
+        let paint = |path: &str, stage: &str| {
+            let bar = the_bar(&document, path, stage);
+            (
+                bar.attribute("fill").unwrap().to_owned(),
+                bar.attribute("fill-opacity").map(str::to_owned),
+            )
+        };
+        let startup = super::STARTUP_COLOUR.to_owned();
+        let shutdown = super::SHUTDOWN_COLOUR.to_owned();
+        assert_eq!(paint("main", "startup"), (startup.clone(), None));
+        assert_eq!(paint("main", "shutdown"), (shutdown.clone(), None));
+        assert_eq!(paint("main/flush", "run"), (shutdown, None));
+        assert_eq!(
+            paint("main/worker", "run"),
+            (startup, Some("0.7".to_owned()))
+        );
+    }
+
+    /// Labels sit in their row's band, and the label column is as wide as the longest
+    /// label needs (between its bounds): the chart starts right after it.
+    #[test]
+    fn labels_sit_in_their_band_and_size_the_column() {
+        let name = "a".repeat(30);
+        let timeline = Timeline {
+            rows: vec![
+                row(&name, RowKind::Part, ok(0, 10), None),
+                row(&format!("{name}/b"), RowKind::Part, ok(1, 9), None),
+            ],
+            deadline: None,
+            taken: ms(10),
+        };
+        let svg = timeline.to_svg();
+        let document = Document::parse(&svg).unwrap();
+        let labels: Vec<Node> = document
+            .descendants()
+            .filter(|node| has_class(*node, "label"))
+            .collect();
+        for (index, label) in labels.iter().enumerate() {
+            let band = super::TOP + super::ROW_HEIGHT * index as f64;
+            let y = number(*label, "y");
+            assert!(
+                y > band + super::ROW_HEIGHT / 2.0 && y < band + super::ROW_HEIGHT,
+                "{y}"
+            );
+        }
+        assert_eq!(
+            number(labels[1], "x") - number(labels[0], "x"),
+            super::INDENT
+        );
+        let column = 30.0 * super::CHAR_WIDTH + 16.0;
+        let first_bar = the_bar(&document, &name, "startup");
+        assert!(
+            (number(first_bar, "x") - column).abs() < 0.1,
+            "{}",
+            number(first_bar, "x")
+        );
+    }
+
+    /// A note goes right of its bar when it fits before the edge, else inside the bar
+    /// when that is wide enough, else left of it.
+    #[test]
+    fn a_note_goes_where_it_fits() {
+        let noted = |path: &str, startup: Option<Bar>| {
+            let mut startup = startup.unwrap();
+            startup.failure = Some(Failure {
+                kind: ErrorKind::Failed,
+                message: "n".repeat(20),
+            });
+            row(path, RowKind::Part, Some(startup), None)
+        };
+        let timeline = Timeline {
+            rows: vec![
+                noted("early", ok(0, 10)),
+                noted("wide", ok(100, 1000)),
+                noted("narrow", ok(990, 1000)),
+            ],
+            deadline: None,
+            taken: ms(1000),
+        };
+        let svg = timeline.to_svg();
+        let document = Document::parse(&svg).unwrap();
+        let note_of = |path: &str| {
+            let bar = the_bar(&document, path, "startup");
+            let end = number(bar, "x") + number(bar, "width");
+            let index = ["early", "wide", "narrow"]
+                .iter()
+                .position(|p| *p == path)
+                .unwrap();
+            let band = super::TOP + super::ROW_HEIGHT * index as f64;
+            let note = document
+                .descendants()
+                .find(|node| {
+                    node.has_tag_name("text")
+                        && node
+                            .text()
+                            .is_some_and(|text| text.starts_with("failed: nnnn"))
+                        && (band..band + super::ROW_HEIGHT).contains(&number(*node, "y"))
+                })
+                .unwrap();
+            (
+                number(bar, "x"),
+                end,
+                number(note, "x"),
+                note.attribute("text-anchor").unwrap().to_owned(),
+            )
+        };
+        let (_, end, x, anchor) = note_of("early");
+        assert_eq!(
+            (x, anchor.as_str()),
+            (end + 4.0, "start"),
+            "right of the bar"
+        );
+        let (_, end, x, anchor) = note_of("wide");
+        assert_eq!((x, anchor.as_str()), (end - 4.0, "end"), "inside the bar");
+        let (start, _, x, anchor) = note_of("narrow");
+        assert_eq!(
+            (x, anchor.as_str()),
+            (start - 4.0, "end"),
+            "left of the bar"
+        );
+    }
+
+    #[test]
     fn long_labels_are_cut_to_the_column() {
         let long = "x".repeat(200);
         let timeline = Timeline {
