@@ -562,6 +562,13 @@ pub(super) mod tests {
         node.attribute(attribute).unwrap().parse().unwrap()
     }
 
+    fn first_label<'a>(document: &'a Document<'a>) -> Node<'a, 'a> {
+        document
+            .descendants()
+            .find(|node| has_class(*node, "label"))
+            .unwrap()
+    }
+
     fn has_class(node: Node, class: &str) -> bool {
         node.attribute("class")
             .is_some_and(|classes| classes.split(' ').any(|c| c == class))
@@ -905,10 +912,7 @@ pub(super) mod tests {
         };
         let svg = timeline.to_svg();
         let document = Document::parse(&svg).unwrap();
-        let label = document
-            .descendants()
-            .find(|node| has_class(*node, "label"))
-            .unwrap();
+        let label = first_label(&document);
         let shown = label.text().unwrap().chars().count();
         let column = super::MAX_LABEL_COLUMN;
         let fits = ((column - 12.0 - 3.0 * super::INDENT) / super::CHAR_WIDTH) as usize;
@@ -1088,10 +1092,7 @@ pub(super) mod tests {
         };
         let svg = timeline.to_svg();
         let document = Document::parse(&svg).unwrap();
-        let label = document
-            .descendants()
-            .find(|node| has_class(*node, "label"))
-            .unwrap();
+        let label = first_label(&document);
         assert!(label.text().unwrap().ends_with('…'));
         assert_eq!(title_of(label), long);
         assert!(number(the_bar(&document, &long, "startup"), "x") <= super::MAX_LABEL_COLUMN);
