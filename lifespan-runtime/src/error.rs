@@ -86,6 +86,8 @@ enum Detail {
         cause: TimeoutCause,
     },
     ReturnedBeforeYield,
+    /// Cut because a shutdown was requested while it started.
+    Cancelled,
     Aborted,
     /// Aborted at its turn because the teardown was hurried.
     Hurried,
@@ -164,6 +166,13 @@ pub enum ErrorKind {
     TimedOut,
     /// A lifespan's body ended without reaching its yield point.
     ReturnedBeforeYield,
+    /// A startup was cut because shutdown was requested while it ran: a signal under
+    /// `#[lifespan::main]`, [`request_shutdown`](crate::Scope::request_shutdown)
+    /// anywhere in the app, or
+    /// [`request_local_shutdown`](crate::Scope::request_local_shutdown) on its scope or
+    /// one above. What it had started was stopped. A stop that was asked for, not a
+    /// fault: `#[lifespan::main]` exits 0 when nothing else failed.
+    Cancelled,
     /// A task was aborted through its [`TaskHandle`](crate::TaskHandle), or its runtime
     /// shut down under it: only the handle sees these, as an abort that was asked for
     /// is not a failure of the app. Or the teardown was hurried (a second signal under
@@ -219,6 +228,11 @@ impl Error {
 
     pub(crate) fn returned_before_yield(name: Name) -> Self {
         Self::new(name, Origin::Startup, Detail::ReturnedBeforeYield)
+    }
+
+    /// A startup cut because shutdown was requested while it ran.
+    pub(crate) fn cancelled(name: Name) -> Self {
+        Self::new(name, Origin::Startup, Detail::Cancelled)
     }
 
     pub(crate) fn aborted(name: Name) -> Self {
@@ -302,6 +316,7 @@ impl Error {
             Detail::Panicked(_) => ErrorKind::Panicked,
             Detail::TimedOut { .. } => ErrorKind::TimedOut,
             Detail::ReturnedBeforeYield => ErrorKind::ReturnedBeforeYield,
+            Detail::Cancelled => ErrorKind::Cancelled,
             Detail::Aborted | Detail::Hurried => ErrorKind::Aborted,
             Detail::NoScope => ErrorKind::NoScope,
             Detail::ScopeClosed => ErrorKind::ScopeClosed,
@@ -472,6 +487,11 @@ impl fmt::Display for Error {
                 "{subject} returned before reaching `yield_app!`: a lifespan must reach `yield_app!`; \
                  fail startup with `?` or `return Err(..)`"
             ),
+            Detail::Cancelled => write!(
+                f,
+                "{subject} was cut while starting: shutdown was requested, and what it had \
+                 started was stopped"
+            ),
             Detail::Aborted => write!(
                 f,
                 "{subject} was aborted before it finished, through its `TaskHandle` or because \
@@ -553,6 +573,7 @@ impl fmt::Debug for Error {
             Detail::Several(errors) => debug.field("errors", errors),
             Detail::WrongScope(why) => debug.field("why", why),
             Detail::ReturnedBeforeYield
+            | Detail::Cancelled
             | Detail::Aborted
             | Detail::Hurried
             | Detail::NoScope

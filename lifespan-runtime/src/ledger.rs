@@ -23,6 +23,8 @@ pub(crate) enum Event<'a> {
     /// Its startup's future was dropped before it finished (a failing sibling in a
     /// `try_join!`, an outer timeout).
     StartupDropped,
+    /// Its startup was cut because shutdown was requested while it ran.
+    StartupCancelled,
     Stopping,
     ShutdownFailed(&'a Error),
     /// One of its tasks failed, panicked or was aborted, or one of its hooks failed.
@@ -116,6 +118,8 @@ struct Entry {
     startup_failure: Option<Failure>,
     shutdown_failure: Option<Failure>,
     notes: Vec<String>,
+    /// Its startup was cut by a shutdown request.
+    cut: bool,
 }
 
 impl Ledger {
@@ -133,6 +137,7 @@ impl Ledger {
             startup_failure: None,
             shutdown_failure: None,
             notes: Vec::new(),
+            cut: false,
         });
         entries.len() - 1
     }
@@ -251,6 +256,15 @@ impl Ledger {
                     message: "its startup was dropped before it finished".to_owned(),
                 });
             }
+            Event::StartupCancelled => {
+                entry.startup = Some(entry.began.elapsed());
+                entry.cut = true;
+                entry.failures.push("cut while starting".to_owned());
+                entry.startup_failure = Some(Failure {
+                    kind: ErrorKind::Cancelled,
+                    message: "shutdown was requested while it started".to_owned(),
+                });
+            }
             Event::Stopping => entry.stopping = Some(Instant::now()),
             Event::ShutdownFailed(error) => {
                 entry.failures.push(describe("shutdown", error));
@@ -300,6 +314,30 @@ impl Ledger {
                 },
             )
             .chain(busy)
+            .collect()
+    }
+
+    /// The parts whose startup a shutdown request cut, innermost only (`main/db/pool`,
+    /// not `main` and `main/db` as well): what was being started when the stop came.
+    pub(crate) fn cut(&self) -> Vec<String> {
+        let entries = lock(&self.entries);
+        let has_cut_child = |id: EntryId| {
+            entries
+                .iter()
+                .any(|entry| entry.cut && entry.parent == Some(id))
+        };
+        let path = |mut id: EntryId| {
+            let mut names = vec![entries[id].name.to_string()];
+            while let Some(parent) = entries[id].parent {
+                names.push(entries[parent].name.to_string());
+                id = parent;
+            }
+            names.reverse();
+            names.join("/")
+        };
+        (0..entries.len())
+            .filter(|&id| entries[id].cut && !has_cut_child(id))
+            .map(path)
             .collect()
     }
 

@@ -22,8 +22,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use tokio::time::{Instant, Sleep};
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use crate::error::{Error, Name, Origin, TimeoutCause};
+use crate::error::{Error, ErrorKind, Name, Origin, TimeoutCause};
 use crate::ledger::Event;
 use crate::time::Stopwatch;
 
@@ -64,6 +65,9 @@ struct Starting<L: Body> {
     parent: Option<Scope>,
     scope: Scope,
     timer: Option<Pin<Box<Sleep>>>,
+    /// Resolves once a shutdown request covers `scope` (the app's, or a local one here
+    /// or above): the startup is then cut where it stands.
+    stop: Pin<Box<WaitForCancellationFutureOwned>>,
     stopwatch: Stopwatch,
     span: tracing::Span,
     /// The body reached its yield point: [`Startup::finish`] takes what is kept of it.
@@ -123,6 +127,11 @@ impl<L: Body> Startup<L> {
         let StartupState::Starting(starting) = &mut self.state else {
             return self.poll_rollback(cx);
         };
+        // Before the body: of nested startups that a request covers, the outermost is cut,
+        // and the ones inside it are dropped with its body.
+        if starting.stop.as_mut().poll(cx).is_ready() {
+            return self.cut(cx);
+        }
         let polled = catch_unwind(AssertUnwindSafe(|| starting.poll_once(cx)));
         if let (Ok(Poll::Pending), None) = (&polled, &starting.timer) {
             return Poll::Pending;
@@ -149,6 +158,18 @@ impl<L: Body> Startup<L> {
             }
             Poll::Ready(Err(error)) => error,
         };
+        self.roll_back(error);
+        self.poll_rollback(cx)
+    }
+
+    /// A shutdown request covers this startup: its body is dropped where it stands, and
+    /// what it had started is stopped, as after a failure.
+    #[inline(never)]
+    fn cut(&mut self, cx: &mut Context<'_>) -> Poll<Result<L::Yielded, Error>> {
+        let StartupState::Starting(starting) = &self.state else {
+            unreachable!("only a startup in progress is cut")
+        };
+        let error = Error::cancelled(starting.scope.owner().clone());
         self.roll_back(error);
         self.poll_rollback(cx)
     }
@@ -304,11 +325,13 @@ impl<L: Body> Starting<L> {
             Some(parent) => parent.child(name),
             None => Scope::standalone(name),
         };
+        let stop = Box::pin(scope.startup_stop().clone().cancelled_owned());
         Starting {
             lifespan,
             parent,
             scope,
             timer,
+            stop,
             stopwatch: Stopwatch::start(),
             span,
             yielded: false,
@@ -345,20 +368,31 @@ impl<L: Body> Starting<L> {
         } = self;
         span.in_scope(|| drop(lifespan));
         match failure {
-            Some(error) => {
+            Some(error) if error.kind() != ErrorKind::Cancelled => {
                 tracing::error!(parent: &span, %error, "startup failed");
                 scope.record(Event::StartupFailed(error));
             }
-            None => {
+            // Cut by a shutdown request, itself or as the body of one that was: a stop
+            // that was asked for, not a fault.
+            _ if scope.startup_stop().is_cancelled() => {
+                tracing::info!(
+                    parent: &span,
+                    "startup cut: shutdown was requested; stopping what it had started"
+                );
+                scope.record(Event::StartupCancelled);
+            }
+            _ => {
                 tracing::warn!(
                     parent: &span,
                     "startup dropped before it finished; stopping what it had started"
                 );
                 scope.record(Event::StartupDropped);
-                // Its turn has come: what awaits its `shutdown_requested()` hears it; its
-                // tasks hear theirs as its orphans are stopped.
-                scope.cancel();
             }
+        }
+        if failure.is_none() {
+            // Its turn has come: what awaits its `shutdown_requested()` hears it; its
+            // tasks hear theirs as its orphans are stopped.
+            scope.cancel();
         }
         scope
     }

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use crate::engine::start::Startup;
 use crate::engine::{Frame, Scope, stop_tree};
-use crate::error::{Error, Origin};
+use crate::error::{Error, ErrorKind, Origin};
 use crate::from_fn::from_fn;
 use crate::lifespan::Lifespan;
 use crate::phase::Phase;
@@ -145,10 +145,15 @@ where
 {
     let output = Arc::new(Mutex::new(None));
     let slot = output.clone();
+    let app = root.clone();
     let mut main = from_fn("main", move |yielder| async move {
         let output = body(yielder).await;
         let failed = output.is_failure().then(|| output.failure());
-        *lock(&slot) = Some(output);
+        let returned = Returned {
+            output,
+            after_stop: app.is_app_shutdown_requested(),
+        };
+        *lock(&slot) = Some(returned);
         match failed {
             Some(how) => Err(BodyFailed(how)),
             None => Ok(()),
@@ -159,12 +164,20 @@ where
     if let Some(limit) = config.startup_timeout {
         main = main.startup_timeout(limit);
     }
-    let failure = match Startup::new(main, Some(root.clone())).await {
-        Err(error) => Some(error),
+    let (failure, stopped_while_starting) = match Startup::new(main, Some(root.clone())).await {
+        Err(error) => {
+            let returned_after_stop = lock(&output).as_ref().is_some_and(|body| body.after_stop);
+            let (cut, failure) = without_cut(error);
+            (failure, cut || returned_after_stop)
+        }
         Ok(((), main)) => {
-            root.advance_phase(Phase::Running);
-            notify::ready();
-            tracing::info!("started; serving until SIGINT, SIGTERM or request_shutdown()");
+            // A request that came as startup finished: no READY=1 for a service that is
+            // already stopping.
+            if !root.is_app_shutdown_requested() {
+                root.advance_phase(Phase::Running);
+                notify::ready();
+                tracing::info!("started; serving until SIGINT, SIGTERM or request_shutdown()");
+            }
             shutdown_requested(root).await;
             let deadline = tokio::time::Instant::from_std(watchdog.begin_teardown());
             root.advance_phase(Phase::Stopping);
@@ -172,26 +185,93 @@ where
             let mut errors: Vec<Error> =
                 main.stop(Some(deadline)).await.err().into_iter().collect();
             errors.extend(stop_tree(Frame::Root(root.clone()), Some(deadline)).await);
-            Error::collect(&"main".into(), Origin::Teardown, errors).err()
+            let failure = Error::collect(&"main".into(), Origin::Teardown, errors).err();
+            (failure, false)
         }
     };
     let hurried = watchdog.finish();
     root.advance_phase(Phase::Stopped);
+    let mut output = lock(&output).take();
+    if stopped_while_starting {
+        // The body returned while its startup was being cut: its error is the stop's
+        // doing (a part it was starting was cut, and `?` passed that on), so the exit
+        // says what the stop did instead.
+        if let Some(body) = output.take_if(|body| body.output.is_failure()) {
+            tracing::info!(
+                "main's startup ended with an error after shutdown was requested, which \
+                 does not count against the exit: {}",
+                body.output.detail()
+            );
+        }
+    }
     if let Some(ledger) = root.ledger() {
-        let verdict = match (&failure, hurried) {
-            (None, false) => "no part failed".to_owned(),
-            (Some(failure), false) => format!("failed, so the exit code is not 0: {failure}"),
-            (None, true) => format!("{HURRIED}; every shutdown half ran"),
-            (Some(failure), true) => format!("{HURRIED}: {failure}"),
+        let verdict = match (stopped_while_starting, &failure, hurried) {
+            (true, None, false) => format!(
+                "{}; every part that had started was stopped, and none failed",
+                stopped_while_starting_words(ledger)
+            ),
+            (true, ..) => format!(
+                "{}; {}",
+                stopped_while_starting_words(ledger),
+                verdict(failure.as_ref(), hurried)
+            ),
+            (false, ..) => verdict(failure.as_ref(), hurried),
         };
         tracing::info!("lifespan summary:\n{}  {verdict}", ledger.summary());
     }
-    let output = lock(&output).take();
     Served {
-        output,
+        output: output.map(|body| body.output),
         failure: failure.and_then(without_body_failure),
         hurried,
     }
+}
+
+/// What the body returned, and whether shutdown had been requested by then.
+struct Returned<O> {
+    output: O,
+    after_stop: bool,
+}
+
+/// The summary's last line: why the exit code is what it is.
+fn verdict(failure: Option<&Error>, hurried: bool) -> String {
+    match (failure, hurried) {
+        (None, false) => "no part failed".to_owned(),
+        (Some(failure), false) => format!("failed, so the exit code is not 0: {failure}"),
+        (None, true) => format!("{HURRIED}; every shutdown half ran"),
+        (Some(failure), true) => format!("{HURRIED}: {failure}"),
+    }
+}
+
+/// "stopped while starting (the startup of `main/db` was cut)", from the ledger.
+fn stopped_while_starting_words(ledger: &crate::ledger::Ledger) -> String {
+    let cut = ledger.cut();
+    if cut.is_empty() {
+        return "stopped while starting".to_owned();
+    }
+    let cut: Vec<String> = cut.iter().map(|path| format!("`{path}`")).collect();
+    let (startups, were) = match cut.len() {
+        1 => ("startup", "was"),
+        _ => ("startups", "were"),
+    };
+    format!(
+        "stopped while starting (the {startups} of {} {were} cut)",
+        cut.join(", ")
+    )
+}
+
+/// `failure` without the startups a shutdown request cut, which are a stop and not a
+/// fault; and whether there were any.
+fn without_cut(failure: Error) -> (bool, Option<Error>) {
+    let name = failure.name().to_owned();
+    let origin = failure.origin();
+    let (cut, rest): (Vec<Error>, Vec<Error>) = failure
+        .into_errors()
+        .into_iter()
+        .partition(|error| error.kind() == ErrorKind::Cancelled);
+    (
+        !cut.is_empty(),
+        Error::collect(&name.into(), origin, rest).err(),
+    )
 }
 
 /// The summary's verdict after a second signal.

@@ -42,6 +42,12 @@ pub trait MainOutput: Sized {
         "main returned an error"
     }
 
+    /// The body's failure in full, for the log when it does not decide the exit.
+    #[doc(hidden)]
+    fn detail(&self) -> String {
+        self.failure().to_owned()
+    }
+
     /// The exit, given the body's output (none if it panicked, timed out or never ran)
     /// and every other failure.
     #[doc(hidden)]
@@ -88,6 +94,13 @@ where
 
     fn is_failure(&self) -> bool {
         self.is_err()
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Ok(()) => String::new(),
+            Err(error) => format!("{error:?}"),
+        }
     }
 
     fn exit(output: Option<Self>, failure: Option<Error>) -> Result<(), E> {

@@ -1,7 +1,8 @@
 //! The force paths of a service, on threads of their own so that no async code can
 //! defeat them, not even a task that blocks its worker thread:
 //!
-//! - the first SIGINT or SIGTERM requests shutdown; the second hurries it
+//! - the first SIGINT or SIGTERM requests shutdown (during startup, that cuts the
+//!   startup, and its rollback is the teardown); the second hurries it
 //!   (`Scope::request_hurry`) and gives the teardown `second_signal_timeout`, counted
 //!   from the second signal or from the end of startup, whichever is later, after which
 //!   it exits with code 130; the third exits at once with code 130. With
@@ -126,6 +127,12 @@ impl Shared {
             0 => {
                 let already = if self.began.get().is_some() {
                     "shutdown was already under way"
+                } else if self.root.phase() == Phase::Starting {
+                    // The request cuts the startup in progress, and what had started is
+                    // stopped at once: that rollback is the teardown a second signal
+                    // hurries.
+                    self.tearing_down.store(true, Ordering::SeqCst);
+                    "cutting the startup and stopping what had started"
                 } else {
                     "shutting down"
                 };
@@ -154,7 +161,8 @@ impl Shared {
                     let left = deadline.saturating_duration_since(Instant::now());
                     format!("the shutdown halves have {:?}", mercy.min(left))
                 } else {
-                    format!("startup goes on, uncut; then the shutdown halves have {mercy:?}")
+                    // The runner has yet to begin its teardown; the timeout counts from then.
+                    format!("then the shutdown halves have {mercy:?}")
                 };
                 tell(
                     Notice::Info,

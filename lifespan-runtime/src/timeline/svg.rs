@@ -386,6 +386,7 @@ fn kind_words(kind: ErrorKind) -> &'static str {
         ErrorKind::Panicked => "panicked",
         ErrorKind::TimedOut => "timed out",
         ErrorKind::ReturnedBeforeYield => "returned before yield",
+        ErrorKind::Cancelled => "cut while starting",
         ErrorKind::Aborted => "aborted",
         ErrorKind::NoScope => "no scope",
         ErrorKind::ScopeClosed => "scope closed",

@@ -99,6 +99,10 @@ struct Inner {
     /// Cancelled by a local shutdown request here or above: the parent of `token`, of
     /// the task groups' tokens and of the children's `subtree`. Made on first use.
     subtree: OnceLock<CancellationToken>,
+    /// Cancelled by a shutdown request that covers this scope (the app's, or a local one
+    /// here or above): what is starting in it is cut. The child of the parent's, and a
+    /// root's of the app's request. Made when a startup begins here.
+    startup_stop: OnceLock<CancellationToken>,
     /// Where `subtree` comes from; `None` for a root. Weak: the parent holds its
     /// children, so a strong link would be a cycle.
     parent: Option<Weak<Inner>>,
@@ -259,6 +263,7 @@ impl Scope {
                 entry,
                 token: OnceLock::new(),
                 subtree: OnceLock::new(),
+                startup_stop: OnceLock::new(),
                 parent,
                 cancelled: AtomicBool::new(false),
                 owned,
@@ -643,6 +648,7 @@ impl Scope {
             self.request_shutdown();
         }
         self.subtree().cancel();
+        self.startup_stop().cancel();
     }
 
     /// A future that resolves once the app's shutdown has been requested or its
@@ -965,6 +971,23 @@ impl Scope {
                 None => CancellationToken::new(),
             },
         })
+    }
+
+    /// Cancelled once a shutdown request covers this scope: the app's, or a local one
+    /// here or above. A startup in progress in it is then cut. Made on first use, with
+    /// those of the scopes above it.
+    pub(super) fn startup_stop(&self) -> &CancellationToken {
+        self.inner
+            .startup_stop
+            .get_or_init(|| match &self.inner.parent {
+                None => self.inner.app.shutdown_token().child_token(),
+                Some(parent) => match parent.upgrade() {
+                    Some(inner) => Scope::uncounted(inner).startup_stop().child_token(),
+                    // As for `subtree`: nothing can come from above any more but the app's
+                    // request.
+                    None => self.inner.app.shutdown_token().child_token(),
+                },
+            })
     }
 
     /// This scope's turn to stop has come: resolves its `shutdown_requested()` (not its

@@ -1,0 +1,283 @@
+//! A shutdown request that comes while a lifespan starts cuts that startup where it
+//! stands and stops what it had started, as a failed startup would; the caller gets
+//! `ErrorKind::Cancelled`. The app's request cuts every startup in the app; a local
+//! request, those in its subtree only. On a paused clock: each cut is seen to come at
+//! the request, not when the startup would have ended.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Act, Journal, part, scripted};
+use lifespan_runtime::{Error, ErrorKind, Lifespan, Origin, Scope, from_fn};
+use tokio::time::{Instant, sleep};
+
+/// Logs `NAME dropped` when dropped: shows where a body was cut.
+struct DropLog(Journal, &'static str);
+
+impl Drop for DropLog {
+    fn drop(&mut self) {
+        self.0.log(format!("{} dropped", self.1));
+    }
+}
+
+/// A lifespan whose startup enters `inside` first, then takes `takes`, then logs
+/// `start NAME`; its body logs `NAME dropped` if it is dropped before then.
+fn slow<L>(
+    journal: &Journal,
+    name: &'static str,
+    inside: L,
+    takes: Duration,
+) -> impl Lifespan<Value = (), Error = Error> + Send + 'static
+where
+    L: Lifespan + Send + 'static,
+{
+    let journal = journal.clone();
+    from_fn(name, move |yielder| async move {
+        inside.enter().await?;
+        let guard = DropLog(journal.clone(), name);
+        sleep(takes).await;
+        std::mem::forget(guard);
+        journal.log(format!("start {name}"));
+        yielder.yield_app(()).await;
+        journal.log(format!("stop {name}"));
+        Ok(())
+    })
+}
+
+/// Asks `scope`'s whole app to shut down after `after`.
+fn request_after(scope: &Scope, after: Duration) {
+    let scope = scope.clone();
+    tokio::spawn(async move {
+        sleep(after).await;
+        scope.request_shutdown();
+    });
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_apps_request_cuts_a_startup_at_once_and_stops_what_it_had_started() {
+    let journal = Journal::new();
+    let root = Scope::new();
+    root.record_timeline();
+    root.enter(part(&journal, "a")).await.unwrap();
+    let began = Instant::now();
+    request_after(&root, Duration::from_secs(1));
+
+    let error = root
+        .enter(slow(
+            &journal,
+            "slow",
+            part(&journal, "inner"),
+            Duration::from_secs(5),
+        ))
+        .await
+        .unwrap_err();
+
+    assert_eq!(
+        began.elapsed(),
+        Duration::from_secs(1),
+        "cut at the request"
+    );
+    assert_eq!(error.kind(), ErrorKind::Cancelled);
+    assert_eq!((error.name(), error.origin()), ("slow", Origin::Startup));
+    assert_eq!(
+        error.to_string(),
+        "lifespan `slow` was cut while starting: shutdown was requested, and what it had \
+         started was stopped"
+    );
+    assert_eq!(
+        journal.entries(),
+        ["start a", "start inner", "slow dropped", "stop inner"],
+        "its body was dropped where it stood, then what it had entered was stopped"
+    );
+
+    root.shutdown().await.unwrap();
+    assert_eq!(
+        journal.entries()[4..],
+        ["stop a"],
+        "`a`, started before, stops with the scope, once"
+    );
+    let timeline = root.timeline().unwrap();
+    let slow = timeline
+        .rows()
+        .iter()
+        .find(|row| row.path() == "slow")
+        .unwrap();
+    let failure = slow.startup().unwrap().failure().unwrap();
+    assert_eq!(failure.kind(), ErrorKind::Cancelled);
+    assert_eq!(slow.failures(), ["cut while starting"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lifespan_entered_once_shutdown_was_requested_never_runs_its_body() {
+    let journal = Journal::new();
+    let root = Scope::new();
+    root.request_shutdown();
+    let error = root.enter(part(&journal, "late")).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Cancelled);
+    assert!(journal.entries().is_empty(), "{:?}", journal.entries());
+    root.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn nested_startups_are_cut_at_the_outermost_and_every_started_part_stops_once() {
+    let journal = Journal::new();
+    let root = Scope::new();
+    request_after(&root, Duration::from_secs(1));
+    let outer = {
+        let journal = journal.clone();
+        let first = part(&journal, "first");
+        let second = slow(
+            &journal,
+            "second",
+            part(&journal, "deep"),
+            Duration::from_secs(5),
+        );
+        from_fn("outer", move |yielder| async move {
+            first.enter().await?;
+            second.enter().await?;
+            journal.log("start outer");
+            yielder.yield_app(()).await;
+            Ok::<(), Error>(())
+        })
+    };
+
+    let error = root.enter(outer).await.unwrap_err();
+
+    // The caller hears of the part it entered, which is what was cut for it.
+    assert_eq!(
+        (error.kind(), error.name()),
+        (ErrorKind::Cancelled, "outer")
+    );
+    assert_eq!(
+        journal.entries(),
+        [
+            "start first",
+            "start deep",
+            "second dropped",
+            "stop deep",
+            "stop first"
+        ],
+        "the innermost started part stops first, each once"
+    );
+    root.shutdown().await.unwrap();
+    assert_eq!(journal.count("stop deep") + journal.count("stop first"), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_local_request_cuts_the_startups_of_its_subtree_and_no_other() {
+    let journal = Journal::new();
+    let root = Scope::new();
+    let poller = root
+        .enter(from_fn("poller", |yielder| {
+            yielder.yield_app(Scope::current())
+        }))
+        .await
+        .unwrap();
+    let began = Instant::now();
+    let inside = poller.enter(slow(
+        &journal,
+        "inside",
+        part(&journal, "nested"),
+        Duration::from_secs(5),
+    ));
+    let beside = root.enter(slow(
+        &journal,
+        "beside",
+        part(&journal, "other"),
+        Duration::from_secs(3),
+    ));
+    let request = async {
+        sleep(Duration::from_secs(1)).await;
+        poller.request_local_shutdown();
+    };
+
+    let (inside, beside, ()) = tokio::join!(inside, beside, request);
+
+    let inside = inside.unwrap_err();
+    assert_eq!(
+        (inside.kind(), inside.name()),
+        (ErrorKind::Cancelled, "inside")
+    );
+    beside.expect("a startup outside the subtree goes on");
+    assert_eq!(began.elapsed(), Duration::from_secs(3));
+    assert_eq!(journal.count("stop nested"), 1);
+    assert_eq!(journal.count("start beside"), 1);
+    assert!(!root.is_app_shutdown_requested());
+    root.shutdown().await.unwrap();
+    assert_eq!(journal.count("stop beside"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_on_a_running_lifespans_scope_cuts_a_child_starting_in_it() {
+    let journal = Journal::new();
+    let running = from_fn("owner", |yielder| yielder.yield_app(()))
+        .start()
+        .await
+        .unwrap();
+    let scope = running.scope().clone();
+    let entering = scope.enter(slow(
+        &journal,
+        "child",
+        part(&journal, "grandchild"),
+        Duration::from_secs(5),
+    ));
+    let request = async {
+        sleep(Duration::from_millis(500)).await;
+        running.scope().request_shutdown();
+    };
+
+    let (entered, ()) = tokio::join!(entering, request);
+
+    assert_eq!(entered.unwrap_err().kind(), ErrorKind::Cancelled);
+    assert_eq!(journal.count("stop grandchild"), 1);
+    running.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cut_startup_whose_rollback_fails_reports_both() {
+    let journal = Journal::new();
+    let root = Scope::new();
+    request_after(&root, Duration::from_secs(1));
+    let brittle = scripted(&journal, "brittle", Act::Succeed, Act::Fail);
+
+    let error = root
+        .enter(slow(&journal, "slow", brittle, Duration::from_secs(5)))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Several);
+    let kinds: Vec<(ErrorKind, &str)> = error
+        .errors()
+        .iter()
+        .map(|error| (error.kind(), error.name()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (ErrorKind::Cancelled, "slow"),
+            (ErrorKind::Failed, "brittle")
+        ]
+    );
+    root.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_startup_that_ends_before_the_request_is_not_cut() {
+    let journal = Journal::new();
+    let root = Scope::new();
+    root.enter(slow(
+        &journal,
+        "quick",
+        part(&journal, "inner"),
+        Duration::from_secs(1),
+    ))
+    .await
+    .unwrap();
+    root.request_shutdown();
+    root.shutdown().await.unwrap();
+    assert_eq!(
+        journal.entries(),
+        ["start inner", "start quick", "stop quick", "stop inner"]
+    );
+}
