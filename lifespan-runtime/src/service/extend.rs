@@ -57,7 +57,8 @@ use super::notify;
 /// How long a stage runs before anything is sent: a startup or a shutdown shorter than
 /// this, the usual case, sends nothing more than READY=1 and STOPPING=1. It is below
 /// any sensible `TimeoutStartSec=` or `TimeoutStopSec=` (systemd's default is 90 s),
-/// which must be longer than it for the extension to come in time.
+/// which must be longer than it and a [`CHECK`] (so, above 3 s) for the extension to
+/// come in time.
 const QUIET: Duration = Duration::from_secs(2);
 
 /// How often the stage is looked at while it is in progress: a horizon that moves is
