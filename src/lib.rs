@@ -165,7 +165,12 @@
 //! - [`phase`] moves from `Starting` to `Running` (after the startup half) to
 //!   `Stopping` to `Stopped`: a `/readyz` handler answers from it. With the `systemd`
 //!   feature, READY=1 and STOPPING=1 go to the service manager when `NOTIFY_SOCKET` is
-//!   set, and nothing happens otherwise.
+//!   set, and nothing happens otherwise. A startup or a shutdown that lasts more than
+//!   2 s also sends `EXTEND_TIMEOUT_USEC=` (systemd 236 and later), so that systemd
+//!   waits past `TimeoutStartSec=` or `TimeoutStopSec=` for a stage still within the
+//!   service's own limits, and no longer: a startup up to the `startup_timeout` of the
+//!   parts still starting (a parent's limit cutting its children's), a shutdown up to
+//!   its deadline plus 250 ms. A slow part with no `startup_timeout` is not extended.
 //! - At the end, one `INFO` event `lifespan summary:` with a row per lifespan: its
 //!   startup time, its shutdown time (children included) and how it ended. A task
 //!   that failed or was aborted, and a hook that failed, count against the part that

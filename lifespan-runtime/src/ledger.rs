@@ -1,6 +1,7 @@
 //! The record a service keeps of each lifespan: when its startup and shutdown began and
 //! ended, and how. It names what is still starting or stopping when the watchdog has to
-//! force an exit, and it is the summary printed at the end.
+//! force an exit, it is the summary printed at the end, and with the `systemd` feature
+//! it says how far a slow startup may still go ([`Ledger::startup_horizon`]).
 //!
 //! Only a root made for `#[lifespan::main]` keeps one; a plain [`Scope`](crate::Scope)
 //! pays nothing for it.
@@ -18,6 +19,9 @@ use crate::timeline::{Bar, Failure, Row, RowKind, Timeline};
 /// What happened to a lifespan, in the order it can happen.
 #[derive(Debug)]
 pub(crate) enum Event<'a> {
+    /// Its own `startup_timeout`, recorded as its startup begins: how far its startup,
+    /// and those of the parts it enters, can go.
+    StartupLimit(Duration),
     Started,
     StartupFailed(&'a Error),
     /// Its startup's future was dropped before it finished (a failing sibling in a
@@ -111,6 +115,9 @@ struct Entry {
     /// its name (`main/db/pool`), put together only when a timeline is taken.
     parent: Option<EntryId>,
     began: Instant,
+    /// Its own `startup_timeout`, if it has one.
+    startup_limit: Option<Duration>,
+    /// How long its startup took; `None` while it is in progress.
     startup: Option<Duration>,
     stopping: Option<Instant>,
     shutdown: Option<Duration>,
@@ -130,6 +137,7 @@ impl Ledger {
             name,
             parent,
             began: Instant::now(),
+            startup_limit: None,
             startup: None,
             stopping: None,
             shutdown: None,
@@ -242,6 +250,7 @@ impl Ledger {
             return;
         };
         match event {
+            Event::StartupLimit(limit) => entry.startup_limit = Some(limit),
             Event::Started => entry.startup = Some(entry.began.elapsed()),
             Event::StartupFailed(error) => {
                 entry.startup = Some(entry.began.elapsed());
@@ -274,6 +283,47 @@ impl Ledger {
             Event::Stopped => entry.shutdown = entry.stopping.map(|began| began.elapsed()),
             Event::Note(note) => entry.notes.push(note),
         }
+    }
+
+    /// How far the startup in progress may still go by its parts' own limits: `None`
+    /// when no part is starting under a `startup_timeout`, its own or one above it.
+    ///
+    /// A part's startup ends at the latest at the earliest of its own `began + limit`
+    /// and those of the parts above it that are still starting: a parent that times out
+    /// rolls back what it entered, so its limit cuts its children's. A part above that
+    /// has started no longer cuts anything, as its timer is gone. The horizon is the
+    /// latest of these ends among the parts still starting; a part with no limit at all
+    /// counts for nothing, so that the root, which waits on its children, does not hide
+    /// them.
+    #[cfg_attr(
+        not(all(feature = "systemd", unix)),
+        allow(dead_code, reason = "only systemd is told the horizon")
+    )]
+    pub(crate) fn startup_horizon(&self) -> Option<Instant> {
+        let entries = lock(&self.entries);
+        // For each entry, the earliest end its own limit and those of the parts above
+        // it, while they are starting, impose. One pass: a parent's entry is made
+        // before its children's.
+        let mut cuts: Vec<Option<Instant>> = Vec::with_capacity(entries.len());
+        for entry in entries.iter() {
+            let own = entry
+                .startup_limit
+                .filter(|_| entry.startup.is_none())
+                .map(|limit| entry.began + limit);
+            let above = entry
+                .parent
+                .and_then(|parent| cuts.get(parent).copied().flatten());
+            cuts.push(match (own, above) {
+                (Some(own), Some(above)) => Some(own.min(above)),
+                (own, above) => own.or(above),
+            });
+        }
+        entries
+            .iter()
+            .zip(cuts)
+            .filter(|(entry, _)| entry.startup.is_none())
+            .filter_map(|(_, cut)| cut)
+            .max()
     }
 
     /// `what` (such as "task `flush` of `main/db`, in one poll") is at work until the
@@ -560,6 +610,70 @@ mod tests {
             summary.lines().nth(3).unwrap().ends_with("  never stopped"),
             "{summary}"
         );
+    }
+
+    /// A part named `name` in `parent`, beginning now, under its own `limit` if given.
+    fn starting(
+        ledger: &Ledger,
+        name: &'static str,
+        parent: Option<EntryId>,
+        limit: Option<u64>,
+    ) -> (EntryId, Instant) {
+        let id = ledger.begin(name.into(), parent);
+        if let Some(limit) = limit {
+            ledger.record(id, Event::StartupLimit(Duration::from_secs(limit)));
+        }
+        (id, Instant::now())
+    }
+
+    /// Time is paused, so that each part's `began` is the instant it is made at.
+    #[tokio::test(start_paused = true)]
+    async fn the_startup_horizon_is_the_latest_end_the_limits_allow() {
+        let second = Duration::from_secs(1);
+        let ledger = Ledger::default();
+        assert_eq!(ledger.startup_horizon(), None, "nothing is starting");
+
+        // The root waits on its children and has no limit: on its own it bounds nothing.
+        let (main, _) = starting(&ledger, "main", None, None);
+        assert_eq!(ledger.startup_horizon(), None, "no limit anywhere");
+
+        let (db, db_began) = starting(&ledger, "db", Some(main), Some(10));
+        assert_eq!(ledger.startup_horizon(), Some(db_began + 10 * second));
+
+        // A parent's limit cuts its children's: `pool` cannot outlive `db`'s 10 s.
+        tokio::time::advance(second).await;
+        let (pool, _) = starting(&ledger, "pool", Some(db), Some(60));
+        assert_eq!(ledger.startup_horizon(), Some(db_began + 10 * second));
+        // A child with no limit of its own is bounded by its parent's.
+        let (warm, _) = starting(&ledger, "warm", Some(db), None);
+        assert_eq!(ledger.startup_horizon(), Some(db_began + 10 * second));
+        ledger.record(warm, Event::Started);
+
+        // Of two parts starting side by side, the later end is the horizon.
+        let (cache, cache_began) = starting(&ledger, "cache", Some(main), Some(20));
+        assert_eq!(ledger.startup_horizon(), Some(cache_began + 20 * second));
+        ledger.record(cache, Event::Started);
+        assert_eq!(ledger.startup_horizon(), Some(db_began + 10 * second));
+
+        // Once `db` has started, its timer is gone, and `pool`'s own limit is the bound.
+        ledger.record(db, Event::Started);
+        let pool_began = db_began + second;
+        assert_eq!(ledger.startup_horizon(), Some(pool_began + 60 * second));
+
+        // A failed or dropped startup is over, too.
+        let failure = Error::failed("pool".into(), Origin::Startup, "refused");
+        ledger.record(pool, Event::StartupFailed(&failure));
+        assert_eq!(ledger.startup_horizon(), None, "only `main` is starting");
+        let (late, _) = starting(&ledger, "late", Some(main), Some(5));
+        ledger.record(late, Event::StartupDropped);
+        assert_eq!(ledger.startup_horizon(), None);
+
+        // A limit above a started part still cuts a part entered below it.
+        let (outer, outer_began) = starting(&ledger, "outer", Some(main), Some(3));
+        let (middle, _) = starting(&ledger, "middle", Some(outer), None);
+        ledger.record(middle, Event::Started);
+        let _inner = starting(&ledger, "inner", Some(middle), Some(30));
+        assert_eq!(ledger.startup_horizon(), Some(outer_began + 3 * second));
     }
 
     #[test]

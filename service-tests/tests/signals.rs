@@ -2,13 +2,15 @@
 //! sent real signals, and judged by its exit code, its timing and what it printed.
 
 use lifespan_service_tests::wait_for_output;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// The fixture, started with `fault` and read up to its "ready" line.
+/// The fixture, started with `fault` and read up to its "ready" line. Dropped before
+/// it has exited (a failed assertion), it is killed, so that no test leaves it behind.
 struct Service {
     child: Child,
+    stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     printed: Vec<String>,
 }
@@ -24,21 +26,34 @@ impl Service {
 
     /// `binary`, started with `fault` and `env`, read up to its "ready" line.
     fn launch(binary: &str, fault: &str, env: &[(&str, &str)]) -> Service {
+        let mut service = Service::spawn(binary, &[fault], env);
+        service.read_until(|line| line.starts_with("ready"));
+        service
+    }
+
+    /// `binary`, started with `args` and `env`, its stdin, stdout and stderr piped.
+    fn spawn(binary: &str, args: &[&str], env: &[(&str, &str)]) -> Service {
         let mut child = Command::new(binary)
-            .arg(fault)
+            .args(args)
             .envs(env.iter().copied())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("the service binary starts");
+        let stdin = child.stdin.take().expect("piped");
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
-        let mut service = Service {
+        Service {
             child,
+            stdin,
             stdout,
             printed: Vec::new(),
-        };
-        service.read_until(|line| line.starts_with("ready"));
-        service
+        }
+    }
+
+    /// Writes `line` to the service's stdin.
+    fn say(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").expect("the service reads its stdin");
     }
 
     /// Reads stdout up to and including the first line that matches.
@@ -75,7 +90,15 @@ impl Service {
         let (status, rest, stderr) = wait_for_output(&mut self.child, &mut self.stdout);
         let took = waited.elapsed();
         self.printed.extend(rest);
-        (status, took, self.printed, stderr)
+        (status, took, std::mem::take(&mut self.printed), stderr)
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        // Once waited for, the exit is known and nothing is sent.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -193,32 +216,169 @@ fn with_no_second_signal_timeout_a_second_signal_exits_130_at_once_naming_what_w
     assert!(stderr.contains("`c` (stopping for"), "{stderr}");
 }
 
+/// A fake `NOTIFY_SOCKET`: a Unix datagram socket in a directory of the test's own,
+/// read as systemd reads it.
+#[cfg(unix)]
+struct NotifySocket {
+    socket: std::os::unix::net::UnixDatagram,
+    folder: std::path::PathBuf,
+    path: String,
+}
+
+#[cfg(unix)]
+impl NotifySocket {
+    /// How long a test waits for one message before it fails.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    fn bind(name: &str) -> NotifySocket {
+        let folder =
+            std::env::temp_dir().join(format!("lifespan-notify-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("notify.sock");
+        let _ = std::fs::remove_file(&path);
+        let socket =
+            std::os::unix::net::UnixDatagram::bind(&path).expect("the test owns the socket");
+        socket.set_read_timeout(Some(Self::PATIENCE)).unwrap();
+        let path = path.to_str().unwrap().to_owned();
+        NotifySocket {
+            socket,
+            folder,
+            path,
+        }
+    }
+
+    /// The next message, without its trailing newline, and when it arrived.
+    fn receive(&self) -> (String, Instant) {
+        let mut buffer = [0_u8; 256];
+        let length = self
+            .socket
+            .recv(&mut buffer)
+            .expect("a notification arrives");
+        let received = Instant::now();
+        let message = String::from_utf8_lossy(&buffer[..length])
+            .trim_end()
+            .to_owned();
+        (message, received)
+    }
+
+    /// The messages still queued, without waiting for more.
+    fn left(&self) -> Vec<String> {
+        self.socket.set_nonblocking(true).unwrap();
+        let mut left = Vec::new();
+        let mut buffer = [0_u8; 256];
+        while let Ok(length) = self.socket.recv(&mut buffer) {
+            left.push(
+                String::from_utf8_lossy(&buffer[..length])
+                    .trim_end()
+                    .to_owned(),
+            );
+        }
+        self.socket.set_nonblocking(false).unwrap();
+        left
+    }
+}
+
+#[cfg(unix)]
+impl Drop for NotifySocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+/// The extension an `EXTEND_TIMEOUT_USEC=` message asks for; `None` for another message.
+#[cfg(unix)]
+fn extension(message: &str) -> Option<Duration> {
+    let micros = message.strip_prefix("EXTEND_TIMEOUT_USEC=")?;
+    Some(Duration::from_micros(
+        micros.parse().expect("a number of µs"),
+    ))
+}
+
 #[cfg(unix)]
 #[test]
 fn notify_socket_receives_ready_then_stopping() {
-    use std::os::unix::net::UnixDatagram;
-
-    let folder = std::env::temp_dir().join(format!("lifespan-notify-{}", std::process::id()));
-    std::fs::create_dir_all(&folder).unwrap();
-    let path = folder.join("notify.sock");
-    let _ = std::fs::remove_file(&path);
-    let socket = UnixDatagram::bind(&path).expect("the test owns the socket");
-    socket
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let receive = || {
-        let mut buffer = [0_u8; 256];
-        let length = socket.recv(&mut buffer).expect("a notification arrives");
-        String::from_utf8_lossy(&buffer[..length]).into_owned()
-    };
-
-    let service = Service::start_with("clean", &[("NOTIFY_SOCKET", path.to_str().unwrap())]);
-    assert_eq!(receive().trim_end(), "READY=1");
+    let socket = NotifySocket::bind("fast");
+    let service = Service::start_with("clean", &[("NOTIFY_SOCKET", &socket.path)]);
+    // A fast startup and a fast shutdown ask systemd for no more time.
+    assert_eq!(socket.receive().0, "READY=1");
     service.signal("TERM");
-    assert_eq!(receive().trim_end(), "STOPPING=1");
+    assert_eq!(socket.receive().0, "STOPPING=1");
     let (status, ..) = service.wait();
     assert_eq!(status.code(), Some(0));
-    std::fs::remove_dir_all(&folder).unwrap();
+    assert_eq!(socket.left(), Vec::<String>::new());
+}
+
+/// `slow-stages` starts and stops only when told: each stage lasts until the test has
+/// seen its `EXTEND_TIMEOUT_USEC=`. Each extension is checked against what the service
+/// allows itself, bounded both ways by when the test started the stage and when the
+/// message arrived.
+#[cfg(unix)]
+#[test]
+fn a_slow_startup_and_a_slow_shutdown_ask_systemd_to_wait_within_their_own_limits() {
+    // The extension is counted in whole µs, so it may fall short by one.
+    let rounding = Duration::from_millis(1);
+    let socket = NotifySocket::bind("slow");
+    let spawned = Instant::now();
+    let mut service = Service::spawn(
+        env!("CARGO_BIN_EXE_slow-stages"),
+        &[],
+        &[("NOTIFY_SOCKET", &socket.path)],
+    );
+
+    // `db` (10 s) is starting, `migrations` (60 s) in it waits for the test.
+    let (message, received) = socket.receive();
+    let extended = extension(&message)
+        .unwrap_or_else(|| panic!("EXTEND_TIMEOUT_USEC= comes first, not {message:?}"));
+    let db_limit = Duration::from_secs(10);
+    assert!(extended > Duration::ZERO);
+    assert!(
+        extended <= db_limit,
+        "db's 10 s cut migrations' 60 s, counted from db's start: {extended:?}"
+    );
+    assert!(
+        extended + received.duration_since(spawned) + rounding >= db_limit,
+        "all that is left of db's 10 s is promised: {extended:?}, received {:?} after the spawn",
+        received.duration_since(spawned)
+    );
+    service.say("go");
+    service.read_until(|line| line == "ready");
+    loop {
+        let (message, _) = socket.receive();
+        if message == "READY=1" {
+            break;
+        }
+        assert!(extension(&message).is_some(), "{message:?} before READY=1");
+    }
+
+    // Shutdown: db's half waits for the test, under a 10 s deadline and the 250 ms grace.
+    let signalled = Instant::now();
+    service.signal("TERM");
+    assert_eq!(socket.receive().0, "STOPPING=1");
+    let (message, received) = socket.receive();
+    let extended = extension(&message)
+        .unwrap_or_else(|| panic!("EXTEND_TIMEOUT_USEC= during shutdown, not {message:?}"));
+    let deadline = Duration::from_secs(10) + Duration::from_millis(250);
+    assert!(
+        extended <= deadline,
+        "never past the deadline and its grace, from the signal: {extended:?}"
+    );
+    assert!(
+        extended + received.duration_since(signalled) + rounding >= deadline,
+        "all that is left of the deadline is promised: {extended:?}, received {:?} after the signal",
+        received.duration_since(signalled)
+    );
+    service.say("stop");
+    let (status, _, printed, stderr) = service.wait();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        printed,
+        ["waiting to start", "ready", "waiting to stop", "stopped db"]
+    );
+    assert_eq!(
+        socket.left(),
+        Vec::<String>::new(),
+        "one promise per stage, as its horizon did not move"
+    );
 }
 
 #[test]

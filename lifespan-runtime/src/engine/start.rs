@@ -325,6 +325,9 @@ impl<L: Body> Starting<L> {
             Some(parent) => parent.child(name),
             None => Scope::standalone(name),
         };
+        if let Some(limit) = config.startup_timeout {
+            scope.record(Event::StartupLimit(limit)); // bounds systemd's EXTEND_TIMEOUT_USEC
+        }
         let stop = Box::pin(scope.startup_stop().clone().cancelled_owned());
         Starting {
             lifespan,

@@ -17,8 +17,16 @@
 //! third signal, or that timeout passing, exits 130 at once, naming what was still
 //! stopping. With `second_signal_timeout = "0s"` the second signal exits at once.
 //!
+//! With the `systemd` feature and `NOTIFY_SOCKET` set, READY=1 and STOPPING=1 mark the
+//! stages, and a startup or shutdown that lasts more than 2 s sends
+//! `EXTEND_TIMEOUT_USEC=`, up to the parts' own `startup_timeout`s or the shutdown
+//! deadline (`extend.rs`), so that systemd waits for a slow stage but never past what
+//! the service allows itself.
+//!
 //! [`request_shutdown`]: crate::request_shutdown
 
+#[cfg(all(feature = "systemd", unix))]
+mod extend;
 mod notify;
 mod output;
 mod timeline_file;
@@ -39,6 +47,31 @@ use crate::yielder::Yielder;
 use watchdog::Watchdog;
 
 pub use output::MainOutput;
+
+/// Without systemd there is no timeout to extend: the same calls, doing nothing.
+#[cfg(not(all(feature = "systemd", unix)))]
+mod extend {
+    use std::time::{Duration, Instant};
+
+    use crate::engine::Scope;
+
+    /// Does nothing; see `extend.rs`.
+    #[derive(Debug)]
+    pub(super) struct Extender;
+
+    impl Extender {
+        /// Does nothing.
+        pub(super) fn start(_root: Scope, _startup_timeout: Option<Duration>) -> Extender {
+            Extender
+        }
+
+        /// Does nothing.
+        pub(super) fn stopping(&self, _began: Instant, _horizon: Instant) {}
+
+        /// Does nothing.
+        pub(super) fn finish(&self) {}
+    }
+}
 
 /// The default global shutdown deadline: the usual grace period of an orchestrator.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);

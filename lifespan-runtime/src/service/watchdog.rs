@@ -15,6 +15,9 @@
 //! Either way, what was still starting or stopping is named on stderr. Before it
 //! exits, the watchdog kills (SIGKILL) the process group of every `lifespan::process`
 //! program still running, as their lifespans will never stop them.
+//!
+//! With the `systemd` feature, `extend.rs` is told when shutdown begins and when the
+//! teardown is over, so that it never asks systemd to wait past the exit forced here.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
@@ -26,6 +29,7 @@ use crate::engine::Scope;
 use crate::phase::Phase;
 
 use super::MainConfig;
+use super::extend::Extender;
 
 /// How long after the deadline the watchdog waits for teardown to report by itself.
 const GRACE: Duration = Duration::from_millis(250);
@@ -65,6 +69,9 @@ struct Shared {
     exiting: AtomicBool,
     /// Where the timeline goes (`LIFESPAN_TIMELINE`), also on a forced exit.
     timeline: Option<PathBuf>,
+    /// Asks systemd to wait for a slow startup or shutdown, up to the deadlines watched
+    /// here (with the `systemd` feature).
+    extend: Extender,
 }
 
 /// Not hurried, not finished.
@@ -76,8 +83,10 @@ const FINISHED: u8 = 2;
 
 impl Watchdog {
     /// Starts listening for SIGINT and SIGTERM for the whole life of the process, and
-    /// watches `startup_timeout` if there is one.
+    /// watches `startup_timeout` if there is one; under systemd, extends its timeouts
+    /// while startup and shutdown are slow.
     pub(crate) fn start(root: Scope, config: &MainConfig, timeline: Option<PathBuf>) -> Watchdog {
+        let extend = Extender::start(root.clone(), config.startup_timeout);
         let shared = Arc::new(Shared {
             root,
             shutdown_timeout: config.shutdown_timeout,
@@ -89,6 +98,7 @@ impl Watchdog {
             mercy_watched: AtomicBool::new(false),
             exiting: AtomicBool::new(false),
             timeline,
+            extend,
         });
         #[cfg(unix)]
         listen(shared.clone());
@@ -113,7 +123,9 @@ impl Watchdog {
     /// whether a second signal hurried it, so that the summary and the exit code say
     /// the same.
     pub(crate) fn finish(&self) -> bool {
-        self.shared.stage.swap(FINISHED, Ordering::SeqCst) == HURRIED
+        let hurried = self.shared.stage.swap(FINISHED, Ordering::SeqCst) == HURRIED;
+        self.shared.extend.finish();
+        hurried
     }
 }
 
@@ -249,6 +261,8 @@ impl Shared {
         });
         let deadline = began + self.shutdown_timeout;
         if first {
+            // systemd may wait until the thread below exits the process, not longer.
+            self.extend.stopping(began, deadline + GRACE);
             // The timeline draws it, whichever way shutdown began: a failed or a stuck
             // startup's rollback included.
             if let Some(ledger) = self.root.ledger() {
