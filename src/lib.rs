@@ -195,12 +195,24 @@
 //! printed first); a failed part becomes `E::from(error)`. After a second signal the
 //! exit code is 130 whatever `main` returns, and the failures are printed as above.
 //!
+//! A stop asked for during startup (a signal, or `request_shutdown()`) is not a
+//! failure: when the startup it cut rolled back cleanly, the exit is 0 whatever the body
+//! made of the cut (a `?` on the part it was entering included), and the summary's last
+//! line says "stopped while starting" and names the startups that were cut. A failure
+//! while rolling back makes the exit non-zero as above.
+//!
 //! Decisions where the design left room:
 //!
-//! - A first signal during startup does not cancel it: startup finishes (or fails) and
-//!   the service shuts down at once, so no startup half is cut where it cannot clean
-//!   up. The shutdown deadline counts from that first signal, and later signals
-//!   escalate as during shutdown.
+//! - A first signal during startup cuts it, as Kubernetes expects when it scales down
+//!   or supersedes a rollout during a slow boot: the startup in progress is dropped
+//!   where it stands, as its `startup_timeout` would drop it, and every part that had
+//!   started is stopped in reverse, within the shutdown deadline, which counts from the
+//!   signal. The body after `yield_app!()` never runs and READY=1 is never sent. Later
+//!   signals escalate as during shutdown: the second hurries the rollback, the third
+//!   exits 130. The same holds for `request_shutdown()` called during startup, and for
+//!   any scope: a startup that a shutdown request covers (the app's, or
+//!   `request_local_shutdown()` on its scope or above) is cut, and its caller gets
+//!   [`ErrorKind::Cancelled`].
 //! - After a second signal the exit code is 130 even when every shutdown half ran in
 //!   time: tasks were aborted and drains cut, so the work was interrupted, as 128 +
 //!   SIGINT says to a shell or a supervisor.
@@ -209,9 +221,6 @@
 //! - On Windows only ctrl-c is listened for, on the runtime rather than a watchdog
 //!   thread, and only once: the signal ladder is Unix's; the deadline watchdog works
 //!   everywhere.
-//! - A second signal during startup hurries the shutdown that follows, and its
-//!   `second_signal_timeout` counts from the end of startup, which it does not cut; a
-//!   third signal still exits at once.
 //! - Signals are counted, not shutdowns: a SIGTERM that arrives while a shutdown begun
 //!   by `request_shutdown()` or a failed task is under way is a first signal, and does
 //!   not hurry it.

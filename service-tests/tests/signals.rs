@@ -1,105 +1,20 @@
 //! `#[lifespan::main]` as a service manager sees it: the `service` binary is started,
 //! sent real signals, and judged by its exit code, its timing and what it printed.
 
-use lifespan_service_tests::wait_for_output;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+#[cfg(unix)]
+use lifespan_service_tests::NotifySocket;
+use lifespan_service_tests::Service;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The fixture, started with `fault` and read up to its "ready" line. Dropped before
-/// it has exited (a failed assertion), it is killed, so that no test leaves it behind.
-struct Service {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    printed: Vec<String>,
+/// The `service` fixture, started with `fault`, read up to its "ready" line.
+fn start_service(fault: &str) -> Service {
+    start_service_with(fault, &[])
 }
 
-impl Service {
-    fn start(fault: &str) -> Service {
-        Service::start_with(fault, &[])
-    }
-
-    fn start_with(fault: &str, env: &[(&str, &str)]) -> Service {
-        Service::launch(env!("CARGO_BIN_EXE_service"), fault, env)
-    }
-
-    /// `binary`, started with `fault` and `env`, read up to its "ready" line.
-    fn launch(binary: &str, fault: &str, env: &[(&str, &str)]) -> Service {
-        let mut service = Service::spawn(binary, &[fault], env);
-        service.read_until(|line| line.starts_with("ready"));
-        service
-    }
-
-    /// `binary`, started with `args` and `env`, its stdin, stdout and stderr piped.
-    fn spawn(binary: &str, args: &[&str], env: &[(&str, &str)]) -> Service {
-        let mut child = Command::new(binary)
-            .args(args)
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the service binary starts");
-        let stdin = child.stdin.take().expect("piped");
-        let stdout = BufReader::new(child.stdout.take().expect("piped"));
-        Service {
-            child,
-            stdin,
-            stdout,
-            printed: Vec::new(),
-        }
-    }
-
-    /// Writes `line` to the service's stdin.
-    fn say(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").expect("the service reads its stdin");
-    }
-
-    /// Reads stdout up to and including the first line that matches.
-    fn read_until(&mut self, wanted: impl Fn(&str) -> bool) {
-        loop {
-            let mut line = String::new();
-            let read = self.stdout.read_line(&mut line).expect("stdout reads");
-            assert!(
-                read > 0,
-                "the service ended before printing it: {:?}",
-                self.printed
-            );
-            let line = line.trim_end().to_owned();
-            let found = wanted(&line);
-            self.printed.push(line);
-            if found {
-                return;
-            }
-        }
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{signal} failed");
-    }
-
-    /// Waits for the exit; returns it, how long it took, all of stdout and stderr.
-    fn wait(mut self) -> (ExitStatus, Duration, Vec<String>, String) {
-        let waited = Instant::now();
-        let (status, rest, stderr) = wait_for_output(&mut self.child, &mut self.stdout);
-        let took = waited.elapsed();
-        self.printed.extend(rest);
-        (status, took, std::mem::take(&mut self.printed), stderr)
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        // Once waited for, the exit is known and nothing is sent.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The `service` fixture, started with `fault` and `env`, read up to its "ready" line.
+fn start_service_with(fault: &str, env: &[(&str, &str)]) -> Service {
+    Service::launch(env!("CARGO_BIN_EXE_service"), fault, env)
 }
 
 const STARTED: [&str; 3] = ["started a", "started b", "started c"];
@@ -107,7 +22,7 @@ const STARTED: [&str; 3] = ["started a", "started b", "started c"];
 #[test]
 fn sigterm_and_sigint_stop_everything_in_reverse_and_exit_0() {
     for signal in ["TERM", "INT"] {
-        let service = Service::start("clean");
+        let service = start_service("clean");
         service.signal(signal);
         let (status, _, printed, stderr) = service.wait();
         assert_eq!(status.code(), Some(0), "SIG{signal}: {stderr}");
@@ -174,7 +89,7 @@ fn a_teardown_that_hangs_is_cut_at_the_deadline_and_named() {
         ),
         ("hook-blocking", "hook `deregister` of `main/c` for"),
     ] {
-        let service = Service::start(fault);
+        let service = start_service(fault);
         let signalled = Instant::now();
         service.signal("TERM");
         let (status, _, printed, stderr) = service.wait();
@@ -202,7 +117,7 @@ fn a_teardown_that_hangs_is_cut_at_the_deadline_and_named() {
 
 #[test]
 fn with_no_second_signal_timeout_a_second_signal_exits_130_at_once_naming_what_was_stopping() {
-    let mut service = Service::start("hang-async");
+    let mut service = start_service("hang-async");
     service.signal("TERM");
     service.read_until(|line| line == "stopping c");
     service.signal("INT");
@@ -214,75 +129,6 @@ fn with_no_second_signal_timeout_a_second_signal_exits_130_at_once_naming_what_w
         "{stderr}"
     );
     assert!(stderr.contains("`c` (stopping for"), "{stderr}");
-}
-
-/// A fake `NOTIFY_SOCKET`: a Unix datagram socket in a directory of the test's own,
-/// read as systemd reads it.
-#[cfg(unix)]
-struct NotifySocket {
-    socket: std::os::unix::net::UnixDatagram,
-    folder: std::path::PathBuf,
-    path: String,
-}
-
-#[cfg(unix)]
-impl NotifySocket {
-    /// How long a test waits for one message before it fails.
-    const PATIENCE: Duration = Duration::from_secs(10);
-
-    fn bind(name: &str) -> NotifySocket {
-        let folder =
-            std::env::temp_dir().join(format!("lifespan-notify-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&folder).unwrap();
-        let path = folder.join("notify.sock");
-        let _ = std::fs::remove_file(&path);
-        let socket =
-            std::os::unix::net::UnixDatagram::bind(&path).expect("the test owns the socket");
-        socket.set_read_timeout(Some(Self::PATIENCE)).unwrap();
-        let path = path.to_str().unwrap().to_owned();
-        NotifySocket {
-            socket,
-            folder,
-            path,
-        }
-    }
-
-    /// The next message, without its trailing newline, and when it arrived.
-    fn receive(&self) -> (String, Instant) {
-        let mut buffer = [0_u8; 256];
-        let length = self
-            .socket
-            .recv(&mut buffer)
-            .expect("a notification arrives");
-        let received = Instant::now();
-        let message = String::from_utf8_lossy(&buffer[..length])
-            .trim_end()
-            .to_owned();
-        (message, received)
-    }
-
-    /// The messages still queued, without waiting for more.
-    fn left(&self) -> Vec<String> {
-        self.socket.set_nonblocking(true).unwrap();
-        let mut left = Vec::new();
-        let mut buffer = [0_u8; 256];
-        while let Ok(length) = self.socket.recv(&mut buffer) {
-            left.push(
-                String::from_utf8_lossy(&buffer[..length])
-                    .trim_end()
-                    .to_owned(),
-            );
-        }
-        self.socket.set_nonblocking(false).unwrap();
-        left
-    }
-}
-
-#[cfg(unix)]
-impl Drop for NotifySocket {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.folder);
-    }
 }
 
 /// The extension an `EXTEND_TIMEOUT_USEC=` message asks for; `None` for another message.
@@ -298,7 +144,7 @@ fn extension(message: &str) -> Option<Duration> {
 #[test]
 fn notify_socket_receives_ready_then_stopping() {
     let socket = NotifySocket::bind("fast");
-    let service = Service::start_with("clean", &[("NOTIFY_SOCKET", &socket.path)]);
+    let service = start_service_with("clean", &[("NOTIFY_SOCKET", &socket.path)]);
     // A fast startup and a fast shutdown ask systemd for no more time.
     assert_eq!(socket.receive().0, "READY=1");
     service.signal("TERM");
@@ -415,10 +261,7 @@ mod ladder {
         service.signal("TERM");
         // The worker's half ran; the teardown now waits on `consumer`, which ignores it.
         service.read_until(|line| line == "stopped worker");
-        assert!(
-            service.child.try_wait().unwrap().is_none(),
-            "one signal does not end it"
-        );
+        assert!(service.is_running(), "one signal does not end it");
         let hurried = Instant::now();
         service.signal("TERM");
         let (status, _, printed, stderr) = service.wait();
@@ -460,7 +303,7 @@ mod ladder {
             )
         });
         assert!(
-            service.child.try_wait().unwrap().is_none(),
+            service.is_running(),
             "the teardown goes on, waiting on the task"
         );
         service.signal("INT");
@@ -584,7 +427,7 @@ mod timeline_file {
         for file in ["run.json", "run.svg"] {
             let path = dir.join(file);
             let path_text = path.to_str().unwrap().to_owned();
-            let service = Service::start_with("clean", &[("LIFESPAN_TIMELINE", &path_text)]);
+            let service = start_service_with("clean", &[("LIFESPAN_TIMELINE", &path_text)]);
             service.signal("TERM");
             let (status, _, _, stderr) = service.wait();
             assert_eq!(status.code(), Some(0), "{stderr}");
@@ -645,7 +488,7 @@ mod timeline_file {
     fn a_forced_exit_writes_what_it_had_and_a_bad_path_only_warns() {
         let dir = scratch("forced");
         let path = dir.join("hang.json");
-        let service = Service::start_with(
+        let service = start_service_with(
             "hang-blocking",
             &[("LIFESPAN_TIMELINE", path.to_str().unwrap())],
         );
@@ -664,7 +507,7 @@ mod timeline_file {
 
         // A hook that blocks its thread is drawn, still running, at the forced exit.
         let path = dir.join("hook.json");
-        let service = Service::start_with(
+        let service = start_service_with(
             "hook-blocking",
             &[("LIFESPAN_TIMELINE", path.to_str().unwrap())],
         );
@@ -676,7 +519,7 @@ mod timeline_file {
         assert_eq!(hook["args"]["outcome"], "still running", "{hook}");
 
         let unwritable = dir.join("missing-directory").join("run.svg");
-        let service = Service::start_with(
+        let service = start_service_with(
             "clean",
             &[("LIFESPAN_TIMELINE", unwritable.to_str().unwrap())],
         );

@@ -7,8 +7,12 @@
 //! its children in reverse, each told at its own turn, all within one deadline.
 //! The [`Phase`] moves from `Starting` to `Running` to `Stopping` to `Stopped`.
 //!
-//! A signal during startup lets startup finish (or fail) and then shuts down at once;
-//! the shutdown deadline counts from that signal.
+//! A signal during startup cuts it: the startup in progress is dropped where it stands
+//! (as its `startup_timeout` would drop it), and what had started is stopped in reverse,
+//! within the shutdown deadline, which counts from the signal. The body never runs and
+//! READY=1 is never sent. A stop asked for during startup that rolled back cleanly
+//! exits 0, and the summary says which startups were cut; a failure while rolling back
+//! exits 1 as usual. `request_shutdown()` in code during startup does the same.
 //!
 //! Signals escalate. The first asks for shutdown. The second hurries it
 //! ([`Scope::request_hurry`]): tasks are aborted at their turn instead of awaited, and

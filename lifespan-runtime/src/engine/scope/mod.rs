@@ -600,6 +600,12 @@ impl Scope {
     /// `yield_app!()` returns), and each part hears its own `shutdown_requested()` at
     /// its turn in the teardown.
     ///
+    /// A startup in progress anywhere in the app is cut at once: its body is dropped
+    /// where it stands, what it had started is stopped in reverse, and its caller gets
+    /// [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled). Of nested startups, the
+    /// outermost is cut, with the ones inside it. A lifespan entered afterwards is cut
+    /// before its body runs.
+    ///
     /// ```
     /// # use lifespan::{from_fn, Lifespan, Scope};
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -622,6 +628,11 @@ impl Scope {
     /// owner, in its usual place: the lifespans in it stop when their owner stops them
     /// ([`Running::stop`](crate::Running::stop), or the parent's teardown), and their
     /// tasks, having heard, have usually returned by then.
+    ///
+    /// A startup in progress in the subtree (this scope's own, if its lifespan is still
+    /// starting, or one entered in it or below) is cut, as
+    /// [`request_shutdown`](Scope::request_shutdown) cuts every startup in the app; the
+    /// rest of the app's startups go on.
     ///
     /// On a root, the subtree is the whole app: it requests the app's shutdown, as
     /// [`request_shutdown`](Scope::request_shutdown) does, and besides every part and
