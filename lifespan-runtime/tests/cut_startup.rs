@@ -281,3 +281,29 @@ async fn a_startup_that_ends_before_the_request_is_not_cut() {
         ["start inner", "start quick", "stop quick", "stop inner"]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_asks_its_own_scope_to_stop_is_cut_as_soon_as_it_waits() {
+    let journal = Journal::new();
+    let root = Scope::new();
+    let inner = part(&journal, "inner");
+    let began = Instant::now();
+    let quitter = from_fn("quitter", move |yielder| async move {
+        inner.enter().await?;
+        Scope::current().request_local_shutdown();
+        sleep(Duration::from_secs(5)).await;
+        yielder.yield_app(()).await;
+        Ok::<(), Error>(())
+    });
+
+    let error = root.enter(quitter).await.unwrap_err();
+
+    assert_eq!(
+        (error.kind(), error.name()),
+        (ErrorKind::Cancelled, "quitter")
+    );
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert_eq!(journal.entries(), ["start inner", "stop inner"]);
+    assert!(!root.is_app_shutdown_requested(), "the request was local");
+    root.shutdown().await.unwrap();
+}

@@ -592,3 +592,78 @@ fn tasks_aborted_by_a_hurry_warn_and_failed_tasks_still_log_errors() {
     let failed = captured.line_with(&["task failed", "disk full"]);
     assert!(failed.contains("ERROR"), "{failed}");
 }
+
+/// A main body that enters `db` (scripted to stop as `db_stops`), then a part that asks
+/// for shutdown while it starts and waits; returns what `main` returns.
+fn stopped_while_starting(
+    journal: &Journal,
+    db_stops: Act,
+) -> (Result<(), lifespan_runtime::Error>, Captured) {
+    let config = service_config(std::time::Duration::from_secs(5));
+    let mut exit = None;
+    let captured = capture_sync(|| {
+        exit = Some(lifespan_runtime::__private::run_main(
+            config,
+            |yielder| async move {
+                scripted(journal, "db", Act::Succeed, db_stops)
+                    .enter()
+                    .await?;
+                lifespan_runtime::from_fn("slow", |yielder| async move {
+                    lifespan_runtime::request_shutdown();
+                    std::future::pending::<()>().await;
+                    yielder.yield_app(()).await;
+                })
+                .enter()
+                .await?;
+                journal.log("ready");
+                yielder.yield_app(()).await;
+                Ok::<(), lifespan_runtime::Error>(())
+            },
+        ));
+    });
+    (exit.unwrap(), captured)
+}
+
+/// A stop asked for while a part starts is no failure: the part is cut, what had started
+/// is stopped, `main` ends well, the summary says so, and nothing is logged as an error.
+#[test]
+fn a_service_stopped_while_starting_ends_well_and_names_the_cut_startup() {
+    let journal = Journal::new();
+    let (exit, captured) = stopped_while_starting(&journal, Act::Succeed);
+
+    assert!(exit.is_ok(), "{exit:?}");
+    assert_eq!(journal.entries(), ["start db", "stop db"]);
+    let (lines, summary) = summary_of(&captured);
+    assert!(
+        lines[summary + 1].ends_with("  cut while starting"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[summary + 4].trim(),
+        "stopped while starting (the startup of `main/slow` was cut); every part that had \
+         started was stopped, and none failed"
+    );
+    assert_eq!(count(&captured, &["ERROR"]), 0, "{lines:#?}");
+    captured.line_with(&["INFO", "slow", "startup cut: shutdown was requested"]);
+}
+
+/// What fails while a cut startup rolls back is a failure as usual.
+#[test]
+fn a_service_stopped_while_starting_whose_rollback_fails_ends_in_that_failure() {
+    let journal = Journal::new();
+    let (exit, captured) = stopped_while_starting(&journal, Act::Fail);
+
+    let error = exit.unwrap_err();
+    assert_eq!(
+        (error.kind(), error.name()),
+        (lifespan_runtime::ErrorKind::Failed, "db")
+    );
+    let (lines, summary) = summary_of(&captured);
+    assert!(
+        lines[summary + 4].trim().starts_with(
+            "stopped while starting (the startup of `main/slow` was cut); failed, so the exit \
+             code is not 0: lifespan `db` failed during shutdown"
+        ),
+        "{lines:?}"
+    );
+}

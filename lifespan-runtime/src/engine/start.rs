@@ -22,14 +22,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use tokio::time::{Instant, Sleep};
-use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::error::{Error, ErrorKind, Name, Origin, TimeoutCause};
 use crate::ledger::Event;
 use crate::time::Stopwatch;
 
 use super::body::{Body, Started};
-use super::scope::{Child, Frame, Rollback, Scope, abandon, stop_tree};
+use super::scope::{Child, CutWatch, Frame, Rollback, Scope, abandon, stop_tree};
 use super::suspended::Suspended;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -65,9 +64,9 @@ struct Starting<L: Body> {
     parent: Option<Scope>,
     scope: Scope,
     timer: Option<Pin<Box<Sleep>>>,
-    /// Resolves once a shutdown request covers `scope` (the app's, or a local one here
-    /// or above): the startup is then cut where it stands.
-    stop: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// What wakes it when a shutdown request may cover `scope`, taken once the body
+    /// first waits: a startup done in one poll never needs one.
+    watch: Option<CutWatch>,
     stopwatch: Stopwatch,
     span: tracing::Span,
     /// The body reached its yield point: [`Startup::finish`] takes what is kept of it.
@@ -127,13 +126,13 @@ impl<L: Body> Startup<L> {
         let StartupState::Starting(starting) = &mut self.state else {
             return self.poll_rollback(cx);
         };
-        // Before the body: of nested startups that a request covers, the outermost is cut,
-        // and the ones inside it are dropped with its body.
-        if starting.stop.as_mut().poll(cx).is_ready() {
+        // Before the body: of nested startups that a shutdown request covers, the
+        // outermost is cut, and the ones inside it are dropped with its body.
+        if starting.cut_requested(cx) {
             return self.cut(cx);
         }
         let polled = catch_unwind(AssertUnwindSafe(|| starting.poll_once(cx)));
-        if let (Ok(Poll::Pending), None) = (&polled, &starting.timer) {
+        if let (Ok(Poll::Pending), None, Some(_)) = (&polled, &starting.timer, &starting.watch) {
             return Poll::Pending;
         }
         self.polled(polled, cx)
@@ -150,6 +149,12 @@ impl<L: Body> Startup<L> {
         let StartupState::Starting(starting) = &mut self.state else {
             unreachable!("polled while starting")
         };
+        // The body waits for the first time: from now on a request must wake it.
+        if let (Ok(Poll::Pending), None) = (&polled, &starting.watch) {
+            if starting.scope.watch_cut(&mut starting.watch, cx) {
+                return self.cut(cx);
+            }
+        }
         let error = match starting.failure(polled, cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Ok(value)) => {
@@ -328,13 +333,12 @@ impl<L: Body> Starting<L> {
         if let Some(limit) = config.startup_timeout {
             scope.record(Event::StartupLimit(limit)); // bounds systemd's EXTEND_TIMEOUT_USEC
         }
-        let stop = Box::pin(scope.startup_stop().clone().cancelled_owned());
         Starting {
             lifespan,
             parent,
             scope,
             timer,
-            stop,
+            watch: None,
             stopwatch: Stopwatch::start(),
             span,
             yielded: false,
@@ -377,7 +381,7 @@ impl<L: Body> Starting<L> {
             }
             // Cut by a shutdown request, itself or as the body of one that was: a stop
             // that was asked for, not a fault.
-            _ if scope.startup_stop().is_cancelled() => {
+            _ if scope.is_cut() => {
                 tracing::info!(
                     parent: &span,
                     "startup cut: shutdown was requested; stopping what it had started"
@@ -402,6 +406,16 @@ impl<L: Body> Starting<L> {
 }
 
 impl<L: Body> Starting<L> {
+    /// Whether a shutdown request covers this startup: asked before each poll of the
+    /// body, with loads only until the body has waited once.
+    #[inline(always)]
+    fn cut_requested(&mut self, cx: &mut Context<'_>) -> bool {
+        match &mut self.watch {
+            None => self.scope.is_cut(),
+            Some(watch) => watch.poll_request(cx) && self.scope.watch_cut(&mut self.watch, cx),
+        }
+    }
+
     /// Polls the body once, in its span.
     #[inline(always)]
     fn poll_once(&mut self, cx: &mut Context<'_>) -> Poll<Started<L::Yielded, L::Failure>> {
@@ -422,9 +436,11 @@ impl<L: Body> Starting<L> {
         let name = || self.scope.owner().clone();
         let failure = match polled {
             Ok(Poll::Ready(Started::Yielded(value))) => return Poll::Ready(Ok(value)),
-            Ok(Poll::Ready(Started::Returned(Ok(())))) => Error::returned_before_yield(name()),
+            Ok(Poll::Ready(Started::Returned(Ok(())))) => {
+                self.unless_cut(Error::returned_before_yield(name()))
+            }
             Ok(Poll::Ready(Started::Returned(Err(source)))) => {
-                Error::failed(name(), Origin::Startup, source)
+                self.unless_cut(Error::failed(name(), Origin::Startup, source))
             }
             Err(payload) => Error::panicked(name(), Origin::Startup, &*payload),
             Ok(Poll::Pending) => {
@@ -438,6 +454,25 @@ impl<L: Body> Starting<L> {
             }
         };
         Poll::Ready(Err(failure))
+    }
+}
+
+impl<L: Body> Starting<L> {
+    /// `failure`, unless a shutdown request covers this startup: a body that returns
+    /// once a request came (within the poll that saw it, before this startup's own turn
+    /// to be cut) returns because of it, as a part it was entering was cut and `?` passed
+    /// that on, or as it saw `shutdown_requested()`. Then it was cut too, and what it
+    /// returned is only logged. A panic is never taken for a cut.
+    fn unless_cut(&self, failure: Error) -> Error {
+        if !self.scope.is_cut() {
+            return failure;
+        }
+        tracing::info!(
+            parent: &self.span,
+            %failure,
+            "startup ended after shutdown was requested, so it counts as cut"
+        );
+        Error::cancelled(self.scope.owner().clone())
     }
 }
 

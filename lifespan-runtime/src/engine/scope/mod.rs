@@ -19,6 +19,7 @@ use super::suspended::{Stoppable, Suspended};
 
 mod children;
 mod current;
+mod cut;
 mod detached;
 mod group;
 mod hurry;
@@ -29,6 +30,7 @@ mod teardown;
 pub(in crate::engine) use children::{Batch, Child, Rollback};
 use children::{Hook, Registered, TaskGroup};
 pub(crate) use current::{InScope, in_root, in_scope, turn_for};
+pub(in crate::engine) use cut::CutWatch;
 pub(in crate::engine) use detached::{Detached, abandon};
 pub use task_handle::TaskHandle;
 pub(crate) use teardown::{Frame, stop_tree};
@@ -99,10 +101,8 @@ struct Inner {
     /// Cancelled by a local shutdown request here or above: the parent of `token`, of
     /// the task groups' tokens and of the children's `subtree`. Made on first use.
     subtree: OnceLock<CancellationToken>,
-    /// Cancelled by a shutdown request that covers this scope (the app's, or a local one
-    /// here or above): what is starting in it is cut. The child of the parent's, and a
-    /// root's of the app's request. Made when a startup begins here.
-    startup_stop: OnceLock<CancellationToken>,
+    /// A local shutdown request was made here: startups in this scope and below are cut.
+    locally_stopped: AtomicBool,
     /// Where `subtree` comes from; `None` for a root. Weak: the parent holds its
     /// children, so a strong link would be a cycle.
     parent: Option<Weak<Inner>>,
@@ -139,6 +139,8 @@ struct App {
     hurry: OnceLock<CancellationToken>,
     /// Kept by a `#[lifespan::main]` service only.
     ledger: OnceLock<Ledger>,
+    /// What tells the startups in progress that a request may cover them.
+    requests: cut::Requests,
     /// The whole teardown's limit: `#[lifespan::main]`'s `shutdown_timeout`, or
     /// `Scope::with_shutdown_timeout`'s.
     shutdown_timeout: Option<Duration>,
@@ -203,6 +205,7 @@ impl Scope {
             shutdown: OnceLock::new(),
             hurry: OnceLock::new(),
             ledger: OnceLock::from(Ledger::default()),
+            requests: cut::Requests::default(),
             shutdown_timeout: Some(shutdown_timeout),
         };
         Scope::from_parts(Cow::Borrowed("app"), Arc::new(app), None, None, false)
@@ -215,6 +218,7 @@ impl Scope {
             shutdown: OnceLock::new(),
             hurry: OnceLock::new(),
             ledger: ledger.map_or_else(OnceLock::new, OnceLock::from),
+            requests: cut::Requests::default(),
             shutdown_timeout,
         });
         Scope::from_parts(Cow::Borrowed("app"), app, None, shutdown_timeout, false)
@@ -228,6 +232,7 @@ impl Scope {
             shutdown: OnceLock::new(),
             hurry: OnceLock::new(),
             ledger: OnceLock::new(),
+            requests: cut::Requests::default(),
             shutdown_timeout: None,
         });
         Scope::from_parts(owner, app, None, None, true)
@@ -263,7 +268,7 @@ impl Scope {
                 entry,
                 token: OnceLock::new(),
                 subtree: OnceLock::new(),
-                startup_stop: OnceLock::new(),
+                locally_stopped: AtomicBool::new(false),
                 parent,
                 cancelled: AtomicBool::new(false),
                 owned,
@@ -659,7 +664,7 @@ impl Scope {
             self.request_shutdown();
         }
         self.subtree().cancel();
-        self.startup_stop().cancel();
+        self.cut_locally();
     }
 
     /// A future that resolves once the app's shutdown has been requested or its
@@ -982,23 +987,6 @@ impl Scope {
                 None => CancellationToken::new(),
             },
         })
-    }
-
-    /// Cancelled once a shutdown request covers this scope: the app's, or a local one
-    /// here or above. A startup in progress in it is then cut. Made on first use, with
-    /// those of the scopes above it.
-    pub(super) fn startup_stop(&self) -> &CancellationToken {
-        self.inner
-            .startup_stop
-            .get_or_init(|| match &self.inner.parent {
-                None => self.inner.app.shutdown_token().child_token(),
-                Some(parent) => match parent.upgrade() {
-                    Some(inner) => Scope::uncounted(inner).startup_stop().child_token(),
-                    // As for `subtree`: nothing can come from above any more but the app's
-                    // request.
-                    None => self.inner.app.shutdown_token().child_token(),
-                },
-            })
     }
 
     /// This scope's turn to stop has come: resolves its `shutdown_requested()` (not its
