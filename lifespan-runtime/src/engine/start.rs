@@ -2,6 +2,11 @@
 //! rolls back on failure; [`Entering`] does that in a scope and registers the result.
 //! The public `Start` and `Enter` futures wrap them.
 //!
+//! A startup that a shutdown request covers (see `scope/cut.rs`) is cut before its
+//! body's next poll: the body is dropped where it stands, as a startup timeout drops
+//! it, and what it had started rolls back, with [`ErrorKind::Cancelled`] for the caller.
+//! Asked before the body, so that of nested startups the outermost one covered is cut.
+//!
 //! Both are written by hand, not as `async fn`s, so that they are `Send` exactly when
 //! the lifespan is, and so that a future dropped halfway can hand what it had started
 //! to someone who will stop it.
