@@ -86,8 +86,11 @@ enum Detail {
         cause: TimeoutCause,
     },
     ReturnedBeforeYield,
-    /// Cut because a shutdown was requested while it started.
-    Cancelled,
+    /// Cut because a shutdown was requested while it started; `before_start` when the
+    /// request came before its startup half began, which then never ran.
+    Cancelled {
+        before_start: bool,
+    },
     Aborted,
     /// Aborted at its turn because the teardown was hurried.
     Hurried,
@@ -170,7 +173,8 @@ pub enum ErrorKind {
     /// `#[lifespan::main]`, [`request_shutdown`](crate::Scope::request_shutdown)
     /// anywhere in the app, or
     /// [`request_local_shutdown`](crate::Scope::request_local_shutdown) on its scope or
-    /// one above. What it had started was stopped. A stop that was asked for, not a
+    /// one above. What it had started was stopped. Or it was entered once such a request
+    /// had been made, and its startup half never ran. A stop that was asked for, not a
     /// fault: `#[lifespan::main]` exits 0 when nothing else failed.
     Cancelled,
     /// A task was aborted through its [`TaskHandle`](crate::TaskHandle), or its runtime
@@ -232,7 +236,16 @@ impl Error {
 
     /// A startup cut because shutdown was requested while it ran.
     pub(crate) fn cancelled(name: Name) -> Self {
-        Self::new(name, Origin::Startup, Detail::Cancelled)
+        let detail = Detail::Cancelled {
+            before_start: false,
+        };
+        Self::new(name, Origin::Startup, detail)
+    }
+
+    /// A startup not begun, because shutdown had been requested before.
+    pub(crate) fn cancelled_before_start(name: Name) -> Self {
+        let detail = Detail::Cancelled { before_start: true };
+        Self::new(name, Origin::Startup, detail)
     }
 
     pub(crate) fn aborted(name: Name) -> Self {
@@ -316,7 +329,7 @@ impl Error {
             Detail::Panicked(_) => ErrorKind::Panicked,
             Detail::TimedOut { .. } => ErrorKind::TimedOut,
             Detail::ReturnedBeforeYield => ErrorKind::ReturnedBeforeYield,
-            Detail::Cancelled => ErrorKind::Cancelled,
+            Detail::Cancelled { .. } => ErrorKind::Cancelled,
             Detail::Aborted | Detail::Hurried => ErrorKind::Aborted,
             Detail::NoScope => ErrorKind::NoScope,
             Detail::ScopeClosed => ErrorKind::ScopeClosed,
@@ -487,10 +500,17 @@ impl fmt::Display for Error {
                 "{subject} returned before reaching `yield_app!`: a lifespan must reach `yield_app!`; \
                  fail startup with `?` or `return Err(..)`"
             ),
-            Detail::Cancelled => write!(
+            Detail::Cancelled {
+                before_start: false,
+            } => write!(
                 f,
                 "{subject} was cut while starting: shutdown was requested, and what it had \
                  started was stopped"
+            ),
+            Detail::Cancelled { before_start: true } => write!(
+                f,
+                "{subject} was not started: shutdown had been requested before it was entered; \
+                 enter lifespans before the shutdown of their scope is requested"
             ),
             Detail::Aborted => write!(
                 f,
@@ -573,7 +593,7 @@ impl fmt::Debug for Error {
             Detail::Several(errors) => debug.field("errors", errors),
             Detail::WrongScope(why) => debug.field("why", why),
             Detail::ReturnedBeforeYield
-            | Detail::Cancelled
+            | Detail::Cancelled { .. }
             | Detail::Aborted
             | Detail::Hurried
             | Detail::NoScope

@@ -307,3 +307,42 @@ async fn a_body_that_asks_its_own_scope_to_stop_is_cut_as_soon_as_it_waits() {
     assert!(!root.is_app_shutdown_requested(), "the request was local");
     root.shutdown().await.unwrap();
 }
+
+/// A rollback is a teardown: what ignores its turn there is cut at the app's deadline,
+/// not waited for without end, even when the part has no shutdown timeout of its own.
+#[tokio::test(start_paused = true)]
+async fn a_cut_startup_rolls_back_within_the_apps_shutdown_deadline() {
+    let root = Scope::with_shutdown_timeout(Duration::from_secs(2));
+    request_after(&root, Duration::from_secs(1));
+    let began = Instant::now();
+    let stubborn = from_fn("stubborn", |yielder| async move {
+        lifespan_runtime::spawn("deaf", std::future::pending::<()>());
+        sleep(Duration::from_secs(60)).await;
+        yielder.yield_app(()).await;
+    });
+
+    // Bounded: on the paused clock, a rollback that waits for ever fails in an instant.
+    let error = tokio::time::timeout(Duration::from_secs(600), root.enter(stubborn))
+        .await
+        .expect("the rollback ends at the deadline")
+        .unwrap_err();
+
+    assert_eq!(
+        began.elapsed(),
+        Duration::from_secs(3),
+        "cut at 1 s, then 2 s"
+    );
+    let kinds: Vec<(ErrorKind, Origin, &str)> = error
+        .errors()
+        .iter()
+        .map(|error| (error.kind(), error.origin(), error.name()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (ErrorKind::Cancelled, Origin::Startup, "stubborn"),
+            (ErrorKind::TimedOut, Origin::Task, "deaf")
+        ]
+    );
+    root.shutdown().await.unwrap();
+}

@@ -176,12 +176,16 @@ impl<L: Body> Startup<L> {
     /// what it had started is stopped, as after a failure.
     #[inline(never)]
     fn cut(&mut self, cx: &mut Context<'_>) -> Poll<Result<L::Yielded, Error>> {
-        let StartupState::Starting(starting) = &self.state else {
-            unreachable!("only a startup in progress is cut")
-        };
-        let error = Error::cancelled(starting.scope.owner().clone());
-        self.roll_back(error);
+        self.roll_back(Error::cancelled(self.name()));
         self.poll_rollback(cx)
+    }
+
+    /// The name of the lifespan being started.
+    fn name(&self) -> Name {
+        let StartupState::Starting(starting) = &self.state else {
+            unreachable!("named while starting")
+        };
+        starting.scope.owner().clone()
     }
 
     /// The first poll: the startup half begins, in a scope of its own.
@@ -194,9 +198,14 @@ impl<L: Body> Startup<L> {
         };
         let mut starting = Starting::new(lifespan, parent);
         let scope = starting.scope.clone();
+        let refused = scope.is_cut();
         let lifespan = starting.lifespan.as_mut();
         starting.span.in_scope(|| lifespan.__begin(scope));
         self.state = StartupState::Starting(starting);
+        if refused {
+            // Shutdown was requested before: the startup half never runs.
+            self.roll_back(Error::cancelled_before_start(self.name()));
+        }
     }
 
     /// The startup half failed with `error`: what it had entered is stopped, within
@@ -363,9 +372,16 @@ impl<L: Body> Starting<L> {
         Suspended::new(self.scope, self.lifespan)
     }
 
-    /// When a rollback that begins now must be done: the lifespan's shutdown timeout.
+    /// When a rollback that begins now must be done: within the lifespan's shutdown
+    /// timeout, and the app's shutdown deadline, as any teardown. A startup cut by the
+    /// app's shutdown is rolled back as part of it, so a task that ignores its turn
+    /// there is aborted at the app's deadline, as it would have been in the teardown.
     fn deadline(&self) -> Option<Instant> {
-        let limit = self.lifespan.__config().shutdown_timeout;
+        let own = self.lifespan.__config().shutdown_timeout;
+        let limit = match (own, self.scope.shutdown_timeout()) {
+            (Some(own), Some(app)) => Some(own.min(app)),
+            (own, app) => own.or(app),
+        };
         limit.map(|limit| Instant::now() + limit)
     }
 
