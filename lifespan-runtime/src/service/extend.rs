@@ -21,8 +21,8 @@
 //!   own or above it, nothing is sent and `TimeoutStartSec=` stays the bound: give a
 //!   slow part a `startup_timeout`, and the wait is extended up to it.
 //! - **Running**: nothing is sent; the thread sleeps until shutdown begins.
-//! - **Shutdown**, from the first signal or request on (so also a startup still
-//!   running when a signal came, which then goes on under the shutdown deadline):
+//! - **Shutdown**, from the first signal on (so also the rollback of a startup that
+//!   the signal cut, which runs under the shutdown deadline):
 //!   once it has lasted `QUIET`, systemd is promised the shutdown deadline plus the
 //!   watchdog's grace, when the watchdog exits the process whatever is left.
 //!
@@ -36,8 +36,9 @@
 //! limits anyway. One message carries at most `u32::MAX` µs (about 71 minutes); a
 //! horizon further out is promised in steps.
 //!
-//! Not covered: a startup that fails by itself rolls back (within `shutdown_timeout`)
-//! under what was promised last, as no shutdown has begun; `TimeoutStartSec=` should
+//! Not covered: a startup that fails by itself, or that `request_shutdown()` in code
+//! cuts, rolls back (within `shutdown_timeout`) under what was promised last, as the
+//! watchdog has seen no shutdown begin; `TimeoutStartSec=` should
 //! leave room for that rollback if it can be slow. The thread ends when the teardown
 //! is over ([`Extender::finish`]).
 //!
