@@ -182,15 +182,10 @@ where
 {
     let output = Arc::new(Mutex::new(None));
     let slot = output.clone();
-    let app = root.clone();
     let mut main = from_fn("main", move |yielder| async move {
         let output = body(yielder).await;
         let failed = output.is_failure().then(|| output.failure());
-        let returned = Returned {
-            output,
-            after_stop: app.is_app_shutdown_requested(),
-        };
-        *lock(&slot) = Some(returned);
+        *lock(&slot) = Some(output);
         match failed {
             Some(how) => Err(BodyFailed(how)),
             None => Ok(()),
@@ -202,11 +197,9 @@ where
         main = main.startup_timeout(limit);
     }
     let (failure, stopped_while_starting) = match Startup::new(main, Some(root.clone())).await {
-        Err(error) => {
-            let returned_after_stop = lock(&output).as_ref().is_some_and(|body| body.after_stop);
-            let (cut, failure) = without_cut(error);
-            (failure, cut || returned_after_stop)
-        }
+        // Cut: by a request before the body returned, or, returning once one came, the
+        // body's error is the cut's doing (the engine counts it as cut).
+        Err(error) => without_cut(error),
         Ok(((), main)) => {
             // A request that came as startup finished: no READY=1 for a service that is
             // already stopping.
@@ -233,11 +226,11 @@ where
         // The body returned while its startup was being cut: its error is the stop's
         // doing (a part it was starting was cut, and `?` passed that on), so the exit
         // says what the stop did instead.
-        if let Some(body) = output.take_if(|body| body.output.is_failure()) {
+        if let Some(body) = output.take_if(|output| output.is_failure()) {
             tracing::info!(
                 "main's startup ended with an error after shutdown was requested, which \
                  does not count against the exit: {}",
-                body.output.detail()
+                body.detail()
             );
         }
     }
@@ -257,16 +250,10 @@ where
         tracing::info!("lifespan summary:\n{}  {verdict}", ledger.summary());
     }
     Served {
-        output: output.map(|body| body.output),
+        output,
         failure: failure.and_then(without_body_failure),
         hurried,
     }
-}
-
-/// What the body returned, and whether shutdown had been requested by then.
-struct Returned<O> {
-    output: O,
-    after_stop: bool,
 }
 
 /// The summary's last line: why the exit code is what it is.
@@ -298,7 +285,7 @@ fn stopped_while_starting_words(ledger: &crate::ledger::Ledger) -> String {
 
 /// `failure` without the startups a shutdown request cut, which are a stop and not a
 /// fault; and whether there were any.
-fn without_cut(failure: Error) -> (bool, Option<Error>) {
+fn without_cut(failure: Error) -> (Option<Error>, bool) {
     let name = failure.name().to_owned();
     let origin = failure.origin();
     let (cut, rest): (Vec<Error>, Vec<Error>) = failure
@@ -306,8 +293,8 @@ fn without_cut(failure: Error) -> (bool, Option<Error>) {
         .into_iter()
         .partition(|error| error.kind() == ErrorKind::Cancelled);
     (
-        !cut.is_empty(),
         Error::collect(&name.into(), origin, rest).err(),
+        !cut.is_empty(),
     )
 }
 
