@@ -725,15 +725,21 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
             });
         }
         let scope = Scope::with_shutdown_timeout(DEADLINE);
-        let started = scope.enter(from_fn("root", {
-            let shared = shared.clone();
-            move |yielder| async move {
-                let held = start(shared, 0).await?;
-                yielder.yield_app(()).await;
-                drop(held);
-                Ok::<(), Error>(())
-            }
-        }));
+        // A shutdown requested while the tree starts cuts the root's startup, which then
+        // rolls back within its own shutdown timeout: the deadline, as `#[lifespan::main]`
+        // gives its `main`. With none, a task that ignores shutdown would hold it for ever.
+        let started = scope.enter(
+            from_fn("root", {
+                let shared = shared.clone();
+                move |yielder| async move {
+                    let held = start(shared, 0).await?;
+                    yielder.yield_app(()).await;
+                    drop(held);
+                    Ok::<(), Error>(())
+                }
+            })
+            .shutdown_timeout(DEADLINE),
+        );
         let startup = started.await.err();
         tokio::time::sleep(moves.wait).await;
         let began = Instant::now();
@@ -1790,6 +1796,17 @@ fn the_first_runs_shrunk_cases_keep_every_guarantee() {
         },
         Node {
             children: vec![plain(), plain()],
+            ..plain()
+        },
+        // A task failed while `n1` started: the app's shutdown was requested, which cut
+        // the root's startup, and its rollback had no deadline: `n0`'s task, which
+        // ignores shutdown, held it for ever.
+        Node {
+            tasks: vec![first(Task::IgnoreShutdown), first(Task::Fail)],
+            children: vec![Node {
+                pause: Pause::Yield,
+                ..plain()
+            }],
             ..plain()
         },
     ];
