@@ -44,8 +44,9 @@
 //!   above it came first: then at that very instant, and nothing outside hears it;
 //!   and it hears `app_shutdown_requested()` at the very instant the app's shutdown is
 //!   requested (a task failed) or its teardown begins, and never before;
-//! - every failure is reported, once, as what it was, and none is invented; every
-//!   task's handle says how the task ended, and an abort through it is no failure;
+//! - every failure is reported, once, as what it was, and none is invented: a startup
+//!   half that fails or panics as scripted, a shutdown half, a task; every task's
+//!   handle says how the task ended, and an abort through it is no failure;
 //! - the teardown fits in its deadline, and later calls stop nothing and return the same.
 //!
 //! # Not modelled: blocking overruns
@@ -384,6 +385,8 @@ enum Ev {
     /// Its startup half ended without registering: it failed, panicked, timed out or was
     /// dropped.
     StartupFailed(usize),
+    /// Its startup half failed or panicked, as scripted, at once.
+    Faulted(usize),
     /// Its shutdown half began.
     Halting(usize),
     /// Its shutdown half ended: returned, panicked, or was cancelled.
@@ -607,6 +610,9 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
             for child in children {
                 held.extend(child.await?);
             }
+        }
+        if matches!(part.node.startup, Act::Fail | Act::Panic) {
+            shared.log(Ev::Faulted(index));
         }
         perform(part.node.startup, &format!("startup of {name}")).await?;
         failed.disarm();
@@ -1587,10 +1593,27 @@ impl<'a> Checks<'a> {
         Ok(())
     }
 
-    /// A panic at startup is one that was scripted; a timeout at startup needs
-    /// something slow below it: a startup timeout covers the children's startups and
-    /// rollbacks.
+    /// A startup half that fails or panics, as scripted, is reported so, once. A panic
+    /// at startup is one that was scripted; a timeout at startup needs something slow
+    /// below it: a startup timeout covers the children's startups and rollbacks.
     fn startup_failures(&self) -> Result<(), TestCaseError> {
+        for (index, part) in self.flat.iter().enumerate() {
+            if self.seen.at(Ev::Faulted(index)).is_none() {
+                continue;
+            }
+            let expected = match part.node.startup {
+                Act::Panic => ErrorKind::Panicked,
+                _ => ErrorKind::Failed,
+            };
+            let reported: Vec<ErrorKind> = self
+                .outcome
+                .errors
+                .iter()
+                .filter(|(who, stage, _, _)| *who == part.name && *stage == Origin::Startup)
+                .map(|(_, _, kind, _)| *kind)
+                .collect();
+            prop_assert_eq!(reported, vec![expected], "{}'s startup", &part.name);
+        }
         for (who, stage, kind, _) in &self.outcome.errors {
             let Some(part) = self.flat.iter().find(|part| part.name == *who) else {
                 continue;
