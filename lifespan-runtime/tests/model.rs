@@ -23,7 +23,14 @@
 //!   concurrent group, while its siblings may still start), and finish, fail, return
 //!   at their turn, or note their turn and ignore it; some are aborted through their
 //!   `TaskHandle` at a random time;
-//! - a random part's subtree may be asked to shut down alone, at a random time;
+//! - the app's shutdown may be requested (`request_shutdown()` on the root scope), and a
+//!   random part's subtree may be asked to shut down alone (`request_local_shutdown()`
+//!   on its scope): at a random point of the startup the request covers, the tree's or
+//!   the part's (in thousandths of how long that startup takes when nothing fails, so
+//!   that most land inside it, between or inside the startups of its parts), or at a
+//!   random time after that startup began, as it starts, runs or stops; the app's also
+//!   before the tree is entered. A task that fails requests the app's shutdown too, as
+//!   it ends. A request cuts the outermost startup in progress that it covers;
 //! - the root is torn down by `shutdown()`, by a `shutdown()` cut short by an outer
 //!   timeout and called again, or by dropping it (at once, or after a call cut short);
 //!   or the runtime itself is shut down mid-teardown, with whatever still runs.
@@ -43,10 +50,29 @@
 //! - so a task hears `shutdown_requested()` at its own turn, unless a local shutdown
 //!   above it came first: then at that very instant, and nothing outside hears it;
 //!   and it hears `app_shutdown_requested()` at the very instant the app's shutdown is
-//!   requested (a task failed) or its teardown begins, and never before;
-//! - every failure is reported, once, as what it was, and none is invented; every
+//!   requested (`request_shutdown()`, or a task failed) or its teardown begins, and
+//!   never before;
+//! - a shutdown request cuts, of the startups it covers, the outermost one in progress
+//!   when it comes, as the journal shows ([`Checks::cuts`]): the root lifespan's for the
+//!   app's (before it began, too), the part's own for a local one (unless the app's came
+//!   first and cut the root). Its caller gets `Cancelled`, which is reported once, as
+//!   that; nothing in it begins, registers or is spawned after the request, so what had
+//!   not begun never runs; the startups in progress inside it are dropped with it, and
+//!   report no failure of their own; what it had started is stopped before its caller
+//!   hears, within its shutdown timeout (what was entered; below a `Running` dropped
+//!   with it, the rest stops on its own, as above); nothing else is reported `Cancelled`;
+//! - every failure is reported, once, as what it was, and none is invented: a startup
+//!   half that fails or panics as scripted, a shutdown half, a task, a cut; every
 //!   task's handle says how the task ended, and an abort through it is no failure;
 //! - the teardown fits in its deadline, and later calls stop nothing and return the same.
+//!
+//! # Not modelled: a request from inside a startup
+//!
+//! Requests come from tasks of their own (or before the tree is entered), as a signal
+//! or a failing task asks: the next poll of the tree then meets the request at its
+//! outermost covered startup. A body that asks and goes on would see the startups it
+//! then begins cut before they run, and would pass their `Cancelled` on as its own
+//! failure, one poll ahead of the cut above it: `tests/cut_startup.rs` tests that.
 //!
 //! # Not modelled: blocking overruns
 //!
@@ -184,13 +210,14 @@ enum Teardown {
     RuntimeGone { after: Duration },
 }
 
-/// What is done to a tree from outside, once it has started.
+/// What is done to a tree from outside: while it starts, once it has, and to stop it.
 #[derive(Clone, Copy, Debug)]
 struct Moves {
     /// How long the app runs before its teardown begins.
     wait: Duration,
     teardown: Teardown,
     local: Option<LocalShutdown>,
+    app: Option<AppShutdown>,
 }
 
 /// `request_local_shutdown()` on the scope of one part, at a random time.
@@ -199,9 +226,30 @@ struct LocalShutdown {
     /// Which part: counted among the parts below the first (`n1` is 0), modulo their
     /// number; see [`LocalShutdown::part`].
     part: usize,
-    /// From the start of the run: during startup, while the app runs, or in teardown.
-    /// Nothing is asked if the part's startup has not begun by then.
-    at: Duration,
+    /// Counted from when the part's startup began, its scope with it: nothing is asked
+    /// if it never begins.
+    at: When,
+}
+
+/// `request_shutdown()` on the root scope: the app's shutdown, asked for from outside
+/// the tree, before its teardown begins (which asks for it anyway).
+#[derive(Clone, Copy, Debug)]
+enum AppShutdown {
+    /// Before the tree is entered: the root's startup is cut before its body runs.
+    Before,
+    /// Counted from when the tree's startup began.
+    At(When),
+}
+
+/// When a shutdown request comes, counted from when the startup it covers began.
+#[derive(Clone, Copy, Debug)]
+enum When {
+    /// That many thousandths of the way through the startup, as long as it takes when
+    /// nothing fails ([`startup_span`]): up to 1000, inside it, between or inside the
+    /// startups of its parts, unless one failed first; past it, as the app runs.
+    Within(u16),
+    /// That long after: during startup, while the app runs, or in teardown.
+    After(Duration),
 }
 
 const HALF_TIMEOUT: Duration = Duration::from_secs(1);
@@ -318,6 +366,42 @@ fn teardown() -> impl Strategy<Value = Teardown> {
     ]
 }
 
+impl When {
+    /// How long after the startup began, for a startup that takes `span` when nothing
+    /// fails.
+    fn delay(self, span: Duration) -> Duration {
+        match self {
+            When::Within(permille) => span * u32::from(permille) / 1000,
+            When::After(delay) => delay,
+        }
+    }
+}
+
+/// How long `node`'s startup takes on the paused clock when nothing fails: its pause,
+/// its children's startups (one after another, or together, each after its lead), and
+/// its own startup half; no longer than its startup timeout.
+fn startup_span(node: &Node) -> Duration {
+    let pause = match node.pause {
+        Pause::Sleep(ms) => Duration::from_millis(ms),
+        Pause::None | Pause::Yield => Duration::ZERO,
+    };
+    let children = node.children.iter().map(|child| {
+        let lead = if node.concurrent { child.lead } else { 0 };
+        Duration::from_millis(lead) + startup_span(child)
+    });
+    let children = if node.concurrent {
+        children.max().unwrap_or_default()
+    } else {
+        children.sum()
+    };
+    let own = match node.startup {
+        Act::Slow => SLOW,
+        Act::Hang => HALF_TIMEOUT,
+        Act::Ok | Act::Fail | Act::Panic => Duration::ZERO,
+    };
+    (pause + children + own).min(HALF_TIMEOUT)
+}
+
 impl LocalShutdown {
     /// The part asked, of `parts`: any but the first, whose subtree is the whole tree,
     /// when there are others, so that something stays outside.
@@ -329,18 +413,33 @@ impl LocalShutdown {
     }
 }
 
+/// Within the startup a request covers or a little past it, `within` times in
+/// `within + 1`; else at a random time.
+fn when(within: u32) -> impl Strategy<Value = When> {
+    prop_oneof![
+        within => (0_u16..=1_200).prop_map(When::Within),
+        1 => (0_u64..2_000).prop_map(|ms| When::After(Duration::from_millis(ms))),
+    ]
+}
+
 fn moves() -> impl Strategy<Value = Moves> {
-    let local = (0_usize..50, 0_u64..2_000).prop_map(|(part, ms)| LocalShutdown {
-        part,
-        at: Duration::from_millis(ms),
-    });
-    (0_u64..3_000, teardown(), prop::option::weighted(0.5, local)).prop_map(
-        |(wait_ms, teardown, local)| Moves {
+    let local = (0_usize..50, when(1)).prop_map(|(part, at)| LocalShutdown { part, at });
+    let app = prop_oneof![
+        1 => Just(AppShutdown::Before),
+        6 => when(2).prop_map(AppShutdown::At),
+    ];
+    (
+        0_u64..3_000,
+        teardown(),
+        prop::option::weighted(0.5, local),
+        prop::option::weighted(0.25, app),
+    )
+        .prop_map(|(wait_ms, teardown, local, app)| Moves {
             wait: Duration::from_millis(wait_ms),
             teardown,
             local,
-        },
-    )
+            app,
+        })
 }
 
 /// Torn down as `teardown` says as soon as the tree has started, with nothing else
@@ -350,6 +449,7 @@ fn torn_down(teardown: Teardown) -> Moves {
         wait: Duration::ZERO,
         teardown,
         local: None,
+        app: None,
     }
 }
 
@@ -384,6 +484,11 @@ enum Ev {
     /// Its startup half ended without registering: it failed, panicked, timed out or was
     /// dropped.
     StartupFailed(usize),
+    /// Its startup half failed or panicked, as scripted, at once.
+    Faulted(usize),
+    /// Its caller's `enter` or `start` returned: `None` for `Ok`, or the kind of its
+    /// error; of the first one for `Several`, which is the part's own failure.
+    Returned(usize, Option<ErrorKind>),
     /// Its shutdown half began.
     Halting(usize),
     /// Its shutdown half ended: returned, panicked, or was cancelled.
@@ -404,6 +509,13 @@ enum Ev {
     Joined(TaskId, Option<ErrorKind>),
     /// A part's scope was asked to shut down alone.
     LocalShutdown(usize),
+    /// The app's shutdown was requested on the root scope.
+    AppShutdown,
+    /// The root lifespan's startup half ended: it reached its yield, failed, or was cut
+    /// or dropped. Never, if it was cut before it began.
+    RootStartupEnded,
+    /// The root scope's `enter` of the root lifespan returned, as [`Ev::Returned`].
+    RootReturned(Option<ErrorKind>),
     /// The root's teardown was asked for: `shutdown()` called, or the root dropped.
     TeardownBegan,
 }
@@ -471,17 +583,9 @@ async fn perform(act: Act, what: &str) -> Result<(), BoxError> {
 struct Shared {
     flat: Vec<Flat>,
     journal: Journal,
-    /// The part whose scope is asked to shut down alone, if any.
-    local: Option<usize>,
-    local_scope: Mutex<LocalScope>,
-}
-
-/// The scope of the part a local shutdown is asked of, kept from when the part's
-/// startup begins until the time to ask comes; never kept if that time came first.
-enum LocalScope {
-    Waiting,
-    Kept(Scope),
-    Passed,
+    /// The part whose scope is asked to shut down alone, if any, and how long after its
+    /// startup begins.
+    local: Option<(usize, Duration)>,
 }
 
 impl Shared {
@@ -569,11 +673,14 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
     let lifespan = from_fn(name.clone(), move |yielder| async move {
         shared.log(Ev::Began(index));
         let failed = LogOnDrop::new(&shared.journal, Ev::StartupFailed(index));
-        if shared.local == Some(index) {
-            let mut local = shared.local_scope.lock().unwrap();
-            if let LocalScope::Waiting = *local {
-                *local = LocalScope::Kept(Scope::current());
-            }
+        if let Some((part, delay)) = shared.local.filter(|&(part, _)| part == index) {
+            // Its scope is kept until then, on a task of the runtime, which goes with it.
+            let (scope, shared) = (Scope::current(), shared.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                shared.log(Ev::LocalShutdown(part));
+                scope.request_local_shutdown();
+            });
         }
         let part = &shared.flat[index];
         match part.node.pause {
@@ -608,6 +715,9 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
                 held.extend(child.await?);
             }
         }
+        if matches!(part.node.startup, Act::Fail | Act::Panic) {
+            shared.log(Ev::Faulted(index));
+        }
         perform(part.node.startup, &format!("startup of {name}")).await?;
         failed.disarm();
         shared.log(Ev::Registered(index));
@@ -620,13 +730,18 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
     .startup_timeout(HALF_TIMEOUT)
     .shutdown_timeout(HALF_TIMEOUT);
     Box::pin(async move {
+        let returned = |error: Option<&Error>| log(&journal, Ev::Returned(index, head(error)));
         match placement {
             Placement::Entered => {
-                lifespan.enter().await?;
+                let entered = lifespan.enter().await;
+                returned(entered.as_ref().err());
+                entered?;
                 Ok(None)
             }
             Placement::Dropped(at) => {
-                let running = lifespan.start().await?.erased();
+                let started = lifespan.start().await;
+                returned(started.as_ref().err());
+                let running = started?.erased();
                 let held = Held {
                     index,
                     journal,
@@ -646,6 +761,16 @@ fn start(shared: Arc<Shared>, index: usize) -> Starting {
             }
         }
     })
+}
+
+/// The kind of `error`, if any, or of the first of `Several`: the failure of the part
+/// that returned it, before what failed in its rollback.
+fn head(error: Option<&Error>) -> Option<ErrorKind> {
+    let error = error?;
+    match error.errors().first() {
+        Some(first) if error.kind() == ErrorKind::Several => head(Some(first)),
+        _ => Some(error.kind()),
+    }
 }
 
 /// Every failure inside `error`, however nested: `Several` and failed parents whose
@@ -694,11 +819,15 @@ struct Outcome {
 
 /// Runs the tree and does to it what `moves` say.
 fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
+    let local = moves.local.map(|local| {
+        let part = local.part(flat.len());
+        (part, local.at.delay(startup_span(&flat[part].node)))
+    });
+    let tree_span = startup_span(&flat[0].node);
     let shared = Arc::new(Shared {
-        local: moves.local.map(|local| local.part(flat.len())),
+        local,
         flat,
         journal: Journal::default(),
-        local_scope: Mutex::new(LocalScope::Waiting),
     });
     // What a dropped `Running` or a dropped root had started reports its failures only
     // in the log, and what no runtime is left to stop is named there: listen, on this
@@ -711,33 +840,52 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         .build()
         .unwrap();
     let (startup, teardown, began, took, cut_short, later) = runtime.block_on(async {
-        if let (Some(part), Some(local)) = (shared.local, moves.local) {
-            let shared = shared.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(local.at).await;
-                // Asked only if the part's startup has begun.
-                let kept =
-                    std::mem::replace(&mut *shared.local_scope.lock().unwrap(), LocalScope::Passed);
-                if let LocalScope::Kept(scope) = kept {
-                    shared.log(Ev::LocalShutdown(part));
-                    scope.request_local_shutdown();
-                }
-            });
-        }
         let scope = Scope::with_shutdown_timeout(DEADLINE);
-        let started = scope.enter(from_fn("root", {
-            let shared = shared.clone();
-            move |yielder| async move {
-                let held = start(shared, 0).await?;
-                yielder.yield_app(()).await;
-                drop(held);
-                Ok::<(), Error>(())
+        // The root's handle for the app's request, let go of when the teardown begins, so
+        // that the root's last handle is the one the teardown drops.
+        let for_request = Arc::new(Mutex::new(None));
+        match moves.app {
+            None => {}
+            Some(AppShutdown::Before) => {
+                shared.log(Ev::AppShutdown);
+                scope.request_shutdown();
             }
-        }));
+            Some(AppShutdown::At(when)) => {
+                *for_request.lock().unwrap() = Some(scope.clone());
+                let (for_request, shared) = (for_request.clone(), shared.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(when.delay(tree_span)).await;
+                    let root = for_request.lock().unwrap().take();
+                    if let Some(root) = root {
+                        shared.log(Ev::AppShutdown);
+                        root.request_shutdown();
+                    }
+                });
+            }
+        }
+        // A shutdown requested while the tree starts cuts the root's startup, which then
+        // rolls back within its own shutdown timeout: the deadline, as `#[lifespan::main]`
+        // gives its `main`. With none, a task that ignores shutdown would hold it for ever.
+        let started = scope.enter(
+            from_fn("root", {
+                let shared = shared.clone();
+                move |yielder| async move {
+                    let ended = LogOnDrop::new(&shared.journal, Ev::RootStartupEnded);
+                    let held = start(shared, 0).await?;
+                    drop(ended);
+                    yielder.yield_app(()).await;
+                    drop(held);
+                    Ok::<(), Error>(())
+                }
+            })
+            .shutdown_timeout(DEADLINE),
+        );
         let startup = started.await.err();
+        shared.log(Ev::RootReturned(head(startup.as_ref())));
         tokio::time::sleep(moves.wait).await;
         let began = Instant::now();
         shared.log(Ev::TeardownBegan);
+        for_request.lock().unwrap().take();
         let mut later = Vec::new();
         let (teardown, cut_short) = match moves.teardown {
             Teardown::Once => {
@@ -780,9 +928,6 @@ fn run(flat: Vec<Flat>, moves: Moves) -> Outcome {
         (startup, teardown, began, took, cut_short, later)
     });
     drop(runtime);
-    // A handle kept past the runtime keeps what is in its scope until it goes: let go
-    // of the one kept for the local shutdown, if the runtime went first.
-    *shared.local_scope.lock().unwrap() = LocalScope::Passed;
     let mut errors = Vec::new();
     for error in startup
         .iter()
@@ -953,6 +1098,20 @@ struct Exercised {
     runtime_gone: usize,
     /// Dropped `Running`s below which a part had started.
     dropped_with_descendants: usize,
+    /// Startups cut by a shutdown request, whose callers heard so.
+    cut_startups: usize,
+    /// Of those, cut by the app's request, `request_shutdown()` on the root scope.
+    app_cuts: usize,
+    /// Cut by the app's shutdown that a task requested as it failed.
+    task_cuts: usize,
+    /// Cut by a local request.
+    local_cuts: usize,
+    /// The root's startup cut before its body ran: nothing in the tree began.
+    cut_unbegun: usize,
+    /// Parts that had started inside a cut startup, stopped by its rollback.
+    cut_rollbacks: usize,
+    /// Startups in progress inside a cut one, dropped with it.
+    cut_dropped_inside: usize,
 }
 
 impl Exercised {
@@ -968,6 +1127,13 @@ impl Exercised {
         self.dropped_roots += usize::from(case.dropped_roots > 0);
         self.runtime_gone += usize::from(case.runtime_gone > 0);
         self.dropped_with_descendants += usize::from(case.dropped_with_descendants > 0);
+        self.cut_startups += usize::from(case.cut_startups > 0);
+        self.app_cuts += usize::from(case.app_cuts > 0);
+        self.task_cuts += usize::from(case.task_cuts > 0);
+        self.local_cuts += usize::from(case.local_cuts > 0);
+        self.cut_unbegun += usize::from(case.cut_unbegun > 0);
+        self.cut_rollbacks += usize::from(case.cut_rollbacks > 0);
+        self.cut_dropped_inside += usize::from(case.cut_dropped_inside > 0);
     }
 
     /// The moves no case exercised, by name.
@@ -983,6 +1149,13 @@ impl Exercised {
             ("dropped_roots", self.dropped_roots),
             ("runtime_gone", self.runtime_gone),
             ("dropped_with_descendants", self.dropped_with_descendants),
+            ("cut_startups", self.cut_startups),
+            ("app_cuts", self.app_cuts),
+            ("task_cuts", self.task_cuts),
+            ("local_cuts", self.local_cuts),
+            ("cut_unbegun", self.cut_unbegun),
+            ("cut_rollbacks", self.cut_rollbacks),
+            ("cut_dropped_inside", self.cut_dropped_inside),
         ]
         .into_iter()
         .filter(|&(_, cases)| cases == 0)
@@ -1143,10 +1316,32 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
         }
     }
     checks.local_shutdown(&mut exercised)?;
+    checks.cut_startups(&mut exercised)?;
     checks.app_shutdown()?;
     checks.startup_failures()?;
     checks.deadline()?;
     Ok(exercised)
+}
+
+/// A startup that a shutdown request cut, as the model predicts it.
+#[derive(Clone, Copy, Debug)]
+struct Cut {
+    /// The part, or `None` for the root lifespan, which starts the tree.
+    part: Option<usize>,
+    /// Where the request is in the journal.
+    asked: usize,
+    by: Request,
+}
+
+/// Who asked for a shutdown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Request {
+    /// `request_shutdown()` on the root scope.
+    App,
+    /// A task that failed, or was cut at a deadline, as it ended.
+    FailedTask,
+    /// `request_local_shutdown()` on a part's scope.
+    Local,
 }
 
 /// What a run left, read against its tree: one method per guarantee.
@@ -1184,6 +1379,300 @@ impl<'a> Checks<'a> {
     /// Whether part `index`'s startup completed.
     fn started(&self, index: usize) -> bool {
         self.seen.at(Ev::Registered(index)).is_some()
+    }
+
+    /// Whether part `index`'s startup completed before `position` in the journal.
+    fn started_before(&self, index: usize, position: usize) -> bool {
+        self.seen
+            .at(Ev::Registered(index))
+            .is_some_and(|registered| registered < position)
+    }
+
+    /// Where part `index`'s startup half ended: it registered, or it failed, timed out,
+    /// or was cut or dropped.
+    fn startup_ended(&self, index: usize) -> Option<usize> {
+        [Ev::Registered(index), Ev::StartupFailed(index)]
+            .into_iter()
+            .filter_map(|event| self.seen.at(event))
+            .min()
+    }
+
+    /// Whether part `index`'s startup half was in progress at `position` in the journal.
+    fn starting_at(&self, index: usize, position: usize) -> bool {
+        self.seen
+            .at(Ev::Began(index))
+            .is_some_and(|began| began < position)
+            && self
+                .startup_ended(index)
+                .is_none_or(|ended| ended > position)
+    }
+
+    /// What the caller of part `index`'s `enter` or `start` got, and where in the
+    /// journal; `None` if it never returned.
+    fn returned(&self, index: usize) -> Option<(usize, Option<ErrorKind>)> {
+        self.seen
+            .0
+            .iter()
+            .enumerate()
+            .find_map(|(at, (_, seen))| match seen {
+                Ev::Returned(part, kind) if *part == index => Some((at, *kind)),
+                _ => None,
+            })
+    }
+
+    /// Where the app's shutdown was first requested, before its teardown began:
+    /// `request_shutdown()` on the root, or a task that failed (or was cut at a
+    /// deadline), which requests it as it ends.
+    fn app_requested(&self) -> Option<usize> {
+        let seen = &self.seen;
+        let first_failure = self
+            .all_tasks()
+            .filter(|&(id, _)| {
+                matches!(seen.joined(id).first(), Some(Some(kind)) if *kind != ErrorKind::Aborted)
+            })
+            .filter_map(|(id, _)| seen.at(Ev::TaskEnded(id)))
+            .min();
+        first_failure
+            .into_iter()
+            .chain(seen.at(Ev::AppShutdown))
+            .min()
+    }
+
+    /// The startups the shutdown requests cut, read from the journal. The engine checks
+    /// before each poll of a startup's body, from the root down, and the next poll of
+    /// the tree comes after a request (from a task of its own, on this one thread): so
+    /// a request cuts, of the startups it covers, the outermost one in progress when it
+    /// comes. The app's covers the root lifespan, in progress until its startup half
+    /// ended (cut before it began, it never ends). A local one covers its part, in
+    /// progress from its begin to its end (nothing below it is in progress when it is
+    /// not); unless the app's came before the part's startup ended and cut the root:
+    /// the part was then dropped with the root's body, not cut.
+    fn cuts(&self) -> Vec<Cut> {
+        let root_ended = self.seen.at(Ev::RootStartupEnded);
+        let app = self
+            .app_requested()
+            .filter(|&asked| root_ended.is_none_or(|ended| asked < ended));
+        let root = app.map(|asked| Cut {
+            part: None,
+            asked,
+            by: match self.seen.at(Ev::AppShutdown) {
+                Some(requested) if requested == asked => Request::App,
+                _ => Request::FailedTask,
+            },
+        });
+        let local = self.local.and_then(|(part, asked)| {
+            let root_first =
+                app.is_some_and(|app| self.startup_ended(part).is_none_or(|ended| app < ended));
+            (self.starting_at(part, asked) && !root_first).then_some(Cut {
+                part: Some(part),
+                asked,
+                by: Request::Local,
+            })
+        });
+        root.into_iter().chain(local).collect()
+    }
+
+    /// The name of what `cut` cut, as its errors name it.
+    fn cut_name(&self, cut: Cut) -> &str {
+        cut.part.map_or("root", |part| &self.flat[part].name)
+    }
+
+    /// The parts a cut startup holds: the part and all below it, or the whole tree.
+    fn inside(&self, cut: Cut) -> Vec<usize> {
+        match cut.part {
+            None => (0..self.flat.len()).collect(),
+            Some(part) => std::iter::once(part)
+                .chain(descendants(self.flat, part))
+                .collect(),
+        }
+    }
+
+    /// A request cuts the outermost startup in progress that it covers ([`Checks::cuts`]),
+    /// and nothing else is reported cut. For each cut: its caller hears `Cancelled`,
+    /// reported once; nothing inside it runs after the request; what it had started is
+    /// rolled back before its caller hears.
+    fn cut_startups(&self, exercised: &mut Exercised) -> Result<(), TestCaseError> {
+        let cuts = self.cuts();
+        for (who, origin, kind, _) in &self.outcome.errors {
+            if *kind == ErrorKind::Cancelled {
+                prop_assert!(
+                    *origin == Origin::Startup && cuts.iter().any(|&cut| self.cut_name(cut) == who),
+                    "{} was reported cut ({:?}), but no request covered its startup in progress",
+                    who,
+                    origin
+                );
+            }
+        }
+        for (index, part) in self.flat.iter().enumerate() {
+            if let Some((_, Some(ErrorKind::Cancelled))) = self.returned(index) {
+                prop_assert!(
+                    cuts.iter().any(|cut| cut.part == Some(index)),
+                    "the caller of {} heard it was cut, but no request covered it",
+                    part.name
+                );
+            }
+        }
+        for &cut in &cuts {
+            let heard = self.cut_heard(cut)?;
+            self.nothing_runs_after(cut, exercised)?;
+            let Some(heard) = heard else {
+                continue;
+            };
+            self.cut_rolled_back(cut, heard, exercised)?;
+            exercised.cut_startups += 1;
+            match cut.by {
+                Request::App => exercised.app_cuts += 1,
+                Request::FailedTask => exercised.task_cuts += 1,
+                Request::Local => exercised.local_cuts += 1,
+            }
+            let began = self.seen.at(Ev::RootStartupEnded).is_some();
+            exercised.cut_unbegun += usize::from(!began);
+        }
+        Ok(())
+    }
+
+    /// The caller of a cut startup hears `Cancelled` (first of `Several`, if its rollback
+    /// had failures), and the cut is reported once, as that. Returns where the caller
+    /// heard, if it did: not when the startup's owner dropped it at the very instant of
+    /// the request, for a failure beside it (in a concurrent group, before its turn to
+    /// be polled), when nobody hears of it.
+    fn cut_heard(&self, cut: Cut) -> Result<Option<usize>, TestCaseError> {
+        let (seen, name) = (&self.seen, self.cut_name(cut));
+        let cancelled = self
+            .outcome
+            .errors
+            .iter()
+            .filter(|(who, _, kind, _)| who == name && *kind == ErrorKind::Cancelled)
+            .count();
+        let heard = match cut.part {
+            None => seen
+                .0
+                .iter()
+                .enumerate()
+                .find_map(|(at, (_, seen))| match seen {
+                    Ev::RootReturned(kind) => Some((at, *kind)),
+                    _ => None,
+                }),
+            Some(part) => self.returned(part),
+        };
+        let dropped_at_once = cut.part.is_some_and(|part| {
+            heard.is_none()
+                && self.time(seen.at(Ev::StartupFailed(part))) == self.time(Some(cut.asked))
+        });
+        prop_assert!(
+            cancelled == 1 || (cancelled == 0 && dropped_at_once),
+            "{} was cut, but reported cancelled {} times",
+            name,
+            cancelled
+        );
+        if let Some((_, kind)) = heard {
+            prop_assert_eq!(
+                kind,
+                Some(ErrorKind::Cancelled),
+                "the caller of {}, which was cut, heard",
+                name
+            );
+        }
+        Ok(heard.map(|(at, _)| at))
+    }
+
+    /// Nothing inside a cut startup begins, registers or is spawned after the request:
+    /// what had not begun never runs. The startups in progress inside it are dropped
+    /// with it: they report no failure of their own, and their callers, dropped too,
+    /// hear nothing.
+    fn nothing_runs_after(&self, cut: Cut, exercised: &mut Exercised) -> Result<(), TestCaseError> {
+        let (flat, seen, name) = (self.flat, &self.seen, self.cut_name(cut));
+        for below in self.inside(cut) {
+            for event in [Ev::Began(below), Ev::Registered(below)] {
+                prop_assert!(
+                    seen.at(event).is_none_or(|at| at < cut.asked),
+                    "{:?} after {} was cut",
+                    event,
+                    name
+                );
+            }
+            for (id, _) in self.tasks(below) {
+                prop_assert!(
+                    seen.at(Ev::Spawned(id)).is_some_and(|at| at < cut.asked),
+                    "{} was spawned after {} was cut",
+                    task_name(flat, id),
+                    name
+                );
+            }
+            if Some(below) == cut.part || !self.starting_at(below, cut.asked) {
+                continue;
+            }
+            let own: Vec<ErrorKind> = self
+                .outcome
+                .errors
+                .iter()
+                .filter(|(who, origin, _, _)| {
+                    *who == flat[below].name && *origin == Origin::Startup
+                })
+                .map(|(_, _, kind, _)| *kind)
+                .collect();
+            prop_assert!(
+                own.is_empty() && self.returned(below).is_none(),
+                "{} was dropped with {}, which was cut, but reported {:?}, and its caller \
+                 heard {:?}",
+                flat[below].name,
+                name,
+                own,
+                self.returned(below)
+            );
+            exercised.cut_dropped_inside += 1;
+        }
+        Ok(())
+    }
+
+    /// What a cut startup had started is stopped by its rollback, before its caller
+    /// hears (at `heard` in the journal), within its shutdown timeout: every part that
+    /// had started inside it, entered all the way up to it. (A part started with
+    /// `start()` is held as a `Running`, which the cut drops: what is below it stops on
+    /// its own, as for any dropped `Running`.)
+    fn cut_rolled_back(
+        &self,
+        cut: Cut,
+        heard: usize,
+        exercised: &mut Exercised,
+    ) -> Result<(), TestCaseError> {
+        let (flat, seen, name) = (self.flat, &self.seen, self.cut_name(cut));
+        for below in self.inside(cut) {
+            let rolled_back = self.started_before(below, cut.asked)
+                && std::iter::once(below)
+                    .chain(ancestors(flat, below))
+                    .take_while(|&above| Some(above) != cut.part)
+                    .all(|above| self.entered(above) || !self.started_before(above, cut.asked));
+            if !rolled_back {
+                continue;
+            }
+            prop_assert!(
+                seen.at(Ev::HalfEnded(below))
+                    .is_some_and(|ended| ended < heard),
+                "{} had started in {}, which was cut, but had not stopped when its caller \
+                 heard",
+                flat[below].name,
+                name
+            );
+            if seen
+                .at(Ev::Halting(below))
+                .is_some_and(|halting| halting > cut.asked)
+            {
+                exercised.cut_rollbacks += 1;
+            }
+        }
+        let timeout = match cut.part {
+            None => DEADLINE,
+            Some(_) => HALF_TIMEOUT,
+        };
+        let took = seen.0[heard].0 - seen.0[cut.asked].0;
+        prop_assert!(
+            took <= timeout + Duration::from_millis(1),
+            "{}'s caller heard of its cut {:?} after the request",
+            name,
+            took
+        );
+        Ok(())
     }
 
     fn entered(&self, index: usize) -> bool {
@@ -1533,20 +2022,14 @@ impl<'a> Checks<'a> {
             return Ok(());
         }
         let seen = &self.seen;
-        let first_failure = self
-            .all_tasks()
-            .filter(|&(id, _)| {
-                matches!(seen.joined(id).first(), Some(Some(kind)) if *kind != ErrorKind::Aborted)
-            })
-            .filter_map(|(id, _)| seen.at(Ev::TaskEnded(id)))
-            .min();
+        let requested = self.app_requested();
         let teardown_began = seen.at(Ev::TeardownBegan);
-        let asked = first_failure.into_iter().chain(teardown_began).min();
+        let asked = requested.into_iter().chain(teardown_began).min();
         // A dropped root tears itself down only if it holds something: only a call to
         // `shutdown` surely begins the teardown. Heard at once is checked only when the
         // earliest ask is one known to have happened.
         let called = matches!(self.moves.teardown, Teardown::Once | Teardown::Cut(_));
-        let surely_asked = first_failure
+        let surely_asked = requested
             .into_iter()
             .chain(teardown_began.filter(|_| called))
             .min()
@@ -1565,7 +2048,16 @@ impl<'a> Checks<'a> {
                 continue;
             };
             let (heard, ended) = (seen.at(Ev::Heard(id)), seen.at(Ev::TaskEnded(id)));
-            if heard.is_some_and(|heard| heard < asked) || ended < Some(asked) {
+            // A task that hears its turn first listens no more for the app's shutdown:
+            // also a local shutdown at the very instant the teardown began, which can come
+            // between the call (noted) and the app's request the call makes.
+            let turn_first = heard.is_some_and(|heard| {
+                heard < asked
+                    || (Some(asked) == teardown_began
+                        && self.told_early(id)
+                        && self.time(Some(heard)) == self.time(Some(asked)))
+            });
+            if turn_first || ended < Some(asked) {
                 continue;
             }
             // Unless something else ended it at that very instant: an abort.
@@ -1581,10 +2073,27 @@ impl<'a> Checks<'a> {
         Ok(())
     }
 
-    /// A panic at startup is one that was scripted; a timeout at startup needs
-    /// something slow below it: a startup timeout covers the children's startups and
-    /// rollbacks.
+    /// A startup half that fails or panics, as scripted, is reported so, once. A panic
+    /// at startup is one that was scripted; a timeout at startup needs something slow
+    /// below it: a startup timeout covers the children's startups and rollbacks.
     fn startup_failures(&self) -> Result<(), TestCaseError> {
+        for (index, part) in self.flat.iter().enumerate() {
+            if self.seen.at(Ev::Faulted(index)).is_none() {
+                continue;
+            }
+            let expected = match part.node.startup {
+                Act::Panic => ErrorKind::Panicked,
+                _ => ErrorKind::Failed,
+            };
+            let reported: Vec<ErrorKind> = self
+                .outcome
+                .errors
+                .iter()
+                .filter(|(who, stage, _, _)| *who == part.name && *stage == Origin::Startup)
+                .map(|(_, _, kind, _)| *kind)
+                .collect();
+            prop_assert_eq!(reported, vec![expected], "{}'s startup", &part.name);
+        }
         for (who, stage, kind, _) in &self.outcome.errors {
             let Some(part) = self.flat.iter().find(|part| part.name == *who) else {
                 continue;
@@ -1680,7 +2189,8 @@ fn slow_below(node: &Node) -> bool {
 }
 
 /// Enough that each move of the model is exercised in some case, all but surely (the
-/// rarest, in about 4% of cases), in well under a second.
+/// rarest, sibling stops that overlap and parts left to a runtime that went, in about
+/// 2% of cases each), in well under a second.
 const DEFAULT_CASES: u32 = 512;
 
 fn config() -> ProptestConfig {
@@ -1792,10 +2302,36 @@ fn the_first_runs_shrunk_cases_keep_every_guarantee() {
             children: vec![plain(), plain()],
             ..plain()
         },
+        // A task failed while `n1` started: the app's shutdown was requested, which cut
+        // the root's startup, and its rollback had no deadline: `n0`'s task, which
+        // ignores shutdown, held it for ever.
+        Node {
+            tasks: vec![first(Task::IgnoreShutdown), first(Task::Fail)],
+            children: vec![Node {
+                pause: Pause::Yield,
+                ..plain()
+            }],
+            ..plain()
+        },
     ];
     for root in &cases {
         check(root, torn_down(Teardown::Once)).unwrap();
     }
+    // `n0`'s subtree asked to shut down alone as soon as it began, which, its startup
+    // taking no time, was as the teardown began: its task heard its turn before the
+    // app's shutdown reached it, and so never heard that, which the model had required.
+    let local_as_teardown_begins = Moves {
+        local: Some(LocalShutdown {
+            part: 0,
+            at: When::Within(0),
+        }),
+        ..torn_down(Teardown::Once)
+    };
+    let root = Node {
+        tasks: vec![first(Task::IgnoreShutdown)],
+        ..plain()
+    };
+    check(&root, local_as_teardown_begins).unwrap();
 }
 
 /// Each move of the model, in a case of its own, exercised for certain.
@@ -1900,8 +2436,9 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         teardown: Teardown::Once,
         local: Some(LocalShutdown {
             part: 0,
-            at: Duration::from_millis(100),
+            at: When::After(Duration::from_millis(100)),
         }),
+        app: None,
     };
     // A root dropped with a failing part, a slow child and a task waiting for its turn:
     // all stop, in order, and the failure is logged.
@@ -1914,8 +2451,67 @@ fn each_move_is_exercised_in_a_case_of_its_own() {
         }],
         ..plain()
     };
+    // The app's shutdown is requested at 200 ms, while the tree starts: `n1` has
+    // started, and is stopped by the root's rollback; `n2` and `n3` are starting, and are
+    // dropped with the root's startup, which is cut; its caller gets `Cancelled`.
+    let mid_startup = Node {
+        children: vec![
+            Node {
+                shutdown: Act::Slow,
+                ..plain()
+            },
+            Node {
+                pause: Pause::Sleep(100),
+                children: vec![Node {
+                    pause: Pause::Sleep(300),
+                    ..plain()
+                }],
+                ..plain()
+            },
+        ],
+        ..plain()
+    };
+    let app_at = |app| Moves {
+        app: Some(app),
+        ..torn_down(Teardown::Once)
+    };
+    // `n1`'s subtree is asked to shut down alone halfway through its startup: `n1` is
+    // cut, and `n2`, which it was to start after its pause, never begins.
+    let local_cut = Node {
+        children: vec![Node {
+            pause: Pause::Sleep(300),
+            children: vec![plain()],
+            ..plain()
+        }],
+        ..plain()
+    };
+    let local_cut_moves = Moves {
+        local: Some(LocalShutdown {
+            part: 0,
+            at: When::Within(500),
+        }),
+        ..torn_down(Teardown::Once)
+    };
+    // A task fails while `n1` starts: the app's shutdown it requests cuts the root's
+    // startup.
+    let failed_task = Node {
+        tasks: vec![first(Task::Fail)],
+        children: vec![Node {
+            pause: Pause::Yield,
+            ..plain()
+        }],
+        ..plain()
+    };
     let once = torn_down(Teardown::Once);
     let cases = [
+        (
+            mid_startup,
+            app_at(AppShutdown::At(When::After(Duration::from_millis(200)))),
+        ),
+        // Requested before the tree is entered: nothing in it begins.
+        (plain(), app_at(AppShutdown::Before)),
+        (local_cut, local_cut_moves),
+        (failed_task, once),
         (together, once),
         (beside, once),
         (staggered, once),
