@@ -156,6 +156,15 @@ fn service_config(
     }
 }
 
+/// Like [`service_config`], for a startup that must be cut: one that is not fails after
+/// ten seconds rather than hanging the test.
+fn cut_service_config() -> lifespan_runtime::__private::MainConfig {
+    lifespan_runtime::__private::MainConfig {
+        startup_timeout: Some(std::time::Duration::from_secs(10)),
+        ..service_config(std::time::Duration::from_secs(5))
+    }
+}
+
 /// Every captured line, and where the summary's heading is among them.
 fn summary_of(captured: &Captured) -> (Vec<String>, usize) {
     let lines = captured.lines();
@@ -599,7 +608,7 @@ fn stopped_while_starting(
     journal: &Journal,
     db_stops: Act,
 ) -> (Result<(), lifespan_runtime::Error>, Captured) {
-    let config = service_config(std::time::Duration::from_secs(5));
+    let config = cut_service_config();
     let mut exit = None;
     let captured = capture_sync(|| {
         exit = Some(lifespan_runtime::__private::run_main(
@@ -645,6 +654,69 @@ fn a_service_stopped_while_starting_ends_well_and_names_the_cut_startup() {
     );
     assert_eq!(count(&captured, &["ERROR"]), 0, "{lines:#?}");
     captured.line_with(&["INFO", "slow", "startup cut: shutdown was requested"]);
+    // main's `?` passed the cut on: said, with what it returned, but not as a failure.
+    captured.line_with(&[
+        "INFO",
+        "main's startup ended with an error after shutdown was requested",
+        "lifespan `slow` was cut while starting",
+    ]);
+}
+
+/// Cut while its own body waits, before it returned anything: main is the cut startup.
+#[test]
+fn a_service_whose_body_is_cut_while_it_waits_names_main() {
+    let config = cut_service_config();
+    let mut exit = None;
+    let captured = capture_sync(|| {
+        exit = Some(lifespan_runtime::__private::run_main(
+            config,
+            |yielder| async move {
+                let scope = Scope::current();
+                tokio::spawn(async move { scope.request_shutdown() });
+                std::future::pending::<()>().await;
+                yielder.yield_app(()).await;
+                Ok::<(), lifespan_runtime::Error>(())
+            },
+        ));
+    });
+    assert!(exit.unwrap().is_ok());
+    let (lines, summary) = summary_of(&captured);
+    assert_eq!(
+        lines[summary + 2].trim(),
+        "stopped while starting (the startup of `main` was cut); every part that had started \
+         was stopped, and none failed"
+    );
+}
+
+/// A body returning a failing code once its startup was cut ends well too, and the log
+/// says what it returned.
+#[test]
+fn a_failing_exit_code_returned_after_a_cut_is_logged_not_returned() {
+    use std::process::ExitCode;
+    let config = cut_service_config();
+    let mut exit = None;
+    let captured = capture_sync(|| {
+        exit = Some(lifespan_runtime::__private::run_main(
+            config,
+            |yielder| async move {
+                let slow = lifespan_runtime::from_fn("slow", |yielder| async move {
+                    lifespan_runtime::request_shutdown();
+                    std::future::pending::<()>().await;
+                    yielder.yield_app(()).await;
+                });
+                if slow.enter().await.is_err() {
+                    return ExitCode::from(3);
+                }
+                yielder.yield_app(()).await;
+                ExitCode::SUCCESS
+            },
+        ));
+    });
+    assert_eq!(exit, Some(ExitCode::SUCCESS));
+    captured.line_with(&[
+        "main's startup ended with an error after shutdown was requested",
+        "main returned a failing exit code",
+    ]);
 }
 
 /// What fails while a cut startup rolls back is a failure as usual.
