@@ -573,6 +573,30 @@ mod tests {
     }
 
     #[test]
+    fn the_cut_startups_are_named_innermost_only_by_their_paths() {
+        let ledger = Ledger::default();
+        let main = ledger.begin("main".into(), None);
+        let db = ledger.begin("db".into(), Some(main));
+        let pool = ledger.begin("pool".into(), Some(db));
+        let cache = ledger.begin("cache".into(), Some(main));
+        let started = ledger.begin("started".into(), Some(main));
+        ledger.record(started, Event::Started);
+        assert!(ledger.cut().is_empty(), "nothing was cut yet");
+        for cut in [main, db, pool, cache] {
+            ledger.record(cut, Event::StartupCancelled);
+        }
+        assert_eq!(ledger.cut(), ["main/db/pool", "main/cache"]);
+        let summary = ledger.summary();
+        assert!(
+            summary
+                .lines()
+                .any(|line| line.trim_start().starts_with("pool")
+                    && line.ends_with("  cut while starting")),
+            "{summary}"
+        );
+    }
+
+    #[test]
     fn names_what_is_unfinished_and_summarises_the_rest() {
         let ledger = Ledger::default();
         let db = ledger.begin("db".into(), None);
