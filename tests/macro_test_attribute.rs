@@ -1,6 +1,7 @@
 //! `#[lifespan::test]`: a root scope for the body, torn down after it; a failing
 //! teardown fails the test. Teardown happens after the body, so these tests observe it
-//! through the panic it produces, with `#[should_panic(expected = ..)]`.
+//! through the panic it produces, with `#[should_panic(expected = ..)]`, or by running
+//! the test function themselves and looking at what it did.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,11 +43,31 @@ async fn a_teardown_past_its_deadline_fails_the_test() {
     lifespan::on_shutdown("hang", std::future::pending::<()>());
 }
 
+/// Set by the hook of [`panicking_body`], which the next test runs.
+static CLEANED_UP: AtomicBool = AtomicBool::new(false);
+
+/// Run by the test below, which looks at what it did after its panic.
 #[lifespan::test]
-#[should_panic(expected = "the body's own panic")]
-async fn a_panicking_body_still_tears_down_and_keeps_its_panic() {
-    lifespan::on_shutdown("cleanup", async {});
+#[ignore = "run and checked by a_panicking_body_still_tears_down_and_keeps_its_panic"]
+async fn panicking_body() {
+    lifespan::on_shutdown("cleanup", async {
+        CLEANED_UP.store(true, Ordering::SeqCst);
+    });
     panic!("the body's own panic");
+}
+
+#[test]
+fn a_panicking_body_still_tears_down_and_keeps_its_panic() {
+    let panic = std::panic::catch_unwind(panicking_body).expect_err("the body's panic goes on");
+    assert_eq!(
+        panic.downcast_ref::<&str>(),
+        Some(&"the body's own panic"),
+        "the panic is the body's own"
+    );
+    assert!(
+        CLEANED_UP.load(Ordering::SeqCst),
+        "the teardown ran the hook before the panic went on"
+    );
 }
 
 #[lifespan::test]

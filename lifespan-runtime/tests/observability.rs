@@ -739,3 +739,31 @@ fn a_service_stopped_while_starting_whose_rollback_fails_ends_in_that_failure() 
         "{lines:?}"
     );
 }
+
+/// An isolated task's failure or panic is logged at ERROR, named, and that is all: the
+/// app is not asked to stop, and its teardown does not fail.
+#[test]
+fn an_isolated_task_failure_is_only_logged() {
+    let captured = capture_paused(|| async {
+        let scope = Scope::new();
+        scope.spawn_isolated("connection", async { Err::<(), _>("reset by peer") });
+        scope.spawn_isolated("other-connection", async { panic!("bad frame") });
+        // On a paused clock, the sleep completes only once every task is idle or done.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert!(!scope.is_shutdown_requested());
+        scope.shutdown().await.unwrap();
+    });
+    captured.line_with(&[
+        "ERROR",
+        "isolated task failed",
+        "`connection`",
+        "reset by peer",
+    ]);
+    captured.line_with(&[
+        "ERROR",
+        "isolated task failed",
+        "`other-connection`",
+        "bad frame",
+    ]);
+    assert_eq!(count(&captured, &["requesting shutdown"]), 0);
+}

@@ -120,6 +120,32 @@ async fn the_deadline_caps_every_later_part_with_what_is_left() {
     );
 }
 
+/// A part's own timeout is capped by what is left of the deadline: a hanging half with
+/// 10 s of its own is cut at the deadline's 1 s, and says the deadline cut it.
+#[tokio::test(start_paused = true)]
+async fn an_own_timeout_longer_than_the_deadline_is_cut_at_the_deadline() {
+    let journal = Journal::new();
+    let scope = Scope::with_shutdown_timeout(SECOND);
+    let patient =
+        scripted(&journal, "patient", Act::Succeed, Act::Hang).shutdown_timeout(10 * SECOND);
+    scope.enter(patient).await.unwrap();
+
+    let began = Instant::now();
+    let error = scope.shutdown().await.unwrap_err();
+
+    assert_eq!(began.elapsed(), SECOND);
+    assert_eq!(
+        (error.name(), error.kind()),
+        ("patient", ErrorKind::TimedOut)
+    );
+    assert_eq!(error.timeout(), Some(SECOND));
+    assert_eq!(
+        error.to_string(),
+        "lifespan `patient` timed out after 1s during shutdown (what was left of the shutdown \
+         deadline) and was cancelled"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_task_that_ignores_shutdown_is_aborted_at_the_deadline() {
     let scope = Scope::with_shutdown_timeout(4 * SECOND);
