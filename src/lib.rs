@@ -136,7 +136,8 @@
 //!   `startup_timeout`, `shutdown_timeout` and `second_signal_timeout` are below.
 //! - Runs the startup half, within `startup_timeout` if given (none by default). A
 //!   failed startup stops what had started, in reverse, and exits non-zero with the
-//!   cause on stderr.
+//!   cause on stderr. A signal during startup cuts it: what had started stops in
+//!   reverse, and the exit is 0 (see the decisions below).
 //! - Between the halves, waits for the first of SIGINT, SIGTERM (ctrl-c on Windows),
 //!   [`request_shutdown`] from anywhere, or a failed or panicked task that was not
 //!   spawned with [`spawn_isolated`].
