@@ -602,35 +602,50 @@ fn tasks_aborted_by_a_hurry_warn_and_failed_tasks_still_log_errors() {
     assert!(failed.contains("ERROR"), "{failed}");
 }
 
+/// Runs `body` as a service under [`cut_service_config`], capturing its log; returns
+/// what `fn main` would return, and the log.
+fn run_cut_service<O, F, Fut>(body: F) -> (O::Exit, Captured)
+where
+    F: FnOnce(lifespan_runtime::Yielder<()>) -> Fut,
+    Fut: std::future::Future<Output = O>,
+    O: lifespan_runtime::MainOutput,
+{
+    let mut exit = None;
+    let captured = capture_sync(|| {
+        exit = Some(lifespan_runtime::__private::run_main(
+            cut_service_config(),
+            body,
+        ));
+    });
+    (exit.expect("the service ran"), captured)
+}
+
+/// A part named `slow` that asks for the app's shutdown as it starts, then waits: it is
+/// cut there.
+fn asks_to_stop_while_starting()
+-> impl Lifespan<Value = (), Error = std::convert::Infallible> + Send + 'static {
+    lifespan_runtime::from_fn("slow", |yielder| async move {
+        lifespan_runtime::request_shutdown();
+        std::future::pending::<()>().await;
+        yielder.yield_app(()).await;
+    })
+}
+
 /// A main body that enters `db` (scripted to stop as `db_stops`), then a part that asks
 /// for shutdown while it starts and waits; returns what `main` returns.
 fn stopped_while_starting(
     journal: &Journal,
     db_stops: Act,
 ) -> (Result<(), lifespan_runtime::Error>, Captured) {
-    let config = cut_service_config();
-    let mut exit = None;
-    let captured = capture_sync(|| {
-        exit = Some(lifespan_runtime::__private::run_main(
-            config,
-            |yielder| async move {
-                scripted(journal, "db", Act::Succeed, db_stops)
-                    .enter()
-                    .await?;
-                lifespan_runtime::from_fn("slow", |yielder| async move {
-                    lifespan_runtime::request_shutdown();
-                    std::future::pending::<()>().await;
-                    yielder.yield_app(()).await;
-                })
-                .enter()
-                .await?;
-                journal.log("ready");
-                yielder.yield_app(()).await;
-                Ok::<(), lifespan_runtime::Error>(())
-            },
-        ));
-    });
-    (exit.unwrap(), captured)
+    run_cut_service(|yielder| async move {
+        scripted(journal, "db", Act::Succeed, db_stops)
+            .enter()
+            .await?;
+        asks_to_stop_while_starting().enter().await?;
+        journal.log("ready");
+        yielder.yield_app(()).await;
+        Ok::<(), lifespan_runtime::Error>(())
+    })
 }
 
 /// A stop asked for while a part starts is no failure: the part is cut, what had started
@@ -665,21 +680,14 @@ fn a_service_stopped_while_starting_ends_well_and_names_the_cut_startup() {
 /// Cut while its own body waits, before it returned anything: main is the cut startup.
 #[test]
 fn a_service_whose_body_is_cut_while_it_waits_names_main() {
-    let config = cut_service_config();
-    let mut exit = None;
-    let captured = capture_sync(|| {
-        exit = Some(lifespan_runtime::__private::run_main(
-            config,
-            |yielder| async move {
-                let scope = Scope::current();
-                tokio::spawn(async move { scope.request_shutdown() });
-                std::future::pending::<()>().await;
-                yielder.yield_app(()).await;
-                Ok::<(), lifespan_runtime::Error>(())
-            },
-        ));
+    let (exit, captured) = run_cut_service(|yielder| async move {
+        let scope = Scope::current();
+        tokio::spawn(async move { scope.request_shutdown() });
+        std::future::pending::<()>().await;
+        yielder.yield_app(()).await;
+        Ok::<(), lifespan_runtime::Error>(())
     });
-    assert!(exit.unwrap().is_ok());
+    assert!(exit.is_ok(), "{exit:?}");
     let (lines, summary) = summary_of(&captured);
     assert_eq!(
         lines[summary + 2].trim(),
@@ -693,26 +701,14 @@ fn a_service_whose_body_is_cut_while_it_waits_names_main() {
 #[test]
 fn a_failing_exit_code_returned_after_a_cut_is_logged_not_returned() {
     use std::process::ExitCode;
-    let config = cut_service_config();
-    let mut exit = None;
-    let captured = capture_sync(|| {
-        exit = Some(lifespan_runtime::__private::run_main(
-            config,
-            |yielder| async move {
-                let slow = lifespan_runtime::from_fn("slow", |yielder| async move {
-                    lifespan_runtime::request_shutdown();
-                    std::future::pending::<()>().await;
-                    yielder.yield_app(()).await;
-                });
-                if slow.enter().await.is_err() {
-                    return ExitCode::from(3);
-                }
-                yielder.yield_app(()).await;
-                ExitCode::SUCCESS
-            },
-        ));
+    let (exit, captured) = run_cut_service(|yielder| async move {
+        if asks_to_stop_while_starting().enter().await.is_err() {
+            return ExitCode::from(3);
+        }
+        yielder.yield_app(()).await;
+        ExitCode::SUCCESS
     });
-    assert_eq!(exit, Some(ExitCode::SUCCESS));
+    assert_eq!(exit, ExitCode::SUCCESS);
     captured.line_with(&[
         "main's startup ended with an error after shutdown was requested",
         "main returned a failing exit code",
