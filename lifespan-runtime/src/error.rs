@@ -109,14 +109,41 @@ pub(crate) enum WrongScope {
     FromInside,
 }
 
-/// Which limit a timed-out part ran into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TimeoutCause {
-    /// The part's own `startup_timeout` or `shutdown_timeout`.
+/// Which limit a timed-out part ran into, for an [`ErrorKind::TimedOut`] error: see
+/// [`Error::timeout_cause`].
+///
+/// A part's own timeout is its [`startup_timeout`](crate::Lifespan::startup_timeout) or
+/// [`shutdown_timeout`](crate::Lifespan::shutdown_timeout); a task's turn is bounded only
+/// by the deadline. A teardown's deadline is the shutdown timeout of the scope being
+/// stopped, `#[lifespan::main]`'s `shutdown_timeout` for the whole app. A shutdown half
+/// gets the smaller of its own timeout and what is left of that deadline.
+///
+/// ```
+/// # use std::time::Duration;
+/// # use lifespan::{from_fn, Scope, TimeoutCause};
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let scope = Scope::with_shutdown_timeout(Duration::from_secs(1));
+/// let slow = from_fn("slow", |y| async move {
+///     y.yield_app(()).await;
+///     tokio::time::sleep(Duration::from_secs(60)).await;
+/// });
+/// scope.enter(slow.shutdown_timeout(Duration::from_secs(10))).await.unwrap();
+/// let error = scope.shutdown().await.unwrap_err();
+/// assert_eq!(error.timeout_cause(), Some(TimeoutCause::Deadline));
+/// assert_eq!(error.timeout(), Some(Duration::from_secs(1)));
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutCause {
+    /// The part's own limit: a lifespan's `startup_timeout` or `shutdown_timeout`, or a
+    /// hook's.
     Own,
-    /// What was left of the teardown's global deadline, which was shorter.
+    /// What was left of the teardown's deadline, which was shorter than the part's own
+    /// limit (or the part had none). A task cut at its turn is always this.
     Deadline,
-    /// The part blocked its thread past its limit, so no timer could cancel it in time.
+    /// The part blocked its thread past its limit, so no timer could cancel it in time:
+    /// it ended late, whichever limit it had.
     Blocked,
 }
 
@@ -375,6 +402,28 @@ impl Error {
     pub fn timeout(&self) -> Option<Duration> {
         match self.inner.detail {
             Detail::TimedOut { limit, .. } => Some(limit),
+            _ => None,
+        }
+    }
+
+    /// Which limit was exceeded, for [`ErrorKind::TimedOut`]: the part's own, or what
+    /// was left of the shutdown deadline; `None` for any other kind.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use lifespan::{from_fn, Lifespan, TimeoutCause};
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+    /// let stuck = from_fn("stuck", |y| async move {
+    ///     std::future::pending::<()>().await;
+    ///     y.yield_app(()).await;
+    /// });
+    /// let error = stuck.startup_timeout(Duration::from_secs(1)).start().await.unwrap_err();
+    /// assert_eq!(error.timeout_cause(), Some(TimeoutCause::Own));
+    /// # });
+    /// ```
+    pub fn timeout_cause(&self) -> Option<TimeoutCause> {
+        match self.inner.detail {
+            Detail::TimedOut { cause, .. } => Some(cause),
             _ => None,
         }
     }

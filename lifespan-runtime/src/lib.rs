@@ -72,7 +72,7 @@ mod yielder;
 pub mod __private;
 
 pub use engine::{Scope, TaskHandle};
-pub use error::{BoxError, Error, ErrorKind, Origin};
+pub use error::{BoxError, Error, ErrorKind, Origin, TimeoutCause};
 pub use free::{
     app_shutdown_requested, enter, is_app_shutdown_requested, is_shutdown_requested, on_shutdown,
     phase, request_shutdown, shutdown_requested, spawn, spawn_isolated, until_shutdown,

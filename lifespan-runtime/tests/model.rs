@@ -90,7 +90,7 @@ use std::time::Duration;
 
 use futures_util::future::Either;
 use lifespan_runtime::{
-    BoxError, Error, ErrorKind, Lifespan, Origin, Running, Scope, TaskHandle, from_fn,
+    BoxError, Error, ErrorKind, Lifespan, Origin, Running, Scope, TaskHandle, TimeoutCause, from_fn,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -521,8 +521,8 @@ enum Ev {
 }
 
 type Journal = Arc<Mutex<Vec<(Instant, Ev)>>>;
-/// A reported failure: who, when, what kind, and its message.
-type Reported = (String, Origin, ErrorKind, String);
+/// A reported failure: who, when, what kind, and for a timeout, which limit it hit.
+type Reported = (String, Origin, ErrorKind, Option<TimeoutCause>);
 type Starting = Pin<Box<dyn Future<Output = Result<Option<Held>, Error>> + Send>>;
 
 fn log(journal: &Journal, event: Ev) {
@@ -786,7 +786,7 @@ fn leaves(error: &Error, into: &mut Vec<Reported>) {
         error.name().to_owned(),
         error.origin(),
         error.kind(),
-        error.to_string(),
+        error.timeout_cause(),
     ));
     if let Some(source) = error.downcast_ref::<Error>() {
         leaves(source, into);
@@ -1028,6 +1028,8 @@ impl tracing::field::Visit for Fields {
 /// Every failure a logged error names, the ones it wraps included, read back from
 /// the engine's wording: "lifespan `n3` failed during shutdown: ...", "task `n3-task0`
 /// timed out after ...", "(1) lifespan `n1` panicked during startup: ...; (2) ...".
+/// The log is what a user reads of a teardown nobody waited for, so it is checked as
+/// written; every failure returned to a caller is read from the error's own fields.
 fn named_in(text: &str, into: &mut Vec<Reported>) {
     let subjects = [
         ("lifespan `", None),
@@ -1063,8 +1065,19 @@ fn named_in(text: &str, into: &mut Vec<Reported>) {
                     (None, None) => None,
                 }
             });
+            // Which limit a timeout hit, from its own clause: up to the next failure.
+            let clause = rest.split("; (").next().unwrap_or(rest);
+            let cause = (kind == ErrorKind::TimedOut).then(|| {
+                if rest.starts_with("blocked") {
+                    TimeoutCause::Blocked
+                } else if origin == Some(Origin::Task) || clause.contains("shutdown deadline") {
+                    TimeoutCause::Deadline
+                } else {
+                    TimeoutCause::Own
+                }
+            });
             if let Some(origin) = origin {
-                into.push((name.to_owned(), origin, kind, text.to_owned()));
+                into.push((name.to_owned(), origin, kind, cause));
             }
         }
     }
@@ -1350,8 +1363,6 @@ struct Checks<'a> {
     moves: Moves,
     outcome: &'a Outcome,
     seen: Seen<'a>,
-    /// Some failure says the global deadline ran out: then healthy halves are cut too.
-    deadline_hit: bool,
     /// The part whose subtree was asked to shut down alone, and where in the journal.
     local: Option<(usize, usize)>,
 }
@@ -1367,10 +1378,6 @@ impl<'a> Checks<'a> {
             flat,
             moves,
             outcome,
-            deadline_hit: outcome
-                .errors
-                .iter()
-                .any(|(_, _, _, text)| text.contains("left of the shutdown deadline")),
             local,
             seen,
         }
@@ -1904,25 +1911,32 @@ impl<'a> Checks<'a> {
     fn failures_reported(&self, index: usize) -> Result<(), TestCaseError> {
         let (flat, errors) = (self.flat, &self.outcome.errors);
         let name = &flat[index].name;
-        let reported = |who: &str, origin: Origin| -> Vec<ErrorKind> {
+        let reported = |who: &str, origin: Origin| -> Vec<(ErrorKind, Option<TimeoutCause>)> {
             errors
                 .iter()
                 .filter(|(name, stage, _, _)| name == who && *stage == origin)
-                .map(|(_, _, kind, _)| *kind)
+                .map(|(_, _, kind, cause)| (*kind, *cause))
                 .collect()
         };
         // (A part whose `Running` was dropped never runs its half.)
         if self.started(index) && self.entered(index) {
+            // A hanging half runs into its own timeout, or into what is left of the
+            // deadline when that is shorter.
             let expected = match flat[index].node.shutdown {
-                Act::Fail => Some(ErrorKind::Failed),
-                Act::Panic => Some(ErrorKind::Panicked),
-                Act::Hang => Some(ErrorKind::TimedOut),
+                Act::Fail => Some((ErrorKind::Failed, None)),
+                Act::Panic => Some((ErrorKind::Panicked, None)),
+                Act::Hang => Some((ErrorKind::TimedOut, Some(TimeoutCause::Own))),
                 Act::Ok | Act::Slow => None,
             };
             let reported = reported(name, Origin::Shutdown);
-            // Only the exhausted deadline may cut a healthy half, or report a failing one
-            // as timed out.
-            let cut = self.deadline_hit && reported == [ErrorKind::TimedOut];
+            // Only the deadline may cut a healthy half, or a failing one before it fails:
+            // then its error says so. A half that acts at once (returns, fails or panics
+            // in its first poll) can be cut only before it began.
+            let acts_at_once =
+                matches!(flat[index].node.shutdown, Act::Ok | Act::Fail | Act::Panic);
+            let began = self.seen.at(Ev::Halting(index)).is_some();
+            let cut = reported == [(ErrorKind::TimedOut, Some(TimeoutCause::Deadline))]
+                && !(acts_at_once && began);
             match expected {
                 Some(kind) => prop_assert!(
                     reported == [kind] || cut,
@@ -1962,8 +1976,13 @@ impl<'a> Checks<'a> {
                     handle,
                     reported
                 ),
+                // A task's turn is bounded by the deadline alone.
                 Some(kind) => prop_assert!(
-                    reported == [kind]
+                    reported
+                        == [(
+                            kind,
+                            (kind == ErrorKind::TimedOut).then_some(TimeoutCause::Deadline)
+                        )]
                         || (kind == ErrorKind::TimedOut
                             && enclosing_timed_out
                             && reported.is_empty()),
@@ -2094,7 +2113,7 @@ impl<'a> Checks<'a> {
                 .collect();
             prop_assert_eq!(reported, vec![expected], "{}'s startup", &part.name);
         }
-        for (who, stage, kind, _) in &self.outcome.errors {
+        for (who, stage, kind, cause) in &self.outcome.errors {
             let Some(part) = self.flat.iter().find(|part| part.name == *who) else {
                 continue;
             };
@@ -2105,10 +2124,12 @@ impl<'a> Checks<'a> {
                 ErrorKind::Panicked => {
                     prop_assert_eq!(part.node.startup, Act::Panic, "{} panicked", who)
                 }
+                // A startup has no deadline but its own.
                 ErrorKind::TimedOut => prop_assert!(
-                    slow_below(&part.node),
-                    "{} timed out with nothing slow",
-                    who
+                    slow_below(&part.node) && *cause == Some(TimeoutCause::Own),
+                    "{} timed out ({:?}) with nothing slow",
+                    who,
+                    cause
                 ),
                 _ => {}
             }
