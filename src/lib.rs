@@ -456,6 +456,11 @@ macro_rules! yield_app {
     (@__lifespan $yielder:ident, $value:expr) => {
         $yielder.yield_app($value).await
     };
+    // With the yielded type from the signature: a mismatch is reported at the value,
+    // against that type.
+    (@__lifespan $yielder:ident, $value:expr, $ty:ty) => {
+        $yielder.yield_app({ let value: $ty = $value; value }).await
+    };
     ($($value:tt)*) => {
         ::core::compile_error!(
             "`yield_app!` only works at the top level of the body of a `#[lifespan] async fn`: \

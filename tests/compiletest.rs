@@ -85,3 +85,31 @@ fn messages(table: &str) -> Vec<String> {
     }
     messages
 }
+
+/// What a user reads points at their code and at our public items, never into our
+/// private code: no path inside our crates' sources, no `__private` item.
+#[test]
+fn no_message_points_into_our_private_code() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let private = [
+        "lifespan-runtime/src",
+        "lifespan-macros/src",
+        "lifespan-axum/src",
+        "__private",
+    ];
+    for entry in fs::read_dir(root.join("tests/ui")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|extension| extension != "stderr") {
+            continue;
+        }
+        let stderr = fs::read_to_string(&path).unwrap();
+        for name in private {
+            assert!(
+                !stderr.contains(name),
+                "{} names `{name}`: give the message a span of the user's or a \
+                 `#[diagnostic::on_unimplemented]`",
+                path.display()
+            );
+        }
+    }
+}

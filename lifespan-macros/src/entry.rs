@@ -52,7 +52,7 @@ pub(crate) fn main(outline: &Outline, split: Split) -> TokenStream {
     let Body {
         keep_import,
         closure,
-    } = body(split, matches!(exit, Exit::Result(_)), krate);
+    } = body(split, matches!(exit, Exit::Result(_)), None, krate);
     let config = config(outline);
     match exit {
         Exit::Result(ty) => {

@@ -10,7 +10,7 @@
 //!             #[allow(unused_imports)]
 //!             use ::lifespan::Lifespan as _;
 //!             let pool = Pool::connect(&url).await?;
-//!             yield_app!(@__lifespan __yielder, pool.clone());
+//!             yield_app!(@__lifespan __yielder, pool.clone(), Pool);
 //!             pool.close().await?;
 //!             Ok(())
 //!         },
@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::Path;
+use syn::{Path, Type};
 
 use crate::attribute::Attribute;
 use crate::entry;
@@ -60,7 +60,7 @@ fn lifespan(outline: &Outline, split: Split) -> TokenStream {
     let Body {
         keep_import,
         closure,
-    } = body(split, fallible, krate);
+    } = body(split, fallible, Some(&value), krate);
     let args = &outline.args;
     let startup_timeout = timeout(krate, &lifespan, "startup_timeout", args.startup_timeout);
     let shutdown_timeout = timeout(krate, &lifespan, "shutdown_timeout", args.shutdown_timeout);
@@ -87,7 +87,8 @@ pub(crate) struct Body {
 }
 
 /// The closure around `split`; a `fallible` shutdown half left empty ends in `Ok(())`.
-pub(crate) fn body(split: Split, fallible: bool, krate: &Path) -> Body {
+/// `value` is the yielded type as the signature writes it, if the body yields one.
+pub(crate) fn body(split: Split, fallible: bool, value: Option<&Type>, krate: &Path) -> Body {
     let yielder = Ident::new("__yielder", Span::mixed_site());
     let Split {
         startup,
@@ -95,7 +96,7 @@ pub(crate) fn body(split: Split, fallible: bool, krate: &Path) -> Body {
         mut shutdown,
         parsed,
     } = split;
-    let yield_call = yield_call(&yield_point, &yielder);
+    let yield_call = yield_call(&yield_point, &yielder, value);
     if shutdown.is_empty() && fallible {
         shutdown = quote!(::core::result::Result::Ok(()));
     }
@@ -124,13 +125,17 @@ pub(crate) fn lifespan_methods(krate: &Path) -> TokenStream {
     }
 }
 
-/// `path!(@__lifespan __yielder, value);`, spanned at the value, so that a type
-/// mismatch is reported there.
-fn yield_call(yield_point: &YieldPoint, yielder: &Ident) -> TokenStream {
+/// `path!(@__lifespan __yielder, value, Type);`, spanned at the value. The macro binds
+/// the value to the yielded type before handing it over, so that a mismatch is reported
+/// at the value, against the type in the user's signature, not at a method of ours.
+fn yield_call(yield_point: &YieldPoint, yielder: &Ident, ty: Option<&Type>) -> TokenStream {
     let YieldPoint { path, value } = yield_point;
-    match value.clone().into_iter().next() {
-        Some(first) => quote_spanned!(first.span()=> #path!(@__lifespan #yielder, #value);),
-        None => quote!(#path!(@__lifespan #yielder);),
+    match (value.clone().into_iter().next(), ty) {
+        (Some(first), Some(ty)) => {
+            quote_spanned!(first.span()=> #path!(@__lifespan #yielder, #value, #ty);)
+        }
+        (Some(first), None) => quote_spanned!(first.span()=> #path!(@__lifespan #yielder, #value);),
+        (None, _) => quote!(#path!(@__lifespan #yielder);),
     }
 }
 

@@ -15,7 +15,7 @@ pub fn database(
             use ::lifespan::Lifespan as _;
             let pool = Pool::connect(&url).await?;
             pool.execute("SELECT 1").await?;
-            yield_app!(@ __lifespan __yielder, pool.clone());
+            yield_app!(@ __lifespan __yielder, pool.clone(), Pool);
             pool.close().await?;
             Ok(())
         },

@@ -34,7 +34,7 @@ pub(crate) fn counter() -> impl my_app::runtime::Lifespan<
             #[allow(unused_imports)]
             use my_app::runtime::Lifespan as _;
             let count = Arc::new(AtomicUsize::new(0));
-            yield_app!(@ __lifespan __yielder, count.clone());
+            yield_app!(@ __lifespan __yielder, count.clone(), Arc < AtomicUsize >);
             tracing::info!(count = count.load(Ordering::Relaxed), "stopped");
         },
     );

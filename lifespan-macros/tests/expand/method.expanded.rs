@@ -20,7 +20,7 @@ impl Service {
                 #[allow(unused_imports)]
                 use ::lifespan::Lifespan as _;
                 let label = format!("{}{}{extra:?}", self.prefix, label.into());
-                yield_app!(@ __lifespan __yielder, label);
+                yield_app!(@ __lifespan __yielder, label, String);
             },
         );
         __lifespan

@@ -15,7 +15,7 @@ fn config(
             #[allow(unused_imports)]
             use ::lifespan::Lifespan as _;
             let text = std::fs::read_to_string(path)?;
-            yield_app!(@ __lifespan __yielder, text);
+            yield_app!(@ __lifespan __yielder, text, String);
             ::core::result::Result::Ok(())
         },
     );
