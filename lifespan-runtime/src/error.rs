@@ -739,4 +739,21 @@ mod tests {
         );
         assert_eq!(from_str.to_string(), "task `a` panicked: boom");
     }
+
+    /// A lifespan meets a closed scope only when its startup ends in the same instant
+    /// its scope's teardown takes the children, on another thread: no test lands there,
+    /// so its message is checked here, beside the task's.
+    #[test]
+    fn a_closed_scope_is_explained_for_a_lifespan_and_for_a_task() {
+        assert_eq!(
+            Error::scope_closed(name("db")).to_string(),
+            "lifespan `db` finished startup after its scope had shut down, so it was stopped \
+             again; enter lifespans before the scope's shutdown begins"
+        );
+        assert_eq!(
+            Error::task_refused(name("late")).to_string(),
+            "task `late` was spawned after its scope had shut down, and never ran; spawn tasks \
+             before the scope's shutdown begins"
+        );
+    }
 }
