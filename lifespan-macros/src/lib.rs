@@ -53,3 +53,5 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 mod robustness;
 #[cfg(test)]
 mod snapshots;
+#[cfg(test)]
+mod ui_messages;

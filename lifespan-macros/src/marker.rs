@@ -121,6 +121,8 @@ mod tests {
             let b = yield_app!(2);
             other!(yield_app!(3));
             not_yield_app!(4);
+            let yield_app = (5);
+            yield_app + (6);
         });
         assert_eq!(
             found,

@@ -66,7 +66,7 @@ fn expand_file(source: &str) -> String {
     prettyplease::unparse(&expanded)
 }
 
-fn expand_item(item: Item) -> TokenStream {
+pub(crate) fn expand_item(item: Item) -> TokenStream {
     match item {
         Item::Fn(function) => expand_fn(function.attrs.clone(), function.into_token_stream()),
         Item::Impl(mut block) => {
@@ -112,7 +112,7 @@ fn expand_fn(attrs: Vec<syn::Attribute>, tokens: TokenStream) -> TokenStream {
 }
 
 /// `#[lifespan(..)]` or `#[lifespan::test(..)]`.
-fn which(attr: &syn::Attribute) -> Option<Attribute> {
+pub(crate) fn which(attr: &syn::Attribute) -> Option<Attribute> {
     let path = attr.path();
     if path.is_ident("lifespan") {
         Some(Attribute::Lifespan)
