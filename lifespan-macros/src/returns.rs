@@ -138,3 +138,32 @@ impl Exit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `Exit::of` makes of `-> ty`, by name.
+    fn exit(output: ReturnType) -> &'static str {
+        match Exit::of(&output) {
+            Exit::Unit => "unit",
+            Exit::Code(_) => "code",
+            Exit::Result(_) => "result",
+            Exit::Other(_) => "other",
+        }
+    }
+
+    #[test]
+    fn main_exits_by_unit_exit_code_or_result_and_nothing_else() {
+        assert_eq!(exit(parse_quote!()), "unit");
+        assert_eq!(exit(parse_quote!(-> ())), "unit");
+        assert_eq!(exit(parse_quote!(-> (()))), "unit");
+        assert_eq!(exit(parse_quote!(-> (u8,))), "other");
+        assert_eq!(exit(parse_quote!(-> std::process::ExitCode)), "code");
+        assert_eq!(exit(parse_quote!(-> Result<(), Error>)), "result");
+        assert_eq!(exit(parse_quote!(-> anyhow::Result<()>)), "result");
+        assert_eq!(exit(parse_quote!(-> u32)), "other");
+        assert_eq!(exit(parse_quote!(-> <T as Exit>::ExitCode)), "other");
+        assert_eq!(exit(parse_quote!(-> &'static str)), "other");
+    }
+}
