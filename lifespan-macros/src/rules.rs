@@ -177,4 +177,43 @@ mod tests {
             assert!(has_its_own(body.clone()), "{body}");
         }
     }
+
+    /// How many early returns the startup half `stmts` reports.
+    fn early(stmts: proc_macro2::TokenStream) -> usize {
+        let stmts = syn::Block::parse_within.parse2(stmts).unwrap();
+        let mut errors = Errors::default();
+        early_returns(&stmts, &mut errors);
+        errors.finish().map_or(0, |error| error.into_iter().count())
+    }
+
+    #[test]
+    fn a_startup_may_return_only_an_error_of_its_own() {
+        assert_eq!(
+            early(quote!(if bad {
+                return Err(e);
+            })),
+            0
+        );
+        assert_eq!(early(quote!(return std::result::Result::Err(e.into());)), 0);
+        assert_eq!(
+            early(quote!(let f = || { return 1; }; let g = async { return 2; };)),
+            0
+        );
+        assert_eq!(
+            early(quote!(if done {
+                return Ok(());
+            })),
+            1
+        );
+        assert_eq!(early(quote!(return;)), 1);
+        assert_eq!(early(quote!(return make_err(e);)), 1);
+        assert_eq!(
+            early(quote!(if a {
+                return;
+            } else {
+                return Ok(v);
+            })),
+            2
+        );
+    }
 }
