@@ -120,7 +120,7 @@ pub(crate) enum WrongScope {
 ///
 /// ```
 /// # use std::time::Duration;
-/// # use lifespan::{from_fn, Scope, TimeoutCause};
+/// # use lifespan::{from_fn, Lifespan, Scope, TimeoutCause};
 /// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
 /// let scope = Scope::with_shutdown_timeout(Duration::from_secs(1));
 /// let slow = from_fn("slow", |y| async move {
