@@ -6,10 +6,13 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Act, Journal, part, scripted};
-use lifespan_runtime::{Error, ErrorKind, Lifespan, Origin, Scope, from_fn};
+use lifespan_runtime::{
+    BoxError, Error, ErrorKind, Lifespan, Origin, Scope, TimeoutCause, from_fn,
+};
 use tokio::time::{Instant, sleep};
 
 /// Logs `NAME dropped` when dropped: shows where a body was cut.
@@ -343,6 +346,125 @@ async fn a_cut_startup_rolls_back_within_the_apps_shutdown_deadline() {
             (ErrorKind::Cancelled, Origin::Startup, "stubborn"),
             (ErrorKind::TimedOut, Origin::Task, "deaf")
         ]
+    );
+    root.shutdown().await.unwrap();
+}
+
+/// A failed startup's rollback in progress when a request cuts the startup around it:
+/// what the rollback was stopping keeps its own shutdown timeout, counted from when its
+/// half began, not the app's whole deadline.
+#[tokio::test(start_paused = true)]
+async fn a_rollback_cut_short_by_a_request_keeps_each_half_s_own_timeout() {
+    let journal = Journal::new();
+    let root = Scope::with_shutdown_timeout(Duration::from_secs(60));
+    let failing = {
+        let journal = journal.clone();
+        from_fn("failing", move |yielder| async move {
+            scripted(&journal, "stuck", Act::Succeed, Act::Hang)
+                .shutdown_timeout(Duration::from_secs(1))
+                .enter()
+                .await?;
+            if journal.count("start stuck") == 1 {
+                return Err::<(), BoxError>("failing refused".into());
+            }
+            yielder.yield_app(()).await;
+            Ok(())
+        })
+    };
+    let outer = from_fn("outer", move |yielder| async move {
+        failing.enter().await?;
+        yielder.yield_app(()).await;
+        Ok::<(), Error>(())
+    });
+    request_after(&root, Duration::from_millis(500));
+    let began = Instant::now();
+
+    let error = tokio::time::timeout(Duration::from_secs(600), root.enter(outer))
+        .await
+        .expect("the rollback ends")
+        .unwrap_err();
+
+    assert_eq!(began.elapsed(), Duration::from_secs(1), "{error}");
+    let kinds: Vec<(ErrorKind, &str, Option<TimeoutCause>)> = error
+        .errors()
+        .iter()
+        .map(|error| (error.kind(), error.name(), error.timeout_cause()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (ErrorKind::Cancelled, "outer", None),
+            (ErrorKind::Failed, "failing", None),
+            (ErrorKind::TimedOut, "stuck", Some(TimeoutCause::Own))
+        ]
+    );
+    root.shutdown().await.unwrap();
+}
+
+/// Sets the time it is dropped: shows when a hanging half was given up.
+struct DropTime(Arc<Mutex<Option<Instant>>>);
+
+impl Drop for DropTime {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = Some(Instant::now());
+    }
+}
+
+/// The same, with the rollback's turn far off: a sibling started beside the failing
+/// startup left a task that holds the teardown to the deadline. The rollback in
+/// progress goes on meanwhile, and its hanging half is given up at its own timeout, not
+/// when the teardown reaches it.
+#[tokio::test(start_paused = true)]
+async fn a_rollback_cut_short_goes_on_while_it_waits_for_its_turn() {
+    let root = Scope::with_shutdown_timeout(Duration::from_secs(60));
+    let given_up = Arc::new(Mutex::new(None));
+    let stuck = {
+        let given_up = given_up.clone();
+        from_fn("stuck", move |yielder| async move {
+            yielder.yield_app(()).await;
+            let _guard = DropTime(given_up);
+            std::future::pending::<()>().await;
+        })
+        .shutdown_timeout(Duration::from_secs(1))
+    };
+    let failing = from_fn("failing", move |yielder| async move {
+        stuck.enter().await?;
+        Err::<(), BoxError>("failing refused".into())?;
+        yielder.yield_app(()).await;
+        Ok::<(), BoxError>(())
+    });
+    let beside = from_fn("beside", |yielder| async move {
+        lifespan_runtime::spawn("deaf", std::future::pending::<()>());
+        sleep(Duration::from_secs(10)).await;
+        yielder.yield_app(()).await;
+    });
+    let outer = from_fn("outer", move |yielder| async move {
+        tokio::try_join!(
+            async { failing.enter().await.map_err(BoxError::from) },
+            async { beside.enter().await.map_err(BoxError::from) },
+        )?;
+        yielder.yield_app(()).await;
+        Ok::<(), BoxError>(())
+    });
+    request_after(&root, Duration::from_millis(500));
+    let began = Instant::now();
+
+    let error = tokio::time::timeout(Duration::from_secs(600), root.enter(outer))
+        .await
+        .expect("the rollback ends")
+        .unwrap_err();
+
+    let given_up = given_up.lock().unwrap().expect("the half was given up");
+    assert_eq!(given_up - began, Duration::from_secs(1), "{error}");
+    let names: Vec<(&str, ErrorKind)> = error
+        .errors()
+        .iter()
+        .map(|error| (error.name(), error.kind()))
+        .collect();
+    assert!(
+        names.contains(&("stuck", ErrorKind::TimedOut))
+            && names.contains(&("deaf", ErrorKind::TimedOut)),
+        "{names:?}"
     );
     root.shutdown().await.unwrap();
 }

@@ -101,6 +101,30 @@ impl Detached {
             finished.await;
         }
     }
+
+    /// A place among the waiters, taken now for one that comes later: failures that
+    /// come meanwhile are kept for it instead of logged. Logged after all if it never
+    /// comes.
+    pub(in crate::engine) fn hold(&self) -> Held {
+        lock(&self.shared.state).waiting += 1;
+        Held(self.clone())
+    }
+}
+
+/// A waiter to come, from [`Detached::hold`].
+pub(in crate::engine) struct Held(Detached);
+
+impl Held {
+    /// Waits for the teardown and returns its failures, as [`Detached::wait`].
+    pub(in crate::engine) async fn wait(self) -> Vec<Error> {
+        self.0.wait().await
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        leave(&self.0.shared);
+    }
 }
 
 /// Runs a teardown (of what the part `name` had started) that nobody will wait for, on
@@ -167,13 +191,19 @@ impl<'a> Waiting<'a> {
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        let mut state = lock(&self.0.state);
-        state.waiting -= 1;
-        if state.waiting == 0 && !state.delivered && !state.logged {
-            if let Some(failures) = &state.failures {
-                log(failures);
-                state.logged = true;
-            }
+        leave(self.0);
+    }
+}
+
+/// A waiter leaves: the last one, after the teardown ended, logs failures that no
+/// waiter was given (once).
+fn leave(shared: &Shared) {
+    let mut state = lock(&shared.state);
+    state.waiting -= 1;
+    if state.waiting == 0 && !state.delivered && !state.logged {
+        if let Some(failures) = &state.failures {
+            log(failures);
+            state.logged = true;
         }
     }
 }
