@@ -1332,6 +1332,8 @@ fn check(root: &Node, moves: Moves) -> Result<Exercised, TestCaseError> {
     checks.cut_startups(&mut exercised)?;
     checks.app_shutdown()?;
     checks.startup_failures()?;
+    checks.failed_startups_rolled_back()?;
+    checks.nothing_invented()?;
     checks.deadline()?;
     Ok(exercised)
 }
@@ -1929,14 +1931,12 @@ impl<'a> Checks<'a> {
                 Act::Ok | Act::Slow => None,
             };
             let reported = reported(name, Origin::Shutdown);
-            // Only the deadline may cut a healthy half, or a failing one before it fails:
-            // then its error says so. A half that acts at once (returns, fails or panics
-            // in its first poll) can be cut only before it began.
-            let acts_at_once =
-                matches!(flat[index].node.shutdown, Act::Ok | Act::Fail | Act::Panic);
-            let began = self.seen.at(Ev::Halting(index)).is_some();
-            let cut = reported == [(ErrorKind::TimedOut, Some(TimeoutCause::Deadline))]
-                && !(acts_at_once && began);
+            // Only the deadline may cut a healthy half: then its error says so. A half
+            // that acts at once (returns, fails or panics in its first poll, and every
+            // started half is polled) is reported as what it did.
+            let slow = matches!(flat[index].node.shutdown, Act::Slow | Act::Hang);
+            let cut = slow && reported == [(ErrorKind::TimedOut, Some(TimeoutCause::Deadline))];
+            self.timed_out_when_its_error_says(index, &reported)?;
             match expected {
                 Some(kind) => prop_assert!(
                     reported == [kind] || cut,
@@ -1991,6 +1991,107 @@ impl<'a> Checks<'a> {
                     kind,
                     reported
                 ),
+            }
+        }
+        Ok(())
+    }
+
+    /// A shutdown half reported timed out ran exactly its own limit when its error says
+    /// so, and less than that, and less than it needed, when the error says the
+    /// deadline cut it: each error's cause is what happened.
+    fn timed_out_when_its_error_says(
+        &self,
+        index: usize,
+        reported: &[(ErrorKind, Option<TimeoutCause>)],
+    ) -> Result<(), TestCaseError> {
+        let &[(ErrorKind::TimedOut, cause)] = reported else {
+            return Ok(());
+        };
+        let name = &self.flat[index].name;
+        let (halting, ended) = (
+            self.time(self.seen.at(Ev::Halting(index))),
+            self.time(self.seen.at(Ev::HalfEnded(index))),
+        );
+        let (Some(halting), Some(ended)) = (halting, ended) else {
+            return Err(TestCaseError::fail(format!(
+                "{name} timed out, but never ran"
+            )));
+        };
+        let ran = ended - halting;
+        let needed = match self.flat[index].node.shutdown {
+            Act::Slow => SLOW,
+            _ => Duration::MAX,
+        };
+        match cause {
+            Some(TimeoutCause::Own) => prop_assert_eq!(ran, HALF_TIMEOUT, "{} ran", name),
+            Some(TimeoutCause::Deadline) => prop_assert!(
+                ran < HALF_TIMEOUT && ran < needed,
+                "{} was cut by the deadline after {:?}",
+                name,
+                ran
+            ),
+            other => prop_assert!(false, "{} timed out ({:?})", name, other),
+        }
+        Ok(())
+    }
+
+    /// A startup that failed, timed out or panicked has stopped what it had started,
+    /// every part entered below it, before its caller hears of the failure.
+    fn failed_startups_rolled_back(&self) -> Result<(), TestCaseError> {
+        let (flat, seen) = (self.flat, &self.seen);
+        for index in 0..flat.len() {
+            let Some((heard, Some(kind))) = self.returned(index) else {
+                continue;
+            };
+            if kind == ErrorKind::Cancelled {
+                continue; // checked with the cut that caused it
+            }
+            for below in descendants(flat, index) {
+                let held_by_scopes = std::iter::once(below)
+                    .chain(ancestors(flat, below))
+                    .take_while(|&above| above != index)
+                    .all(|above| self.entered(above));
+                if !held_by_scopes || !self.started_before(below, heard) {
+                    continue;
+                }
+                prop_assert!(
+                    seen.at(Ev::HalfEnded(below))
+                        .is_some_and(|ended| ended < heard),
+                    "{} had started below {}, whose startup failed ({:?}), but had not stopped \
+                     when its caller heard",
+                    flat[below].name,
+                    flat[index].name,
+                    kind
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// No failure is reported that did not happen: a shutdown half's only of a part
+    /// entered that started, whose half ran; a startup's failure only of a part that
+    /// failed by itself or had a startup below it fail.
+    fn nothing_invented(&self) -> Result<(), TestCaseError> {
+        let (flat, seen) = (self.flat, &self.seen);
+        for (who, origin, kind, _) in &self.outcome.errors {
+            let Some(index) = flat.iter().position(|part| part.name == *who) else {
+                continue;
+            };
+            match origin {
+                Origin::Shutdown => prop_assert!(
+                    self.started(index) && self.entered(index),
+                    "{} reported {:?} during shutdown, but its half never ran",
+                    who,
+                    kind
+                ),
+                Origin::Startup if *kind == ErrorKind::Failed => prop_assert!(
+                    seen.at(Ev::Faulted(index)).is_some()
+                        || descendants(flat, index)
+                            .any(|below| seen.at(Ev::StartupFailed(below)).is_some()),
+                    "{} reported failed at startup, but neither it nor a part below it failed",
+                    who
+                ),
+                _ => {}
             }
         }
         Ok(())
