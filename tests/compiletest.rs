@@ -99,7 +99,10 @@ fn no_message_points_into_our_private_code() {
     ];
     for entry in fs::read_dir(root.join("tests/ui")).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_none_or(|extension| extension != "stderr") {
+        if path
+            .extension()
+            .is_none_or(|extension| extension != "stderr")
+        {
             continue;
         }
         let stderr = fs::read_to_string(&path).unwrap();

@@ -508,7 +508,6 @@ impl Ledger {
 /// the error report already gives.
 fn describe(stage: &str, error: &Error) -> String {
     let kind = match error.kind() {
-        ErrorKind::Failed => "failed",
         ErrorKind::Panicked => "panicked",
         ErrorKind::TimedOut => "timed out",
         ErrorKind::ReturnedBeforeYield => "returned before its yield",
@@ -592,6 +591,46 @@ mod tests {
                 .lines()
                 .any(|line| line.trim_start().starts_with("pool")
                     && line.ends_with("  cut while starting")),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn each_part_s_row_says_how_its_half_failed() {
+        let ledger = Ledger::default();
+        let failures = [
+            ("db", Error::failed("db".into(), Origin::Startup, "refused")),
+            (
+                "cache",
+                Error::panicked("cache".into(), Origin::Startup, &"boom"),
+            ),
+            ("lazy", Error::returned_before_yield("lazy".into())),
+            ("gone", Error::cancelled("gone".into())),
+        ];
+        for (name, error) in &failures {
+            let id = ledger.begin((*name).into(), None);
+            ledger.record(id, Event::StartupFailed(error));
+        }
+        let closer = ledger.begin("closer".into(), None);
+        ledger.record(closer, Event::Started);
+        ledger.record(closer, Event::Stopping);
+        let flush = Error::panicked("closer".into(), Origin::Shutdown, &"flush");
+        ledger.record(closer, Event::ShutdownFailed(&flush));
+        ledger.record(closer, Event::Stopped);
+        let summary = ledger.summary();
+        let ends: Vec<&str> = summary
+            .lines()
+            .map(|line| line.rsplit("  ").next().unwrap())
+            .collect();
+        assert_eq!(
+            ends,
+            [
+                "startup failed",
+                "startup panicked",
+                "startup returned before its yield",
+                "startup failed",
+                "shutdown panicked",
+            ],
             "{summary}"
         );
     }

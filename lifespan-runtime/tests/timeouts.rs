@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{Act, Journal, part, scripted};
-use lifespan_runtime::{ErrorKind, Lifespan, Origin, Scope, from_fn};
+use lifespan_runtime::{ErrorKind, Lifespan, Origin, Scope, TimeoutCause, from_fn};
 use tokio::time::Instant;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -139,11 +139,35 @@ async fn an_own_timeout_longer_than_the_deadline_is_cut_at_the_deadline() {
         ("patient", ErrorKind::TimedOut)
     );
     assert_eq!(error.timeout(), Some(SECOND));
+    assert_eq!(error.timeout_cause(), Some(TimeoutCause::Deadline));
     assert_eq!(
         error.to_string(),
         "lifespan `patient` timed out after 1s during shutdown (what was left of the shutdown \
          deadline) and was cancelled"
     );
+}
+
+/// Under a deadline that leaves it more time, or exactly as much, a part's own timeout is
+/// what cuts it, and its error says so.
+#[tokio::test(start_paused = true)]
+async fn an_own_timeout_within_the_deadline_is_the_part_s_own() {
+    for deadline in [10 * SECOND, SECOND] {
+        let journal = Journal::new();
+        let scope = Scope::with_shutdown_timeout(deadline);
+        let hasty = scripted(&journal, "hasty", Act::Succeed, Act::Hang).shutdown_timeout(SECOND);
+        scope.enter(hasty).await.unwrap();
+
+        let began = Instant::now();
+        let error = scope.shutdown().await.unwrap_err();
+
+        assert_eq!(began.elapsed(), SECOND, "under a {deadline:?} deadline");
+        assert_eq!(error.timeout_cause(), Some(TimeoutCause::Own));
+        assert_eq!(
+            error.to_string(),
+            "lifespan `hasty` timed out after 1s during shutdown and was cancelled; raise its \
+             `shutdown_timeout` or make shutdown faster"
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]
