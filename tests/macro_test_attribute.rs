@@ -3,8 +3,9 @@
 //! through the panic it produces, with `#[should_panic(expected = ..)]`, or by running
 //! the test function themselves and looking at what it did.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, ThreadId};
 
 use lifespan::{lifespan, yield_app};
 
@@ -43,15 +44,17 @@ async fn a_teardown_past_its_deadline_fails_the_test() {
     lifespan::on_shutdown("hang", std::future::pending::<()>());
 }
 
-/// Set by the hook of [`panicking_body`], which the next test runs.
-static CLEANED_UP: AtomicBool = AtomicBool::new(false);
+/// The threads on which the hook of [`panicking_body`] ran: `#[lifespan::test]` runs
+/// its body on the calling thread, so a test that calls it finds its own thread here.
+static CLEANED_UP_ON: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
 
-/// Run by the test below, which looks at what it did after its panic.
+/// A test that panics by design, and is run again by the test below, which looks at
+/// what it did after its panic.
 #[lifespan::test]
-#[ignore = "run and checked by a_panicking_body_still_tears_down_and_keeps_its_panic"]
+#[should_panic(expected = "the body's own panic")]
 async fn panicking_body() {
     lifespan::on_shutdown("cleanup", async {
-        CLEANED_UP.store(true, Ordering::SeqCst);
+        CLEANED_UP_ON.lock().unwrap().push(thread::current().id());
     });
     panic!("the body's own panic");
 }
@@ -65,7 +68,10 @@ fn a_panicking_body_still_tears_down_and_keeps_its_panic() {
         "the panic is the body's own"
     );
     assert!(
-        CLEANED_UP.load(Ordering::SeqCst),
+        CLEANED_UP_ON
+            .lock()
+            .unwrap()
+            .contains(&thread::current().id()),
         "the teardown ran the hook before the panic went on"
     );
 }
