@@ -177,6 +177,7 @@ fn summary_of(captured: &Captured) -> (Vec<String>, usize) {
 
 #[test]
 fn a_service_ends_with_one_summary_of_every_lifespan() {
+    let _deadline = common::deadline();
     let journal = Journal::new();
     let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
@@ -223,6 +224,7 @@ fn a_service_ends_with_one_summary_of_every_lifespan() {
 /// run failed.
 #[test]
 fn the_summary_names_aborted_tasks_and_failed_hooks() {
+    let _deadline = common::deadline();
     let config = service_config(std::time::Duration::from_millis(50));
     let captured = capture_sync(|| {
         let _ = lifespan_runtime::__private::run_main(config, |yielder| async {
@@ -248,6 +250,7 @@ fn the_summary_names_aborted_tasks_and_failed_hooks() {
 /// A run where nothing failed says so on its last line.
 #[test]
 fn the_summary_of_a_clean_run_ends_saying_no_part_failed() {
+    let _deadline = common::deadline();
     let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
         lifespan_runtime::__private::run_main(config, |yielder| async {
@@ -450,6 +453,7 @@ fn a_waiter_leaving_while_another_waits_logs_nothing() {
 /// non-zero, so the summary's last line must not say "no part failed".
 #[test]
 fn a_failing_exit_code_from_main_is_the_summary_s_verdict() {
+    let _deadline = common::deadline();
     let config = service_config(std::time::Duration::from_secs(5));
     let mut exit = None;
     let captured = capture_sync(|| {
@@ -549,6 +553,7 @@ fn a_root_dropped_while_its_teardown_runs_is_not_torn_down_twice() {
 /// What a part notes goes on its row, after how it ended.
 #[test]
 fn a_part_s_notes_follow_its_outcome_on_its_summary_row() {
+    let _deadline = common::deadline();
     let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
         lifespan_runtime::__private::run_main(config, |yielder| async {
@@ -575,6 +580,7 @@ fn a_part_s_notes_follow_its_outcome_on_its_summary_row() {
 /// a task that fails still logs ERROR, isolated or not.
 #[test]
 fn tasks_aborted_by_a_hurry_warn_and_failed_tasks_still_log_errors() {
+    let _deadline = common::deadline();
     let captured = capture(|| async {
         let scope = Scope::new();
         scope.spawn("consumer", std::future::pending::<()>());
@@ -610,6 +616,7 @@ where
     Fut: std::future::Future<Output = O>,
     O: lifespan_runtime::MainOutput,
 {
+    let _deadline = common::deadline();
     let mut exit = None;
     let captured = capture_sync(|| {
         exit = Some(lifespan_runtime::__private::run_main(

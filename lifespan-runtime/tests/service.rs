@@ -29,6 +29,7 @@ fn quick() -> MainConfig {
 
 #[test]
 fn the_phase_moves_from_starting_to_running_to_stopping() {
+    let _deadline = common::deadline();
     let journal = Journal::new();
     let seen = journal.clone();
     let exit: ExitCode = run_main(quick(), move |yielder| async move {
@@ -67,6 +68,7 @@ impl From<Error> for AppError {
 
 #[test]
 fn a_failed_startup_returns_the_bodys_own_error_after_stopping_what_started() {
+    let _deadline = common::deadline();
     let journal = Journal::new();
     let log = journal.clone();
     let exit = run_main(quick(), move |yielder| async move {
@@ -85,6 +87,7 @@ fn a_failed_startup_returns_the_bodys_own_error_after_stopping_what_started() {
 
 #[test]
 fn a_failed_part_becomes_the_error_main_returns() {
+    let _deadline = common::deadline();
     let journal = Journal::new();
     let log = journal.clone();
     let exit = run_main(quick(), move |yielder| async move {
@@ -105,6 +108,7 @@ fn a_failed_part_becomes_the_error_main_returns() {
 
 #[test]
 fn a_failed_task_shuts_the_service_down_and_fails_the_exit() {
+    let _deadline = common::deadline();
     let journal = Journal::new();
     let log = journal.clone();
     let exit = run_main(quick(), move |yielder| async move {
@@ -120,6 +124,7 @@ fn a_failed_task_shuts_the_service_down_and_fails_the_exit() {
 
 #[test]
 fn an_exit_code_from_the_body_is_kept() {
+    let _deadline = common::deadline();
     let exit = run_main(quick(), |yielder| async move {
         lifespan_runtime::request_shutdown();
         yielder.yield_app(()).await;
@@ -130,6 +135,7 @@ fn an_exit_code_from_the_body_is_kept() {
 
 #[test]
 fn the_startup_timeout_bounds_the_whole_startup() {
+    let _deadline = common::deadline();
     let journal = Journal::new();
     let log = journal.clone();
     let limit = Duration::from_millis(50);
@@ -154,6 +160,7 @@ fn the_startup_timeout_bounds_the_whole_startup() {
 
 #[test]
 fn the_shutdown_deadline_caps_every_part_and_reports_each() {
+    let _deadline = common::deadline();
     let journal = Journal::new();
     let log = journal.clone();
     let started = Instant::now();
@@ -210,6 +217,7 @@ fn the_shutdown_deadline_caps_every_part_and_reports_each() {
 /// Under `#[lifespan::main]` a part reads its own name and where it sits: `main/db/pool`.
 #[test]
 fn a_part_knows_its_name_and_its_path_below_main() {
+    let _deadline = common::deadline();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = seen.clone();
     let _: ExitCode = run_main(config(None, Duration::from_secs(5)), |yielder| async move {
@@ -243,6 +251,7 @@ fn a_part_knows_its_name_and_its_path_below_main() {
 
 #[test]
 fn every_scope_of_a_service_knows_its_shutdown_deadline() {
+    let _deadline = common::deadline();
     let limit = Duration::from_secs(7);
     let seen = Arc::new(Mutex::new(None));
     let inside = seen.clone();

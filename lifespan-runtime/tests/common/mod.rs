@@ -103,3 +103,29 @@ pub fn signalling(
     });
     (lifespan, heard)
 }
+
+/// Ends the test binary if the test holding it has not finished within 20 s: for the
+/// tests that run a service on the real clock, which waits for a stop that a wrong
+/// edit could keep from coming. Such a hang then fails in seconds, naming the test,
+/// rather than at a tool's timeout or never.
+pub struct Deadline {
+    _done: std::sync::mpsc::Sender<()>,
+}
+
+pub fn deadline() -> Deadline {
+    let limit = std::time::Duration::from_secs(20);
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(limit) {
+            // Past libtest's capture of this thread's output, which exiting would lose.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!("{test} did not finish within {limit:?}: ending the test binary\n")
+                    .as_bytes(),
+            );
+            std::process::exit(101);
+        }
+    });
+    Deadline { _done: done }
+}
