@@ -128,3 +128,25 @@ fn report(failure: Option<Error>) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What decides main's exit and the summary's verdict: only a failing code or an
+    /// error is a failure of the body, and each says so in its own words.
+    #[test]
+    fn only_a_failing_code_or_an_error_is_the_body_s_failure() {
+        assert!(!().is_failure());
+        assert!(!ExitCode::SUCCESS.is_failure());
+        assert!(ExitCode::from(3).is_failure());
+        assert!(!Ok::<(), Error>(()).is_failure());
+        let error = Err::<(), Error>(Error::returned_before_yield("main".into()));
+        assert!(error.is_failure());
+        assert_eq!(error.failure(), "main returned an error");
+        assert_eq!(
+            ExitCode::from(3).failure(),
+            "main returned a failing exit code"
+        );
+    }
+}
