@@ -91,3 +91,41 @@ impl std::error::Error for ProcessError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::io;
+
+    use super::*;
+
+    /// The operating system's error, or the pattern's, is the source a caller walks to;
+    /// the failures that are the program's own have none.
+    #[test]
+    fn the_cause_underneath_is_the_source() {
+        let spawn = ProcessError::Spawn {
+            program: "redis-server".to_owned(),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        };
+        let io = ProcessError::Io(io::Error::from(io::ErrorKind::PermissionDenied));
+        let pattern = ProcessError::BadPattern(regex::Regex::new("(").unwrap_err());
+        let exited = ProcessError::NotReady {
+            after: Duration::from_secs(1),
+            last_lines: Vec::new(),
+        };
+        let kind = |error: &ProcessError| {
+            error
+                .source()
+                .and_then(|source| source.downcast_ref::<io::Error>())
+                .map(io::Error::kind)
+        };
+        assert_eq!(kind(&spawn), Some(io::ErrorKind::NotFound));
+        assert_eq!(kind(&io), Some(io::ErrorKind::PermissionDenied));
+        assert!(
+            pattern
+                .source()
+                .is_some_and(|source| source.downcast_ref::<regex::Error>().is_some())
+        );
+        assert!(exited.source().is_none());
+    }
+}
