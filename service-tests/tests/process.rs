@@ -85,7 +85,14 @@ async fn ready_on_a_line_yields_pid_and_address_and_stop_leaves_nothing() {
         2,
         "the program and its grandchild"
     );
+    let stopping = std::time::Instant::now();
     running.stop().await.unwrap();
+    // SIGTERM stops it: it is not left to the kill after its 5 s grace.
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "stopped after {:?}",
+        stopping.elapsed()
+    );
     assert!(
         group_dies_soon(group),
         "group {} outlived its lifespan",
