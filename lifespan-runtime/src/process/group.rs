@@ -109,3 +109,60 @@ fn send(leader: Pid, signal: Signal) {
         Err(error) => tracing::warn!(%error, ?signal, "could not signal a process group"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn sleeper(name: &'static str) -> (Child, Group) {
+        let mut command = Command::new("sleep");
+        command.arg("30").kill_on_drop(true);
+        Group::spawn(&mut command, &Name::Borrowed(name)).expect("`sleep` runs")
+    }
+
+    fn live() -> Vec<Name> {
+        lock(&LIVE)
+            .groups
+            .iter()
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
+
+    /// The signal `child` died of; bounded, so that a signal that never came fails in
+    /// seconds rather than when `sleep` ends.
+    async fn killed_by(child: &mut Child) -> Option<Signal> {
+        let status = tokio::time::timeout(Duration::from_secs(5), child.wait())
+            .await
+            .expect("the signal ended it")
+            .unwrap();
+        status.signal().and_then(Signal::from_named_raw)
+    }
+
+    /// A group is live from its spawn until it is disarmed or dropped, and each signal
+    /// reaches it: TERM to stop, KILL when it must, KILL when dropped armed. (One test:
+    /// the registry is the process's own.)
+    #[tokio::test]
+    async fn a_group_is_signalled_and_registered_until_it_is_done() {
+        let (mut polite, polite_group) = sleeper("polite");
+        let (mut stubborn, stubborn_group) = sleeper("stubborn");
+        let (mut dropped, dropped_group) = sleeper("dropped");
+        assert_eq!(live(), ["polite", "stubborn", "dropped"]);
+
+        polite_group.terminate();
+        assert_eq!(killed_by(&mut polite).await, Some(Signal::TERM));
+        polite_group.disarm();
+        assert_eq!(live(), ["stubborn", "dropped"]);
+
+        stubborn_group.kill();
+        assert_eq!(killed_by(&mut stubborn).await, Some(Signal::KILL));
+
+        drop(dropped_group);
+        assert_eq!(killed_by(&mut dropped).await, Some(Signal::KILL));
+        assert_eq!(live(), ["stubborn"]);
+        stubborn_group.disarm();
+        assert!(live().is_empty());
+    }
+}
