@@ -38,6 +38,7 @@ async fn each_public_type_shows_its_name_and_state() {
         format!("{running:?}"),
         "Running { name: \"db\", value: 7, .. }"
     );
+    assert_eq!(running.name(), "db");
     running.stop().await.unwrap();
 
     let enter = scope.enter(from_fn("cache", |yielder| yielder.yield_app(())));

@@ -108,7 +108,8 @@ mod tests {
             source: io::Error::from(io::ErrorKind::NotFound),
         };
         let io = ProcessError::Io(io::Error::from(io::ErrorKind::PermissionDenied));
-        let pattern = ProcessError::BadPattern(regex::Regex::new("(").unwrap_err());
+        let unclosed = String::from("(");
+        let pattern = ProcessError::BadPattern(regex::Regex::new(&unclosed).unwrap_err());
         let exited = ProcessError::NotReady {
             after: Duration::from_secs(1),
             last_lines: Vec::new(),
