@@ -154,8 +154,16 @@ fn extension(message: &str) -> Option<Duration> {
 fn notify_socket_receives_ready_then_stopping() {
     let socket = NotifySocket::bind("fast");
     let service = start_service_with("clean", &[("NOTIFY_SOCKET", &socket.path)]);
-    // A fast startup and a fast shutdown ask systemd for no more time.
+    // A fast startup and a fast shutdown ask systemd for no more time; nor does running,
+    // with main's 30 s startup_timeout still ahead, past the 2 s after which a stage is
+    // extended and a look of the thread's (every 500 ms) later.
     assert_eq!(socket.receive().0, "READY=1");
+    std::thread::sleep(Duration::from_millis(2000 + 2 * 500));
+    assert_eq!(
+        socket.left(),
+        Vec::<String>::new(),
+        "a promise while running"
+    );
     service.signal("TERM");
     assert_eq!(socket.receive().0, "STOPPING=1");
     let (status, ..) = service.wait();

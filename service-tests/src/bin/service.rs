@@ -11,7 +11,9 @@
 //!   minute.
 //!
 //! The shutdown deadline is one second, and `second_signal_timeout` is zero: a second
-//! signal exits at once, as it did before the ladder (`ladder.rs` has the ladder). The crate denies what a strict user crate
+//! signal exits at once, as it did before the ladder (`ladder.rs` has the ladder). The
+//! whole startup has 30 s, which a fast startup never nears: systemd is asked for no
+//! more time. The crate denies what a strict user crate
 //! denies, so that `#[lifespan::main]`'s output is checked against those lints too.
 
 #![forbid(unsafe_code)]
@@ -69,7 +71,11 @@ async fn part(name: &'static str, fault: Fault) -> std::io::Result<()> {
     Ok(())
 }
 
-#[lifespan::main(shutdown_timeout = "1s", second_signal_timeout = "0s")]
+#[lifespan::main(
+    startup_timeout = "30s",
+    shutdown_timeout = "1s",
+    second_signal_timeout = "0s"
+)]
 async fn main() -> Result<(), lifespan::Error> {
     let fault = match std::env::args().nth(1).as_deref() {
         Some("fail-startup") => Fault::FailStartup,
