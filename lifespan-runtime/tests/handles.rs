@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::{Journal, part};
+use common::{Journal, bounded, part};
 use lifespan_runtime::{ErrorKind, Lifespan, Scope, from_fn};
 
 /// `running.scope().shutdown()` would stop the children before the owner's shutdown
 /// half: it is refused, stops nothing, and `stop()` then keeps the documented order.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn the_scope_of_a_running_lifespan_refuses_shutdown() {
     let journal = Journal::new();
     let owner = {
@@ -22,7 +22,7 @@ async fn the_scope_of_a_running_lifespan_refuses_shutdown() {
         })
     };
     let running = owner.start().await.unwrap();
-    let error = running.scope().shutdown().await.unwrap_err();
+    let error = bounded(running.scope().shutdown()).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::WrongScope);
     assert_eq!(error.name(), "owner");
     assert!(
@@ -40,23 +40,22 @@ async fn the_scope_of_a_running_lifespan_refuses_shutdown() {
 
 /// The same for a lifespan entered into a scope: its own scope, reached from inside its
 /// body, stops with it.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_lifespans_own_scope_refuses_shutdown_from_its_body() {
     let scope = Scope::new();
-    let refused = scope
-        .enter(from_fn("server", |y| async move {
-            let error = Scope::current().shutdown().await.unwrap_err();
-            y.yield_app(error.kind()).await;
-        }))
-        .await
-        .unwrap();
+    let refused = bounded(scope.enter(from_fn("server", |y| async move {
+        let error = Scope::current().shutdown().await.unwrap_err();
+        y.yield_app(error.kind()).await;
+    })))
+    .await
+    .unwrap();
     assert_eq!(refused, ErrorKind::WrongScope);
     scope.shutdown().await.unwrap();
 }
 
 /// A task that shuts down the root it runs in would wait for itself (no deadline ends
 /// it): it gets an error at once instead, and the owner's teardown still stops it.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_task_cannot_shut_down_the_scope_it_runs_in() {
     let scope = Scope::new();
     let (told, heard) = tokio::sync::oneshot::channel();
@@ -64,7 +63,7 @@ async fn a_task_cannot_shut_down_the_scope_it_runs_in() {
         let error = Scope::current().shutdown().await.unwrap_err();
         told.send(error).unwrap();
     });
-    let error = heard.await.unwrap();
+    let error = bounded(heard).await.unwrap();
     assert_eq!(error.kind(), ErrorKind::WrongScope);
     assert!(
         error
@@ -77,7 +76,7 @@ async fn a_task_cannot_shut_down_the_scope_it_runs_in() {
 }
 
 /// A task deeper in the tree is inside the root's teardown too.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_task_of_a_child_cannot_shut_down_the_root() {
     let root = Scope::new();
     let (told, heard) = tokio::sync::oneshot::channel();
@@ -91,7 +90,7 @@ async fn a_task_of_a_child_cannot_shut_down_the_root() {
     .await
     .unwrap();
     assert_eq!(
-        heard.await.unwrap().unwrap_err().kind(),
+        bounded(heard).await.unwrap().unwrap_err().kind(),
         ErrorKind::WrongScope
     );
     root.shutdown().await.unwrap();

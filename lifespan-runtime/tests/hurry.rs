@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{Journal, part};
+use common::{Journal, bounded, part};
 use lifespan_runtime::{ErrorKind, Origin, Scope, from_fn};
 use tokio::time::Instant;
 
@@ -43,7 +43,7 @@ async fn hurried_while_waiting_on_a_task_the_teardown_aborts_it_at_once_and_goes
     assert!(!teardown.is_finished(), "the teardown waits on the task");
 
     scope.request_hurry();
-    let error = teardown.await.unwrap().unwrap_err();
+    let error = bounded(teardown).await.unwrap().unwrap_err();
     assert_eq!(began.elapsed(), Duration::from_secs(2), "aborted at once");
     assert_eq!(
         journal.entries(),
@@ -80,7 +80,7 @@ async fn hurried_before_the_teardown_a_task_still_runs_until_its_turn() {
         scope.is_app_shutdown_requested(),
         "a hurry asks for shutdown"
     );
-    let error = scope.shutdown().await.unwrap_err();
+    let error = bounded(scope.shutdown()).await.unwrap_err();
     assert_eq!(journal.entries(), ["server stops", "consumer aborted"]);
     assert_eq!(error.kind(), ErrorKind::Aborted);
 }
@@ -106,7 +106,7 @@ async fn a_hurried_teardown_still_runs_hooks_and_shutdown_halves_to_their_end() 
         .unwrap();
     scope.request_hurry();
     let began = Instant::now();
-    scope.shutdown().await.unwrap();
+    bounded(scope.shutdown()).await.unwrap();
     assert!(closed.load(Ordering::SeqCst) && flushed.load(Ordering::SeqCst));
     assert_eq!(began.elapsed(), Duration::from_secs(5), "neither was cut");
 }
@@ -117,8 +117,8 @@ async fn an_isolated_task_aborted_by_the_hurry_tells_its_handle_but_not_the_tear
     let scope = Scope::new();
     let handle = scope.spawn_isolated("exporter", deaf(&journal, "exporter"));
     scope.request_hurry();
-    scope.shutdown().await.unwrap();
-    let error = handle.await.unwrap_err();
+    bounded(scope.shutdown()).await.unwrap();
+    let error = bounded(handle).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Aborted);
     assert_eq!(journal.entries(), ["exporter aborted"]);
 }
@@ -130,8 +130,8 @@ async fn tasks_that_finish_by_themselves_are_not_reported_when_hurried() {
         lifespan_runtime::shutdown_requested().await;
     });
     scope.request_hurry();
-    scope.shutdown().await.unwrap();
-    handle.await.unwrap();
+    bounded(scope.shutdown()).await.unwrap();
+    bounded(handle).await.unwrap();
 }
 
 /// An aborted task's future is dropped as it would have run: with its scope current,
@@ -154,6 +154,6 @@ async fn an_aborted_task_is_dropped_with_its_scope_current() {
         std::future::pending::<()>().await;
     });
     tokio::task::yield_now().await; // the task starts, and goes pending
-    scope.shutdown().await.unwrap();
+    bounded(scope.shutdown()).await.unwrap();
     assert_eq!(journal.entries(), ["dropped in Some(\"app\")"]);
 }

@@ -129,3 +129,12 @@ pub fn deadline() -> Deadline {
     });
     Deadline { _done: done }
 }
+
+/// Awaits `future`, failing the test if it never finishes: on a paused clock, which
+/// jumps ahead whenever every task waits, a future that waits for something that never
+/// comes fails at once instead of hanging the test.
+pub async fn bounded<F: std::future::Future>(future: F) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(3600), future)
+        .await
+        .expect("it never finished")
+}
