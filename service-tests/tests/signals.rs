@@ -203,6 +203,14 @@ fn a_slow_startup_and_a_slow_shutdown_ask_systemd_to_wait_within_their_own_limit
         "all that is left of db's 10 s is promised: {extended:?}, received {:?} after the spawn",
         received.duration_since(spawned)
     );
+    // The horizon does not move: two more looks of the thread's (every 500 ms) promise
+    // nothing more.
+    std::thread::sleep(Duration::from_millis(2 * 500 + 100));
+    assert_eq!(
+        socket.left(),
+        Vec::<String>::new(),
+        "a second startup promise"
+    );
     service.say("go");
     service.read_until(|line| line == "ready");
     loop {
@@ -229,6 +237,12 @@ fn a_slow_startup_and_a_slow_shutdown_ask_systemd_to_wait_within_their_own_limit
         extended + received.duration_since(signalled) + rounding >= deadline,
         "all that is left of the deadline is promised: {extended:?}, received {:?} after the signal",
         received.duration_since(signalled)
+    );
+    std::thread::sleep(Duration::from_millis(2 * 500 + 100));
+    assert_eq!(
+        socket.left(),
+        Vec::<String>::new(),
+        "a second shutdown promise"
     );
     service.say("stop");
     let (status, _, printed, stderr) = service.wait();
