@@ -507,6 +507,39 @@ fn a_dropped_root_warns_only_when_something_still_needed_stopping() {
     );
 }
 
+/// Work registered once a scope has shut down never runs, and says so: a warning
+/// names it, what it is, and whose scope refused it.
+#[test]
+fn work_registered_after_shutdown_is_dropped_with_a_warning() {
+    let captured = capture(|| async {
+        let scope = Scope::new();
+        scope.shutdown().await.unwrap();
+        scope.on_shutdown("flush", async {});
+        let refused = scope.spawn("late", async {}).await.unwrap_err();
+        assert_eq!(refused.kind(), lifespan_runtime::ErrorKind::ScopeClosed);
+    });
+    let warnings: Vec<String> = captured
+        .lines()
+        .into_iter()
+        .filter(|line| line.contains(" WARN "))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].ends_with(
+            "shutdown hook `flush` was registered in the scope of `app` after it had shut \
+             down, and was dropped unrun"
+        ),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].ends_with(
+            "task `late` was registered in the scope of `app` after it had shut down, and \
+             was dropped unrun"
+        ),
+        "{warnings:?}"
+    );
+}
+
 /// The owner's last handle dropped while its `shutdown()` is under way (the call cut
 /// short by an outer timeout): the teardown already running goes on, alone; no second
 /// one begins and nothing warns.
