@@ -468,6 +468,10 @@ mod timeline_file {
             service.signal("TERM");
             let (status, _, _, stderr) = service.wait();
             assert_eq!(status.code(), Some(0), "{stderr}");
+            assert!(
+                !stderr.contains("ends in neither"),
+                "{file} is a name the service knows: {stderr}"
+            );
             if file.ends_with(".json") {
                 let events = events(&path);
                 for part in ["main", "main/a", "main/b", "main/c"] {
