@@ -9,7 +9,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Act, Journal, part, scripted};
+use common::{Act, Journal, bounded, part, scripted};
 use lifespan_runtime::{
     BoxError, Error, ErrorKind, Lifespan, Origin, Scope, TimeoutCause, from_fn,
 };
@@ -350,6 +350,21 @@ async fn a_cut_startup_rolls_back_within_the_apps_shutdown_deadline() {
     root.shutdown().await.unwrap();
 }
 
+/// A lifespan named `failing` that enters `inside`, then fails: `inside` rolls back.
+fn fails_after_entering<L>(
+    inside: L,
+) -> impl Lifespan<Value = (), Error = BoxError> + Send + 'static
+where
+    L: Lifespan + Send + 'static,
+{
+    from_fn("failing", move |yielder| async move {
+        inside.enter().await?;
+        Err::<(), BoxError>("failing refused".into())?;
+        yielder.yield_app(()).await;
+        Ok::<(), BoxError>(())
+    })
+}
+
 /// A failed startup's rollback in progress when a request cuts the startup around it:
 /// what the rollback was stopping keeps its own shutdown timeout, counted from when its
 /// half began, not the app's whole deadline.
@@ -357,20 +372,10 @@ async fn a_cut_startup_rolls_back_within_the_apps_shutdown_deadline() {
 async fn a_rollback_cut_short_by_a_request_keeps_each_half_s_own_timeout() {
     let journal = Journal::new();
     let root = Scope::with_shutdown_timeout(Duration::from_secs(60));
-    let failing = {
-        let journal = journal.clone();
-        from_fn("failing", move |yielder| async move {
-            scripted(&journal, "stuck", Act::Succeed, Act::Hang)
-                .shutdown_timeout(Duration::from_secs(1))
-                .enter()
-                .await?;
-            if journal.count("start stuck") == 1 {
-                return Err::<(), BoxError>("failing refused".into());
-            }
-            yielder.yield_app(()).await;
-            Ok(())
-        })
-    };
+    let failing = fails_after_entering(
+        scripted(&journal, "stuck", Act::Succeed, Act::Hang)
+            .shutdown_timeout(Duration::from_secs(1)),
+    );
     let outer = from_fn("outer", move |yielder| async move {
         failing.enter().await?;
         yielder.yield_app(()).await;
@@ -379,10 +384,7 @@ async fn a_rollback_cut_short_by_a_request_keeps_each_half_s_own_timeout() {
     request_after(&root, Duration::from_millis(500));
     let began = Instant::now();
 
-    let error = tokio::time::timeout(Duration::from_secs(600), root.enter(outer))
-        .await
-        .expect("the rollback ends")
-        .unwrap_err();
+    let error = bounded(root.enter(outer)).await.unwrap_err();
 
     assert_eq!(began.elapsed(), Duration::from_secs(1), "{error}");
     let kinds: Vec<(ErrorKind, &str, Option<TimeoutCause>)> = error
@@ -427,12 +429,7 @@ async fn a_rollback_cut_short_goes_on_while_it_waits_for_its_turn() {
         })
         .shutdown_timeout(Duration::from_secs(1))
     };
-    let failing = from_fn("failing", move |yielder| async move {
-        stuck.enter().await?;
-        Err::<(), BoxError>("failing refused".into())?;
-        yielder.yield_app(()).await;
-        Ok::<(), BoxError>(())
-    });
+    let failing = fails_after_entering(stuck);
     let beside = from_fn("beside", |yielder| async move {
         lifespan_runtime::spawn("deaf", std::future::pending::<()>());
         sleep(Duration::from_secs(10)).await;
@@ -449,10 +446,7 @@ async fn a_rollback_cut_short_goes_on_while_it_waits_for_its_turn() {
     request_after(&root, Duration::from_millis(500));
     let began = Instant::now();
 
-    let error = tokio::time::timeout(Duration::from_secs(600), root.enter(outer))
-        .await
-        .expect("the rollback ends")
-        .unwrap_err();
+    let error = bounded(root.enter(outer)).await.unwrap_err();
 
     let given_up = given_up.lock().unwrap().expect("the half was given up");
     assert_eq!(given_up - began, Duration::from_secs(1), "{error}");
