@@ -183,7 +183,19 @@ pub fn wait_for_output(
     stdout: &mut impl std::io::Read,
 ) -> (std::process::ExitStatus, Vec<String>, String) {
     use std::io::Read as _;
-    let status = child.wait().expect("the service is waited for");
+    // Bounded, so that a service that never exits fails its test rather than hanging it.
+    let patience = Duration::from_secs(30);
+    let waiting = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the service is waited for") {
+            break status;
+        }
+        if waiting.elapsed() > patience {
+            let _ = child.kill();
+            panic!("the service did not exit within {patience:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).expect("stdout reads");
     let mut stderr = String::new();

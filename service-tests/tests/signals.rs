@@ -155,15 +155,12 @@ fn notify_socket_receives_ready_then_stopping() {
     let socket = NotifySocket::bind("fast");
     let service = start_service_with("clean", &[("NOTIFY_SOCKET", &socket.path)]);
     // A fast startup and a fast shutdown ask systemd for no more time; nor does running,
-    // with main's 30 s startup_timeout still ahead, past the 2 s after which a stage is
-    // extended and a look of the thread's (every 500 ms) later.
+    // past the 2 s after which a stage is extended, while main's 4 s startup_timeout is
+    // still ahead. Nor does the startup watchdog stop a service that is running, once
+    // that limit and its grace (250 ms) have passed.
     assert_eq!(socket.receive().0, "READY=1");
-    std::thread::sleep(Duration::from_millis(2000 + 2 * 500));
-    assert_eq!(
-        socket.left(),
-        Vec::<String>::new(),
-        "a promise while running"
-    );
+    std::thread::sleep(Duration::from_millis(4000 + 250 + 250));
+    assert_eq!(socket.left(), Vec::<String>::new(), "nothing while running");
     service.signal("TERM");
     assert_eq!(socket.receive().0, "STOPPING=1");
     let (status, ..) = service.wait();
@@ -261,12 +258,10 @@ fn a_slow_startup_and_a_slow_shutdown_ask_systemd_to_wait_within_their_own_limit
 #[test]
 fn a_startup_that_blocks_its_thread_is_ended_by_the_watchdog() {
     let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_blocking-startup"))
-        .output()
-        .expect("the service binary runs");
+    let service = Service::spawn(env!("CARGO_BIN_EXE_blocking-startup"), &[], &[]);
+    let (status, _, _, stderr) = service.wait();
     let took = started.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("startup is still running after its startup_timeout of 300ms"),
         "{stderr}"

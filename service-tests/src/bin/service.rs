@@ -12,9 +12,11 @@
 //!
 //! The shutdown deadline is one second, and `second_signal_timeout` is zero: a second
 //! signal exits at once, as it did before the ladder (`ladder.rs` has the ladder). The
-//! whole startup has 30 s, which a fast startup never nears: systemd is asked for no
-//! more time. The crate denies what a strict user crate
-//! denies, so that `#[lifespan::main]`'s output is checked against those lints too.
+//! whole startup has 4 s, which a fast startup never nears: systemd is asked for no more
+//! time, and the startup watchdog lets the running service be.
+//!
+//! The crate denies what a strict user crate denies, so that `#[lifespan::main]`'s
+//! output is checked against those lints too.
 
 #![forbid(unsafe_code)]
 #![deny(
@@ -72,7 +74,7 @@ async fn part(name: &'static str, fault: Fault) -> std::io::Result<()> {
 }
 
 #[lifespan::main(
-    startup_timeout = "30s",
+    startup_timeout = "4s",
     shutdown_timeout = "1s",
     second_signal_timeout = "0s"
 )]
