@@ -328,15 +328,12 @@ impl Shared {
 }
 
 /// Kills the groups of the `lifespan::process` programs still running, which would
-/// otherwise outlive the service; returns them as `` `name` (pid N) ``.
-#[cfg(all(feature = "process", unix))]
+/// otherwise outlive the service; returns them as `` `name` (pid N) ``. Without the
+/// `process` feature there is nothing to kill.
 fn kill_processes() -> Vec<String> {
-    crate::process::kill_all()
-}
-
-/// Without the `process` feature there is nothing to kill.
-#[cfg(not(all(feature = "process", unix)))]
-fn kill_processes() -> Vec<String> {
+    #[cfg(all(feature = "process", unix))]
+    return crate::process::kill_all();
+    #[cfg(not(all(feature = "process", unix)))]
     Vec::new()
 }
 
