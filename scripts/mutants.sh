@@ -28,28 +28,37 @@ table() {
     python3 - "$1" <<'PY'
 import collections, json, os, sys
 root = sys.argv[1]
-rows = collections.OrderedDict()
+# A mutant's last outcome wins: service-own's survivors were tested again in service,
+# and an --iterate run (mutants.out, beside mutants.out.old) tests again what the run
+# before it did not catch. Keyed without the line, which moves when code above moves.
+final = {}
 runs = []
-# service-own's survivors were tested again in service, against the real binaries.
 for run in ("engine", "timeline", "service-own", "service", "macros"):
-    path = os.path.join(root, run, "mutants.out", "outcomes.json")
-    if not os.path.exists(path):
-        runs.append(f"{run}: not run")
-        continue
-    data = json.load(open(path))
-    end = data.get("end_time") or "unfinished"
-    runs.append(f"{run}: cargo-mutants {data['cargo_mutants_version']}, "
-                f"{data['start_time'][:16]} to {end[:16]}")
-    for outcome in data["outcomes"]:
-        scenario = outcome["scenario"]
-        if not isinstance(scenario, dict):
-            continue  # the baseline
-        if run == "service-own" and outcome["summary"] not in ("CaughtMutant", "Unviable"):
+    for output in ("mutants.out.old", "mutants.out"):
+        path = os.path.join(root, run, output, "outcomes.json")
+        if not os.path.exists(path):
             continue
-        file = scenario["Mutant"]["file"].removeprefix("lifespan-runtime/src/")
-        counts = rows.setdefault(file, collections.Counter())
-        counts[outcome["summary"]] += 1
-        counts["total"] += 1
+        data = json.load(open(path))
+        end = data.get("end_time") or "unfinished"
+        runs.append(f"{run}: cargo-mutants {data['cargo_mutants_version']}, "
+                    f"{data['start_time'][:16]} to {end[:16]}")
+        seen = collections.Counter()
+        for outcome in data["outcomes"]:
+            scenario = outcome["scenario"]
+            if not isinstance(scenario, dict):
+                continue  # the baseline
+            mutant = scenario["Mutant"]
+            # "FILE:LINE:COL: replace X with Y in F": what it does, its column, and which
+            # of the same edits in the file it is (the same text on two lines).
+            what = mutant["name"].split(": ", 1)[1]
+            key = (mutant["file"], what, mutant["span"]["start"]["column"])
+            seen[key] += 1
+            final[key + (seen[key],)] = outcome["summary"]
+rows = collections.defaultdict(collections.Counter)
+for (file, *_), summary in final.items():
+    file = file.removeprefix("lifespan-runtime/src/")
+    rows[file][summary] += 1
+    rows[file]["total"] += 1
 kinds = [("total", "mutants"), ("CaughtMutant", "caught"), ("MissedMutant", "missed"),
          ("Unviable", "unviable"), ("Timeout", "timed out")]
 print("| file | " + " | ".join(label for _, label in kinds) + " |")
