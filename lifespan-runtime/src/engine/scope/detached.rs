@@ -214,3 +214,46 @@ fn log(failures: &[Error]) {
         tracing::error!(%error, "a teardown nobody was waiting for failed");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A teardown that fails once `go` is sent.
+    fn failing_on(go: tokio::sync::oneshot::Receiver<()>) -> Detached {
+        let teardown = async move {
+            let _ = go.await;
+            vec![Error::failed("db".into(), Origin::Shutdown, "close failed")]
+        };
+        Detached::spawn("db".into(), teardown).unwrap_or_else(|_| panic!("in a runtime"))
+    }
+
+    /// Whether the failures were logged as nobody's, and whether a waiter got them.
+    fn logged_and_delivered(detached: &Detached) -> (bool, bool) {
+        let state = lock(&detached.shared.state);
+        (state.logged, state.delivered)
+    }
+
+    /// A place held for a waiter keeps the failures for it; if it never comes, they are
+    /// logged, not lost.
+    #[tokio::test]
+    async fn failures_held_for_a_waiter_are_logged_if_it_never_comes() {
+        let (go, going) = tokio::sync::oneshot::channel();
+        let detached = failing_on(going);
+        let held = detached.hold();
+        go.send(()).unwrap();
+        assert_eq!(held.wait().await.len(), 1);
+        assert_eq!(logged_and_delivered(&detached), (false, true));
+
+        let (go, going) = tokio::sync::oneshot::channel();
+        let never_waited = failing_on(going);
+        let held = never_waited.hold();
+        go.send(()).unwrap();
+        while !lock(&never_waited.shared.state).finished {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(logged_and_delivered(&never_waited), (false, false));
+        drop(held);
+        assert_eq!(logged_and_delivered(&never_waited), (true, false));
+    }
+}
