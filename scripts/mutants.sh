@@ -26,12 +26,17 @@ jobs="${MUTANTS_JOBS:-2}"
 
 table() {
     python3 - "$1" <<'PY'
-import collections, json, os, sys
+import collections, json, os, re, sys, tomllib
 root = sys.argv[1]
-# A mutant's last outcome wins: service-own's survivors were tested again in service,
-# and an --iterate run (mutants.out, beside mutants.out.old) tests again what the run
-# before it did not catch. Keyed without the line, which moves when code above moves.
-final = {}
+# Mutants a run tested before their exclusion was written are left out, as a run now
+# would leave them out.
+with open(".cargo/mutants.toml", "rb") as config:
+    excluded = [re.compile(pattern) for pattern in tomllib.load(config)["exclude_re"]]
+# What a run leaves in DIR/mutants.out: its outcomes, and, for an --iterate run, the
+# mutants caught before it (previously_caught.txt), which it did not test again. A
+# mutant's outcome is its last one, by name, across every outcomes file; service/
+# retests service-own/'s survivors and lists the rest as previously caught.
+status = {}
 runs = []
 for run in ("engine", "timeline", "service-own", "service", "macros"):
     for output in ("mutants.out.old", "mutants.out"):
@@ -42,21 +47,30 @@ for run in ("engine", "timeline", "service-own", "service", "macros"):
         end = data.get("end_time") or "unfinished"
         runs.append(f"{run}: cargo-mutants {data['cargo_mutants_version']}, "
                     f"{data['start_time'][:16]} to {end[:16]}")
-        seen = collections.Counter()
         for outcome in data["outcomes"]:
-            scenario = outcome["scenario"]
-            if not isinstance(scenario, dict):
-                continue  # the baseline
-            mutant = scenario["Mutant"]
-            # "FILE:LINE:COL: replace X with Y in F": what it does, its column, and which
-            # of the same edits in the file it is (the same text on two lines).
-            what = mutant["name"].split(": ", 1)[1]
-            key = (mutant["file"], what, mutant["span"]["start"]["column"])
-            seen[key] += 1
-            final[key + (seen[key],)] = outcome["summary"]
+            if isinstance(outcome["scenario"], dict):  # not the baseline
+                status[outcome["scenario"]["Mutant"]["name"]] = outcome["summary"]
+final = {}
+for run in ("engine", "timeline", "service", "macros"):
+    folder = os.path.join(root, run, "mutants.out")
+    if run == "service" and not os.path.exists(folder):
+        folder = os.path.join(root, "service-own", "mutants.out")
+    if not os.path.exists(folder):
+        continue
+    names = set()
+    with open(os.path.join(folder, "outcomes.json")) as outcomes:
+        for outcome in json.load(outcomes)["outcomes"]:
+            if isinstance(outcome["scenario"], dict):
+                names.add(outcome["scenario"]["Mutant"]["name"])
+    previously = os.path.join(folder, "previously_caught.txt")
+    if os.path.exists(previously):
+        names.update(line for line in open(previously).read().splitlines() if line)
+    for name in names:
+        if not any(pattern.search(name) for pattern in excluded):
+            final[name] = status.get(name, "CaughtMutant")
 rows = collections.defaultdict(collections.Counter)
-for (file, *_), summary in final.items():
-    file = file.removeprefix("lifespan-runtime/src/")
+for name, summary in final.items():
+    file = name.split(":", 1)[0].removeprefix("lifespan-runtime/src/")
     rows[file][summary] += 1
     rows[file]["total"] += 1
 kinds = [("total", "mutants"), ("CaughtMutant", "caught"), ("MissedMutant", "missed"),
