@@ -33,7 +33,7 @@ use crate::ledger::Event;
 use crate::time::Stopwatch;
 
 use super::body::{Body, Started};
-use super::scope::{Child, CutWatch, Detached, Frame, Rollback, Scope, abandon, stop_tree};
+use super::scope::{Child, CutWatch, Frame, Rollback, Scope, abandon, stop_tree};
 use super::suspended::Suspended;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -295,22 +295,12 @@ impl<L: Body> Startup<L> {
                     rollback,
                     parent,
                 } => {
-                    // A rollback in progress carries its own deadline, and goes on at once
-                    // on a task of its own: its halves already run under their limits,
-                    // and it stops only what its startup had entered, which nothing else
-                    // can hold. Whoever stops it in its place waits for it there.
-                    let rest = match Detached::spawn(Name::Owned(error.name().to_owned()), rollback)
-                    {
-                        Ok(running) => {
-                            let held = running.hold();
-                            Box::pin(held.wait())
-                        }
-                        Err(rollback) => rollback,
-                    };
+                    // A rollback in progress carries its own deadline.
                     let rollback = Rollback {
                         failure: Some(error),
-                        rest,
-                    };
+                        rest: rollback,
+                    }
+                    .going_on();
                     (parent, Child::Rollback(rollback), None)
                 }
                 StartupState::Idle { .. } | StartupState::Done => return,

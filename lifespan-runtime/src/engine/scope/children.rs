@@ -23,6 +23,7 @@ use crate::time::{effective_limit, overran, within};
 
 use super::Scope;
 use super::current::{InScope, in_scope, in_task, task_parts};
+use super::detached::Detached;
 use super::group::GroupShared;
 use crate::engine::suspended::{Stoppable, Suspended};
 
@@ -70,6 +71,22 @@ impl Rollback {
         match &self.failure {
             Some(error) => Name::Owned(error.name().to_owned()),
             None => Name::Borrowed("a failed startup"),
+        }
+    }
+
+    /// The same rollback, going on at once on a task of its own: its halves already run
+    /// under their limits, and it stops only what its startup had entered, which nothing
+    /// else can hold. Whoever stops it in its place waits for it there, at its turn.
+    /// Outside a runtime it is left to be polled then.
+    pub(in crate::engine) fn going_on(self) -> Rollback {
+        let rest: Pin<Box<dyn Future<Output = Vec<Error>> + Send>> =
+            match Detached::spawn(self.name(), self.rest) {
+                Ok(running) => Box::pin(running.hold().wait()),
+                Err(rest) => rest,
+            };
+        Rollback {
+            failure: self.failure,
+            rest,
         }
     }
 
