@@ -422,10 +422,11 @@
 
 pub use lifespan_macros::{lifespan, main, test};
 pub use lifespan_runtime::{
-    BoxError, Error, ErrorKind, FromFn, Lifespan, MainOutput, Origin, Outcome, Phase, Running,
-    Scope, TaskHandle, TimeoutCause, Yielder, app_shutdown_requested, enter, from_fn, futures,
-    is_app_shutdown_requested, is_shutdown_requested, on_shutdown, phase, request_shutdown,
-    shutdown_requested, spawn, spawn_isolated, timeline, until_shutdown,
+    BoxError, Error, ErrorKind, FromFn, GaveUp, Lifespan, MainOutput, Origin, Outcome, Phase,
+    Restart, Running, Scope, TaskHandle, TimeoutCause, Yielder, app_shutdown_requested, enter,
+    from_fn, futures, is_app_shutdown_requested, is_shutdown_requested, on_shutdown, phase,
+    request_shutdown, shutdown_requested, spawn, spawn_isolated, spawn_supervised, timeline,
+    until_shutdown,
 };
 
 #[cfg(all(feature = "process", unix))]

@@ -73,6 +73,8 @@ struct Inner {
     name: Name,
     origin: Origin,
     detail: Detail,
+    /// Set on the last failure of a supervised task that was not restarted again.
+    gave_up: Option<GaveUp>,
 }
 
 #[derive(Clone)]
@@ -145,6 +147,50 @@ pub enum TimeoutCause {
     /// The part blocked its thread past its limit, so no timer could cancel it in time:
     /// it ended late, whichever limit it had.
     Blocked,
+}
+
+/// How a supervised task gave up: the restarts its [`Restart`](crate::Restart) policy
+/// allowed were used up, so its last failure escalated. See [`Error::gave_up`].
+///
+/// ```
+/// # use std::time::Duration;
+/// # use lifespan::{Restart, Scope};
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// let scope = Scope::new();
+/// let policy = Restart::on_failure().limit(2, Duration::from_secs(10));
+/// let flaky = scope.spawn_supervised("flaky", policy, || async { Err::<(), _>("refused") });
+/// let error = flaky.await.unwrap_err();
+/// let gave_up = error.gave_up().unwrap();
+/// assert_eq!(gave_up.restarts(), 2);
+/// // Restarted at 0 and 100 ms; the third failure, at 300 ms, was the last.
+/// assert_eq!(gave_up.over(), Duration::from_millis(300));
+/// assert_eq!(gave_up.limit(), (2, Duration::from_secs(10)));
+/// # let _ = scope.shutdown().await;
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GaveUp {
+    pub(crate) restarts: u32,
+    pub(crate) over: Duration,
+    pub(crate) limit: u32,
+    pub(crate) within: Duration,
+}
+
+impl GaveUp {
+    /// The restarts within the policy's window before the last failure: the limit.
+    pub fn restarts(&self) -> u32 {
+        self.restarts
+    }
+
+    /// From the first of those restarts to the last failure.
+    pub fn over(&self) -> Duration {
+        self.over
+    }
+
+    /// The policy's limit: at most so many restarts within so long.
+    pub fn limit(&self) -> (u32, Duration) {
+        (self.limit, self.within)
+    }
 }
 
 /// Where a failure came from: a lifespan's startup or shutdown half, a task, a hook,
@@ -232,8 +278,15 @@ impl Error {
                 name,
                 origin,
                 detail,
+                gave_up: None,
             }),
         }
+    }
+
+    /// This failure, as the one after which a supervised task stopped restarting.
+    pub(crate) fn with_gave_up(mut self, gave_up: GaveUp) -> Self {
+        self.inner.gave_up = Some(gave_up);
+        self
     }
 
     pub(crate) fn failed(name: Name, origin: Origin, source: impl Into<BoxError>) -> Self {
@@ -336,6 +389,23 @@ impl Error {
             Detail::Several(errors) => errors,
             _ => vec![self],
         }
+    }
+
+    /// For the last failure of a task spawned with
+    /// [`Scope::spawn_supervised`](crate::Scope::spawn_supervised): how many restarts were
+    /// tried over how long before it gave up. `None` for any other failure.
+    ///
+    /// ```
+    /// # use lifespan::Scope;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// let once = scope.spawn("once", async { Err::<(), _>("refused") });
+    /// assert!(once.await.unwrap_err().gave_up().is_none());
+    /// # let _ = scope.shutdown().await;
+    /// # });
+    /// ```
+    pub fn gave_up(&self) -> Option<GaveUp> {
+        self.inner.gave_up
     }
 
     /// The name of the lifespan, task or hook that failed (for
@@ -505,6 +575,32 @@ impl fmt::Display for During {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_detail(f)?;
+        match &self.inner.gave_up {
+            Some(gave_up) => write!(f, "; {gave_up}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// "gave up after 5 restarts in 3.1s (its limit: 5 within 10s)".
+impl fmt::Display for GaveUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let restarts = match self.restarts {
+            1 => "restart",
+            _ => "restarts",
+        };
+        write!(
+            f,
+            "gave up after {} {restarts} in {:.1?} (its limit: {} within {:?})",
+            self.restarts, self.over, self.limit, self.within
+        )
+    }
+}
+
+impl Error {
+    /// The message without what a supervised task's giving up adds.
+    fn fmt_detail(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let origin = self.inner.origin;
         let subject = self.subject();
         match &self.inner.detail {
@@ -648,6 +744,9 @@ impl fmt::Debug for Error {
             | Detail::NoScope
             | Detail::ScopeClosed => &mut debug,
         };
+        if let Some(gave_up) = &self.inner.gave_up {
+            debug.field("gave_up", gave_up);
+        }
         debug.finish()
     }
 }
@@ -660,6 +759,31 @@ impl std::error::Error for Error {
         }
     }
 }
+
+/// A task's failure already made into an [`Error`], returned through the task's
+/// [`Outcome`](crate::Outcome): the task's wrapper reports it as it is rather than as
+/// a failure of its own, so that it keeps its kind (a supervised task's panic stays a
+/// panic) and how a supervised task gave up.
+#[derive(Debug)]
+pub(crate) struct TaskFailure(pub(crate) Error);
+
+impl TaskFailure {
+    /// The error a task named `name` failed with, returning `source`.
+    pub(crate) fn of(name: &Name, source: BoxError) -> Error {
+        match source.downcast::<TaskFailure>() {
+            Ok(failure) => failure.0,
+            Err(source) => Error::failed(name.clone(), Origin::Task, source),
+        }
+    }
+}
+
+impl fmt::Display for TaskFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for TaskFailure {}
 
 /// The message of a panic payload: the `&str` or `String` given to `panic!`.
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

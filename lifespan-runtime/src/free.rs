@@ -9,6 +9,7 @@ use crate::engine::scope::{TaskHandle, turn_for, until_cancelled};
 use crate::lifespan::{Enter, Lifespan};
 use crate::outcome::Outcome;
 use crate::phase::Phase;
+use crate::restart::Restart;
 
 /// Starts `lifespan` and registers it in the current scope; returns its value. The same
 /// as [`Lifespan::enter`].
@@ -85,6 +86,44 @@ where
     F::Output: Outcome,
 {
     Scope::current_for("spawn_isolated").spawn_isolated(name, task)
+}
+
+/// Spawns a task that is started again after it ends, as `policy` says; see
+/// [`Scope::spawn_supervised`].
+///
+/// # Panics
+///
+/// Outside a scope, and outside a tokio runtime.
+///
+/// ```
+/// use std::time::Duration;
+/// use lifespan::{from_fn, Lifespan, Restart};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let listener = from_fn("notifications", |y| async move {
+///     let policy = Restart::on_failure().max_delay(Duration::from_secs(5));
+///     lifespan::spawn_supervised("listen", policy, || async {
+///         // LISTEN on a connection; an error reconnects after the backoff.
+///         lifespan::shutdown_requested().await;
+///         Ok::<(), std::io::Error>(())
+///     });
+///     y.yield_app(()).await;
+/// }).start().await.unwrap();
+/// listener.stop().await.unwrap();
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn_supervised<M, F>(
+    name: impl Into<Cow<'static, str>>,
+    policy: Restart,
+    make: M,
+) -> TaskHandle
+where
+    M: FnMut() -> F + Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: Outcome,
+{
+    Scope::current_for("spawn_supervised").spawn_supervised(name, policy, make)
 }
 
 /// Registers a hook that runs at the current scope's teardown; see [`Scope::on_shutdown`].

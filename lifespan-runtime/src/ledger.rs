@@ -127,6 +127,9 @@ struct Entry {
     notes: Vec<String>,
     /// Its startup was cut by a shutdown request.
     cut: bool,
+    /// How often each of its supervised tasks was restarted, by name, in the order of
+    /// their first restart.
+    restarts: Vec<(Name, u32)>,
 }
 
 impl Ledger {
@@ -146,6 +149,7 @@ impl Ledger {
             shutdown_failure: None,
             notes: Vec::new(),
             cut: false,
+            restarts: Vec::new(),
         });
         entries.len() - 1
     }
@@ -212,6 +216,18 @@ impl Ledger {
                 ended: None,
                 failure: None,
             }),
+        }
+    }
+
+    /// A supervised task named `name` of the part `owner` is being restarted.
+    pub(crate) fn task_restarted(&self, owner: EntryId, name: &Name) {
+        let mut entries = lock(&self.entries);
+        let Some(entry) = entries.get_mut(owner) else {
+            return;
+        };
+        match entry.restarts.iter_mut().find(|(task, _)| task == name) {
+            Some((_, count)) => *count += 1,
+            None => entry.restarts.push((name.clone(), 1)),
         }
     }
 
@@ -482,7 +498,9 @@ impl Ledger {
                     .map(|began| bar(began, stopped, &entry.shutdown_failure)),
                 count: 1,
                 failures: entry.failures.clone(),
-                notes: entry.notes.clone(),
+                notes: restart_notes(&entry.restarts)
+                    .chain(entry.notes.iter().cloned())
+                    .collect(),
             });
             owned_rows(Some(id), &path, depth + 1, &mut rows);
             for &child in below[id].iter().rev() {
@@ -502,6 +520,14 @@ impl Ledger {
     pub(crate) fn summary(&self) -> String {
         self.timeline().summary()
     }
+}
+
+/// "task `consumer` restarted 3 times", for each supervised task of a part.
+fn restart_notes(restarts: &[(Name, u32)]) -> impl Iterator<Item = String> + '_ {
+    restarts.iter().map(|(task, count)| match count {
+        1 => format!("task `{task}` restarted once"),
+        _ => format!("task `{task}` restarted {count} times"),
+    })
 }
 
 /// "startup failed", "shutdown timed out": the stage and the kind, without the detail

@@ -64,6 +64,7 @@ pub mod futures;
 mod lifespan;
 #[cfg(all(feature = "process", unix))]
 pub mod process;
+mod restart;
 mod running;
 mod service;
 mod yielder;
@@ -72,15 +73,17 @@ mod yielder;
 pub mod __private;
 
 pub use engine::{Scope, TaskHandle};
-pub use error::{BoxError, Error, ErrorKind, Origin, TimeoutCause};
+pub use error::{BoxError, Error, ErrorKind, GaveUp, Origin, TimeoutCause};
 pub use free::{
     app_shutdown_requested, enter, is_app_shutdown_requested, is_shutdown_requested, on_shutdown,
-    phase, request_shutdown, shutdown_requested, spawn, spawn_isolated, until_shutdown,
+    phase, request_shutdown, shutdown_requested, spawn, spawn_isolated, spawn_supervised,
+    until_shutdown,
 };
 pub use from_fn::{FromFn, from_fn};
 pub use lifespan::Lifespan;
 pub use outcome::Outcome;
 pub use phase::Phase;
+pub use restart::Restart;
 pub use running::Running;
 pub use service::MainOutput;
 pub use yielder::Yielder;

@@ -89,3 +89,30 @@ async fn each_public_type_shows_its_name_and_state() {
     task.await.unwrap();
     scope.shutdown().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_policy_shows_every_setting_and_giving_up_its_counts() {
+    let policy =
+        lifespan_runtime::Restart::on_failure().limit(1, std::time::Duration::from_secs(10));
+    assert_eq!(
+        format!("{policy:?}"),
+        "Restart { when: OnFailure, delay: 100ms, max_delay: 30s, jitter: 0.0, limit: Some(1), \
+         window: 10s, reset_after: None }"
+    );
+    let scope = Scope::new();
+    let error = scope
+        .spawn_supervised("flaky", policy, || async { Err::<(), _>("refused") })
+        .await
+        .unwrap_err();
+    let gave_up = error.gave_up().unwrap();
+    assert_eq!(
+        format!("{gave_up:?}"),
+        "GaveUp { restarts: 1, over: 100ms, limit: 1, within: 10s }"
+    );
+    let structure = format!("{error:#?}");
+    assert!(
+        structure.contains("gave_up: GaveUp {\n        restarts: 1,"),
+        "{structure}"
+    );
+    let _ = scope.shutdown().await;
+}

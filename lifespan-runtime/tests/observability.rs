@@ -803,3 +803,50 @@ fn an_isolated_task_failure_is_only_logged() {
     ]);
     assert_eq!(count(&captured, &["requesting shutdown"]), 0);
 }
+
+/// Each restart of a supervised task is a WARN naming its path, the attempt, the error
+/// and the next delay; the summary counts the restarts on the line of the part that
+/// spawned it, and a restarted task that recovered is no failure of the run.
+#[test]
+fn restarts_are_warned_one_by_one_and_counted_in_the_summary() {
+    let _deadline = common::deadline();
+    let config = service_config(std::time::Duration::from_secs(5));
+    let captured = capture_sync(|| {
+        lifespan_runtime::__private::run_main(config, |yielder| async {
+            let instances = std::sync::atomic::AtomicU32::new(0);
+            let policy =
+                lifespan_runtime::Restart::on_failure().delay(std::time::Duration::from_millis(1));
+            lifespan_runtime::spawn_supervised("consumer", policy, move || {
+                let instance = instances.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                async move {
+                    if instance <= 2 {
+                        return Err(format!("broker gone ({instance})"));
+                    }
+                    lifespan_runtime::request_shutdown();
+                    Ok(())
+                }
+            });
+            yielder.yield_app(()).await;
+        });
+    });
+    captured.line_with(&[
+        "WARN",
+        "task=main/consumer",
+        "attempt=1",
+        "delay=1ms",
+        "task `consumer` failed: broker gone (1); restart 1 in 1ms",
+    ]);
+    captured.line_with(&[
+        "WARN",
+        "attempt=2",
+        "delay=2ms",
+        "broker gone (2); restart 2 in 2ms",
+    ]);
+    let (lines, summary) = summary_of(&captured);
+    let main = &lines[summary + 1];
+    assert!(
+        main.ends_with("  ok; task `consumer` restarted 2 times"),
+        "{main}"
+    );
+    assert_eq!(lines[summary + 2].trim(), "no part failed");
+}

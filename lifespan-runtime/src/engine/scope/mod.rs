@@ -364,7 +364,9 @@ impl Scope {
         self.spawn_task(name.into(), task, true)
     }
 
-    fn spawn_task<F>(&self, name: Name, task: F, isolated: bool) -> TaskHandle
+    /// Spawns `task`, named `name`, as [`spawn`](Scope::spawn) and
+    /// [`spawn_isolated`](Scope::spawn_isolated) do.
+    pub(crate) fn spawn_task<F>(&self, name: Name, task: F, isolated: bool) -> TaskHandle
     where
         F: Future + Send + 'static,
         F::Output: Outcome,
@@ -945,6 +947,14 @@ impl Scope {
     /// The app's ledger, if it keeps one.
     pub(crate) fn ledger(&self) -> Option<&Ledger> {
         self.inner.app.ledger.get()
+    }
+
+    /// A supervised task of this scope named `name` is being restarted: the summary
+    /// counts it on the owner's line.
+    pub(crate) fn task_restarted(&self, name: &Name) {
+        if let (Some(ledger), Some(entry)) = (self.ledger(), self.inner.entry) {
+            ledger.task_restarted(entry, name);
+        }
     }
 
     /// The owner's line in the app's ledger, if it has one.

@@ -1,0 +1,274 @@
+//! Supervised tasks: restarted as their policy says, with the documented delays, given
+//! up past the limit, and never restarted once a stop was asked for. On a paused clock,
+//! so that every delay is exact and a wait that never ends fails at once.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::bounded;
+use lifespan_runtime::{ErrorKind, Lifespan, Origin, Restart, Scope, from_fn};
+use tokio::time::Instant;
+
+const MS: Duration = Duration::from_millis(1);
+
+/// When each instance began, and how many there were.
+#[derive(Clone, Default)]
+struct Instances(Arc<Mutex<Vec<Instant>>>);
+
+impl Instances {
+    /// Records an instance beginning now, and returns its number, from 1.
+    fn begin(&self) -> usize {
+        let mut began = self.0.lock().unwrap();
+        began.push(Instant::now());
+        began.len()
+    }
+
+    fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    /// The time between one instance's beginning and the next's.
+    fn gaps(&self) -> Vec<Duration> {
+        let began = self.0.lock().unwrap();
+        began.windows(2).map(|pair| pair[1] - pair[0]).collect()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_that_fails_three_times_is_restarted_after_the_documented_delays() {
+    let scope = Scope::new();
+    let instances = Instances::default();
+    let counted = instances.clone();
+    let task = scope.spawn_supervised("consumer", Restart::on_failure(), move || {
+        let instance = counted.begin();
+        async move {
+            if instance <= 3 {
+                return Err(format!("broker gone ({instance})"));
+            }
+            lifespan::shutdown_requested().await;
+            Ok(())
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(instances.count(), 4);
+    assert_eq!(instances.gaps(), [100 * MS, 200 * MS, 400 * MS]);
+    assert!(
+        !scope.is_app_shutdown_requested(),
+        "a restarted failure is not the app's"
+    );
+    bounded(scope.shutdown()).await.unwrap();
+    assert!(bounded(task).await.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_that_keeps_failing_escalates_past_the_limit_and_says_how_far_it_got() {
+    let scope = Scope::new();
+    let instances = Instances::default();
+    let counted = instances.clone();
+    let policy = Restart::on_failure().limit(3, Duration::from_secs(10));
+    let task = scope.spawn_supervised("consumer", policy, move || {
+        counted.begin();
+        async { Err::<(), _>("broker gone") }
+    });
+    let error = bounded(task).await.unwrap_err();
+    // The first instance and three restarts, 100 + 200 + 400 ms apart.
+    assert_eq!(instances.count(), 4);
+    assert_eq!(error.kind(), ErrorKind::Failed);
+    assert_eq!(error.origin(), Origin::Task);
+    assert_eq!(error.name(), "consumer");
+    let gave_up = error.gave_up().expect("it gave up");
+    assert_eq!(gave_up.restarts(), 3);
+    assert_eq!(gave_up.over(), 700 * MS); // restarts at 0, 100 and 300 ms; the last failure at 700
+    assert_eq!(
+        error.to_string(),
+        "task `consumer` failed: broker gone; gave up after 3 restarts in 700.0ms \
+         (its limit: 3 within 10s)"
+    );
+    // As without a policy: the app's shutdown is requested, the teardown reports it.
+    assert!(scope.is_app_shutdown_requested());
+    let teardown = bounded(scope.shutdown()).await.unwrap_err();
+    assert_eq!(teardown.gave_up(), Some(gave_up));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_is_restarted_and_past_the_limit_is_reported_as_a_panic() {
+    let scope = Scope::new();
+    let instances = Instances::default();
+    let counted = instances.clone();
+    let policy = Restart::on_failure().limit(1, Duration::from_secs(10));
+    let task = scope.spawn_supervised("parser", policy, move || {
+        let instance = counted.begin();
+        async move { panic!("bad frame {instance}") }
+    });
+    let error = bounded(task).await.unwrap_err();
+    assert_eq!(instances.count(), 2);
+    assert_eq!(error.kind(), ErrorKind::Panicked);
+    assert_eq!(error.panic_message(), Some("bad frame 2"));
+    assert_eq!(error.gave_up().map(|gave_up| gave_up.restarts()), Some(1));
+    let _ = bounded(scope.shutdown()).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_clean_return_ends_an_on_failure_task_and_restarts_an_always_one() {
+    let scope = Scope::new();
+    let on_failure = Instances::default();
+    let counted = on_failure.clone();
+    let finished = scope.spawn_supervised("migrate", Restart::on_failure(), move || {
+        counted.begin();
+        async {}
+    });
+    let always = Instances::default();
+    let counted = always.clone();
+    let policy = Restart::always().limit(2, Duration::from_secs(10));
+    let looping = scope.spawn_supervised("poll", policy, move || {
+        counted.begin();
+        async { Ok::<(), std::io::Error>(()) }
+    });
+    assert!(bounded(finished).await.is_ok());
+    // Past its limit, a clean return ends the task cleanly, as without a policy.
+    assert!(bounded(looping).await.is_ok());
+    assert_eq!(on_failure.count(), 1);
+    assert_eq!(always.count(), 3);
+    assert_eq!(always.gaps(), [100 * MS, 200 * MS]);
+    assert!(!scope.is_app_shutdown_requested());
+    bounded(scope.shutdown()).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_during_a_backoff_ends_it_at_once() {
+    let scope = Scope::new();
+    let instances = Instances::default();
+    let counted = instances.clone();
+    let policy = Restart::on_failure().delay(Duration::from_secs(3600));
+    let task = scope.spawn_supervised("consumer", policy, move || {
+        counted.begin();
+        async { Err::<(), _>("broker gone") }
+    });
+    tokio::task::yield_now().await; // the first instance fails; the backoff begins
+    assert_eq!(instances.count(), 1);
+    let began = Instant::now();
+    scope.request_shutdown();
+    bounded(scope.shutdown()).await.unwrap();
+    assert_eq!(
+        began.elapsed(),
+        Duration::ZERO,
+        "the backoff was waited out"
+    );
+    assert_eq!(instances.count(), 1);
+    assert!(
+        bounded(task).await.is_ok(),
+        "its failure was logged, not escalated"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_whose_turn_came_is_not_restarted_whatever_it_returns() {
+    let scope = Scope::new();
+    let instances = Instances::default();
+    let counted = instances.clone();
+    let part = from_fn("listener", move |y| async move {
+        lifespan::spawn_supervised("listen", Restart::always(), move || {
+            counted.begin();
+            async {
+                lifespan::shutdown_requested().await;
+                Err::<(), _>("connection closed under me")
+            }
+        });
+        y.yield_app(Scope::current()).await;
+    });
+    let listener = bounded(scope.enter(part)).await.unwrap();
+    tokio::task::yield_now().await;
+    // A stop asked for by the user, of that part's subtree only.
+    listener.request_local_shutdown();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(instances.count(), 1);
+    let error = bounded(scope.shutdown()).await.unwrap_err();
+    assert_eq!(error.name(), "listen");
+    assert_eq!(
+        error.gave_up(),
+        None,
+        "it was not restarted, so it did not give up"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_never_policy_runs_the_task_once_like_spawn() {
+    let scope = Scope::new();
+    let instances = Instances::default();
+    let counted = instances.clone();
+    let task = scope.spawn_supervised("once", Restart::never(), move || {
+        counted.begin();
+        async { Err::<(), _>("refused") }
+    });
+    let error = bounded(task).await.unwrap_err();
+    assert_eq!(instances.count(), 1);
+    assert_eq!(error.to_string(), "task `once` failed: refused");
+    assert!(scope.is_app_shutdown_requested());
+    let _ = bounded(scope.shutdown()).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_instance_that_stayed_up_starts_the_backoff_over() {
+    let scope = Scope::new();
+    let instances = Instances::default();
+    let counted = instances.clone();
+    let policy = Restart::on_failure()
+        .reset_after(Duration::from_secs(5))
+        .unlimited();
+    let _task = scope.spawn_supervised("consumer", policy, move || {
+        let instance = counted.begin();
+        async move {
+            if instance == 3 {
+                tokio::time::sleep(Duration::from_secs(5)).await; // up long enough
+            }
+            if instance <= 4 {
+                return Err("broker gone");
+            }
+            lifespan::shutdown_requested().await;
+            Ok(())
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(instances.count(), 5);
+    let gaps = instances.gaps();
+    assert_eq!(gaps, [100 * MS, 200 * MS, 5000 * MS + 100 * MS, 200 * MS]);
+    bounded(scope.shutdown()).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_instance_runs_with_its_scope_current() {
+    let scope = Scope::new();
+    let paths = Arc::new(Mutex::new(Vec::new()));
+    let seen = paths.clone();
+    let part = from_fn("feed", move |y| async move {
+        let policy = Restart::on_failure().limit(1, Duration::from_secs(1));
+        lifespan::spawn_supervised("poll", policy, move || {
+            seen.lock().unwrap().push(Scope::current().path());
+            async { Err::<(), _>("timeout") }
+        });
+        y.yield_app(()).await;
+    });
+    bounded(scope.enter(part)).await.unwrap();
+    bounded(scope.shutdown_requested()).await; // it gave up
+    assert_eq!(*paths.lock().unwrap(), ["feed", "feed"]);
+    let _ = bounded(scope.shutdown()).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_supervised_task_on_a_stopped_part_is_refused_like_any_task() {
+    let scope = Scope::new();
+    let running = from_fn("gone", |y| async move {
+        y.yield_app(Scope::current()).await;
+    })
+    .start()
+    .await
+    .unwrap();
+    let gone: Scope = (*running).clone();
+    running.stop().await.unwrap();
+    let refused = gone.spawn_supervised("late", Restart::always(), || async {});
+    let error = bounded(refused).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ScopeClosed);
+    bounded(scope.shutdown()).await.unwrap();
+}
