@@ -135,8 +135,8 @@
 //!   `"current_thread"`, and `worker_threads = N`. `crate = ".."` as for `#[lifespan]`.
 //!   `startup_timeout`, `shutdown_timeout` and `second_signal_timeout` are below.
 //! - Runs the startup half, within `startup_timeout` if given (none by default). A
-//!   failed startup stops what had started, in reverse, and exits non-zero with the
-//!   cause on stderr. A signal during startup cuts it: what had started stops in
+//!   failed startup stops what had started, in reverse, and exits 69 (78 for a
+//!   [`ConfigError`]) with the cause on stderr. A signal during startup cuts it: what had started stops in
 //!   reverse, and the exit is 0 (see the decisions below).
 //! - Between the halves, waits for the first of SIGINT, SIGTERM (ctrl-c on Windows),
 //!   [`request_shutdown`] from anywhere, or a failed or panicked task that was not
@@ -184,17 +184,34 @@
 //!   path is taken from the working directory at exit. A path it cannot write is one
 //!   warning; the exit is the same.
 //!
-//! The return type decides the exit:
+//! The exit code says why the service ended, so that a service manager can act on it
+//! (systemd's `RestartPreventExitStatus=`, an alert on a pod's last exit code):
+//!
+//! | code | why |
+//! | --- | --- |
+//! | 0 | it stopped cleanly: a signal or `request_shutdown()`, and nothing failed (a startup cut by a signal too) |
+//! | 1 | something failed while stopping (a shutdown half, a hook, a task at its turn), or the body returned an error after its `yield_app!()`; or the shutdown deadline passed, and the watchdog exited |
+//! | 69 | startup failed (`EX_UNAVAILABLE`): a part could not start, or the body returned an error before its `yield_app!()` |
+//! | 70 | it gave up while running (`EX_SOFTWARE`): a task failed, or a supervised one used up its restarts, or a `process` program exited, and that brought the service down |
+//! | 78 | startup failed on an error marked as a configuration problem (`EX_CONFIG`): a [`ConfigError`] |
+//! | 130 | forced by signals: a second signal hurried the shutdown, or a third one (or the hurry's timeout) ended it |
+//!
+//! A [`ConfigError`] is found in the chain of sources of any part's startup failure,
+//! and in the body's own error when that is a [`lifespan::Error`](Error) or a
+//! `Box<dyn Error + Send + Sync>`; an `anyhow::Error` the body returns cannot be looked
+//! into, so mark the part that reads the configuration. 69, 70 and 78 are `sysexits.h`'s;
+//! 1 is Rust's own for a failing `main`; 130 is the shells' 128 + SIGINT.
+//!
+//! The return type decides how the failure is printed:
 //!
 //! | `main` returns | success | any failure |
 //! | --- | --- | --- |
-//! | `()` | exit 0 | `Error: ..` on stderr, exit 1 |
-//! | `ExitCode` | the code returned | `Error: ..` on stderr, exit 1 |
-//! | `Result<(), E>`, `E: From<lifespan::Error>` | exit 0 | `Err(e)`, printed by Rust as usual |
+//! | `()` | exit 0 | `Error: ..` on stderr, the code above |
+//! | `ExitCode` | the code returned | `Error: ..` on stderr, the code above |
+//! | `Result<(), E>`, `E: From<lifespan::Error>` | exit 0 | `Err(e)`, printed by Rust as usual, the code above |
 //!
 //! With `Result`, the body's own error is returned as it is (the others, if any, are
-//! printed first); a failed part becomes `E::from(error)`. After a second signal the
-//! exit code is 130 whatever `main` returns, and the failures are printed as above.
+//! printed first); a failed part becomes `E::from(error)`.
 //!
 //! A stop asked for during startup (a signal, or `request_shutdown()`) is not a
 //! failure: when the startup it cut rolled back cleanly, the exit is 0 whatever the body
@@ -422,9 +439,9 @@
 
 pub use lifespan_macros::{lifespan, main, test};
 pub use lifespan_runtime::{
-    BoxError, Error, ErrorKind, FromFn, GaveUp, Lifespan, MainOutput, Origin, Outcome, Phase,
-    Restart, Running, Scope, TaskHandle, TimeoutCause, Yielder, app_shutdown_requested, enter,
-    from_fn, futures, is_app_shutdown_requested, is_shutdown_requested, on_shutdown, phase,
+    BoxError, ConfigError, Error, ErrorKind, FromFn, GaveUp, Lifespan, MainOutput, Origin, Outcome,
+    Phase, Restart, Running, Scope, TaskHandle, TimeoutCause, Yielder, app_shutdown_requested,
+    enter, from_fn, futures, is_app_shutdown_requested, is_shutdown_requested, on_shutdown, phase,
     request_shutdown, shutdown_requested, spawn, spawn_isolated, spawn_supervised, timeline,
     until_shutdown,
 };

@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::config_error::ConfigError;
+
 /// A boxed error: what the user's error type is turned into when it is carried by an
 /// [`Error`]. Any `E: std::error::Error + Send + Sync + 'static` converts into it, and
 /// so do `anyhow::Error`, `String` and `&'static str`.
@@ -406,6 +408,30 @@ impl Error {
     /// ```
     pub fn gave_up(&self) -> Option<GaveUp> {
         self.inner.gave_up
+    }
+
+    /// Whether the failure is marked as a configuration problem: its cause, or an error
+    /// in the cause's chain of sources, is a [`ConfigError`](crate::ConfigError); for
+    /// [`ErrorKind::Several`], any of them. A `#[lifespan::main]` service whose startup
+    /// fails with such an error exits with code 78.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, ConfigError, Lifespan};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let pool = from_fn("pool", |y| async move {
+    ///     Err::<(), _>("connection refused")?; // may pass: not a configuration problem
+    ///     y.yield_app(()).await;
+    ///     Ok::<(), lifespan::BoxError>(())
+    /// });
+    /// assert!(!pool.start().await.unwrap_err().is_config());
+    /// # });
+    /// ```
+    pub fn is_config(&self) -> bool {
+        match &self.inner.detail {
+            Detail::Failed(source) => ConfigError::marks(&**source),
+            Detail::Several(errors) => errors.iter().any(Error::is_config),
+            _ => false,
+        }
     }
 
     /// The name of the lifespan, task or hook that failed (for

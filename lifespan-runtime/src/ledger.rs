@@ -55,6 +55,11 @@ pub(crate) struct Ledger {
     children_recorded: AtomicBool,
     /// Where the shutdown deadline falls, once the teardown has begun.
     deadline: OnceLock<Instant>,
+    /// A failure while the app ran requested its shutdown: a task that failed or gave
+    /// up, a program that exited. Read for the exit code.
+    brought_down: AtomicBool,
+    /// A part's startup failed with an error marked as a configuration problem.
+    misconfigured: AtomicBool,
 }
 
 /// What a part's hooks and tasks did, for the timeline.
@@ -219,6 +224,21 @@ impl Ledger {
         }
     }
 
+    /// A failure while the app ran is what requested its shutdown.
+    pub(crate) fn brought_down(&self) {
+        self.brought_down.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a failure while the app ran requested its shutdown.
+    pub(crate) fn was_brought_down(&self) -> bool {
+        self.brought_down.load(Ordering::Relaxed)
+    }
+
+    /// Whether a part's startup failed with an error marked as a configuration problem.
+    pub(crate) fn misconfigured(&self) -> bool {
+        self.misconfigured.load(Ordering::Relaxed)
+    }
+
     /// A supervised task named `name` of the part `owner` is being restarted.
     pub(crate) fn task_restarted(&self, owner: EntryId, name: &Name) {
         let mut entries = lock(&self.entries);
@@ -261,6 +281,11 @@ impl Ledger {
             Event::StartupFailed(error) | Event::ShutdownFailed(error) => Some(Failure::of(error)),
             _ => None,
         };
+        if let Event::StartupFailed(error) = &event {
+            if error.is_config() {
+                self.misconfigured.store(true, Ordering::Relaxed);
+            }
+        }
         let mut entries = lock(&self.entries);
         let Some(entry) = entries.get_mut(id) else {
             return;

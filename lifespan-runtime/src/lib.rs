@@ -46,6 +46,7 @@
 
 // Leaves: they import nothing else of the crate but one another.
 mod config;
+mod config_error;
 mod error;
 mod ledger;
 mod outcome;
@@ -72,6 +73,7 @@ mod yielder;
 #[doc(hidden)]
 pub mod __private;
 
+pub use config_error::ConfigError;
 pub use engine::{Scope, TaskHandle};
 pub use error::{BoxError, Error, ErrorKind, GaveUp, Origin, TimeoutCause};
 pub use free::{

@@ -6,7 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 const LEAVES: &[&str] = &[
-    "config", "error", "ledger", "outcome", "phase", "sync", "time", "timeline",
+    "config",
+    "config_error",
+    "error",
+    "ledger",
+    "outcome",
+    "phase",
+    "sync",
+    "time",
+    "timeline",
 ];
 const THE_CYCLE: (&str, &str) = ("engine::scope", "engine::suspended");
 

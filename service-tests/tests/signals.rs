@@ -63,7 +63,7 @@ fn a_failed_startup_stops_what_had_started_and_exits_non_zero() {
         .expect("the service binary runs");
     let stdout = String::from_utf8_lossy(&child.stdout);
     let stderr = String::from_utf8_lossy(&child.stderr);
-    assert_eq!(child.status.code(), Some(1));
+    assert_eq!(child.status.code(), Some(69), "startup failed: {stderr}");
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),
         [
@@ -511,7 +511,7 @@ mod timeline_file {
             .env("LIFESPAN_TIMELINE", &path)
             .output()
             .expect("the service binary runs");
-        assert_eq!(child.status.code(), Some(1));
+        assert_eq!(child.status.code(), Some(69));
         let events = events(&path);
         let c = complete_event(&events, "main/c", "startup");
         let outcome = c["args"]["outcome"].as_str().unwrap();

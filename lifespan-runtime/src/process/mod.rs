@@ -335,6 +335,11 @@ impl Started {
                     let status = status.map_err(ProcessError::Io)?;
                     tracing::error!(target: "lifespan::process", service = %name, %status, "exited while the app was running; requesting shutdown");
                     if let Some(scope) = scope {
+                        if let Some(ledger) = scope.ledger() {
+                            if !scope.is_app_shutdown_requested() {
+                                ledger.brought_down();
+                            }
+                        }
                         scope.request_shutdown();
                     }
                     Err(ProcessError::Exited { status })

@@ -29,6 +29,7 @@
 //!
 //! [`request_shutdown`]: crate::request_shutdown
 
+mod exit;
 #[cfg(all(feature = "systemd", unix))]
 mod extend;
 mod notify;
@@ -141,6 +142,7 @@ where
         output,
         failure,
         hurried,
+        ending,
     } = runtime.block_on(serve(&config, &root, &watchdog, body));
     if let Some(path) = &timeline {
         timeline_file::write(&root, path);
@@ -149,11 +151,16 @@ where
     // waited for, as a deadline that has passed must not be extended.
     runtime.shutdown_background();
     let exit = O::exit(output, failure);
-    if hurried {
-        // Interrupted: the work that was cut says 130, whatever main returned. The
-        // failures are still printed, as returning them from `main` would have.
+    // Interrupted: the work that was cut says 130, whatever main returned. Otherwise
+    // the table in `exit.rs` says where the code is not main's own 0 or 1.
+    let code = match hurried {
+        true => Some(watchdog::INTERRUPTED),
+        false => ending.code(),
+    };
+    if let Some(code) = code {
+        // The failures are still printed, as returning them from `main` would have.
         let _ = std::process::Termination::report(exit);
-        std::process::exit(watchdog::INTERRUPTED);
+        std::process::exit(code);
     }
     exit
 }
@@ -166,6 +173,8 @@ struct Served<O> {
     failure: Option<Error>,
     /// A second signal hurried the teardown.
     hurried: bool,
+    /// Why it ended, for the exit code.
+    ending: exit::Ending,
 }
 
 /// Startup, the wait, teardown.
@@ -196,10 +205,15 @@ where
     if let Some(limit) = config.startup_timeout {
         main = main.startup_timeout(limit);
     }
+    let mut startup_failed = false;
     let (failure, stopped_while_starting) = match Startup::new(main, Some(root.clone())).await {
         // Cut: by a request before the body returned, or, returning once one came, the
         // body's error is the cut's doing (the engine counts it as cut).
-        Err(error) => without_cut(error),
+        Err(error) => {
+            let (failure, cut) = without_cut(error);
+            startup_failed = failure.is_some();
+            (failure, cut)
+        }
         Ok(((), main)) => {
             // A request that came as startup finished: no READY=1 for a service that is
             // already stopping.
@@ -249,10 +263,19 @@ where
         };
         tracing::info!("lifespan summary:\n{}  {verdict}", ledger.summary());
     }
+    let misconfigured = root.ledger().is_some_and(|ledger| ledger.misconfigured())
+        || failure.as_ref().is_some_and(Error::is_config)
+        || output.as_ref().is_some_and(MainOutput::is_config);
+    let failed = failure.is_some() || output.as_ref().is_some_and(MainOutput::is_failure);
+    let brought_down = root
+        .ledger()
+        .is_some_and(|ledger| ledger.was_brought_down());
+    let ending = exit::Ending::of(startup_failed, misconfigured, failed, brought_down);
     Served {
         output,
         failure: failure.and_then(without_body_failure),
         hurried,
+        ending,
     }
 }
 

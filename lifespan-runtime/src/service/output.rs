@@ -1,8 +1,10 @@
 //! What `#[lifespan::main]` may return, and how each becomes the process's exit.
 
+use std::any::Any;
 use std::process::ExitCode;
 
-use crate::error::Error;
+use crate::config_error::ConfigError;
+use crate::error::{BoxError, Error};
 
 /// A return type of a `#[lifespan::main]` body: `()`, [`ExitCode`], or
 /// `Result<(), E>` where `E: From<lifespan::Error>`.
@@ -48,6 +50,12 @@ pub trait MainOutput: Sized {
         self.failure().to_owned()
     }
 
+    /// Whether the body's own error is marked as a configuration problem.
+    #[doc(hidden)]
+    fn is_config(&self) -> bool {
+        false
+    }
+
     /// The exit, given the body's output (none if it panicked, timed out or never ran)
     /// and every other failure.
     #[doc(hidden)]
@@ -88,12 +96,29 @@ impl MainOutput for ExitCode {
 
 impl<E> MainOutput for Result<(), E>
 where
-    E: From<Error> + std::fmt::Debug,
+    E: From<Error> + std::fmt::Debug + 'static,
 {
     type Exit = Result<(), E>;
 
     fn is_failure(&self) -> bool {
         self.is_err()
+    }
+
+    /// Read through the error types that can be looked into: a [`lifespan::Error`](Error)
+    /// and a boxed error. An `anyhow::Error` is opaque here: mark the part that fails
+    /// instead (its startup failure is seen where it happens).
+    fn is_config(&self) -> bool {
+        let Err(error) = self else {
+            return false;
+        };
+        let error: &dyn Any = error;
+        if let Some(error) = error.downcast_ref::<Error>() {
+            return error.is_config();
+        }
+        if let Some(error) = error.downcast_ref::<BoxError>() {
+            return ConfigError::marks(&**error);
+        }
+        false
     }
 
     fn detail(&self) -> String {
@@ -132,6 +157,22 @@ fn report(failure: Option<Error>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The body's own error is read for the mark where its type can be looked into:
+    /// a `lifespan::Error` and a boxed error, the mark anywhere in its chain.
+    #[test]
+    fn the_body_s_own_error_is_misconfigured_when_it_carries_the_mark() {
+        let marked = || ConfigError::new("PORT is not a number");
+        let part = Error::failed("settings".into(), crate::Origin::Startup, marked());
+        assert!(Err::<(), Error>(part).is_config());
+        let boxed: BoxError = Box::new(marked());
+        assert!(Err::<(), BoxError>(boxed).is_config());
+        let plain: BoxError = "connection refused".into();
+        assert!(!Err::<(), BoxError>(plain).is_config());
+        assert!(!Ok::<(), BoxError>(()).is_config());
+        assert!(!().is_config());
+        assert!(!ExitCode::FAILURE.is_config());
+    }
 
     /// What decides main's exit and the summary's verdict: only a failing code or an
     /// error is a failure of the body, and each says so in its own words.

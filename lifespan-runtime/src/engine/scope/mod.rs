@@ -1033,6 +1033,9 @@ impl Scope {
             .get()
             .is_some_and(CancellationToken::is_cancelled);
         if !already_requested {
+            if let Some(ledger) = self.ledger() {
+                ledger.brought_down();
+            }
             tracing::error!(%error, "task failed; requesting shutdown of the app");
         } else if error.kind() != ErrorKind::Aborted {
             tracing::error!(%error, "task failed");

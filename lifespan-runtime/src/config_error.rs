@@ -1,0 +1,140 @@
+//! [`ConfigError`]: the mark of a failure that restarting will not fix.
+
+use std::fmt;
+
+use crate::error::BoxError;
+
+/// Marks an error as a configuration problem: a missing variable, a malformed URL, a
+/// port that is not a number. Restarting the service will not fix it, so a
+/// `#[lifespan::main]` service whose startup fails with it exits with code 78
+/// (`EX_CONFIG` from `sysexits.h`) instead of 69, and a systemd unit can stop
+/// restarting it with `RestartPreventExitStatus=78`.
+///
+/// It wraps the error as it is: its `Display` and its `source()` are the wrapped
+/// error's own, so a report reads the same with the mark as without it. The mark is
+/// found anywhere in a failure's chain of sources, so it works through `?`, `anyhow`'s
+/// context and [`lifespan::Error`](crate::Error) alike: see
+/// [`Error::is_config`](crate::Error::is_config). Where `#[lifespan::main]` looks for it
+/// is listed with the exit codes in the `lifespan` crate's documentation.
+///
+/// # Examples
+///
+/// ```
+/// use lifespan::{from_fn, ConfigError, Lifespan};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let settings = from_fn("settings", |y| async move {
+///     let port: u16 = "eighty".parse().map_err(ConfigError::new)?;
+///     y.yield_app(port).await;
+///     Ok::<(), ConfigError>(())
+/// });
+/// let error = settings.start().await.unwrap_err();
+/// assert!(error.is_config());
+/// assert_eq!(
+///     error.to_string(),
+///     "lifespan `settings` failed during startup: invalid digit found in string"
+/// );
+/// # });
+/// ```
+pub struct ConfigError(BoxError);
+
+impl ConfigError {
+    /// Marks `error` as a configuration problem.
+    ///
+    /// ```
+    /// # use lifespan::ConfigError;
+    /// let error = ConfigError::new("DATABASE_URL is not set");
+    /// assert_eq!(error.to_string(), "DATABASE_URL is not set");
+    /// ```
+    pub fn new(error: impl Into<BoxError>) -> ConfigError {
+        ConfigError(error.into())
+    }
+
+    /// The error it marks.
+    ///
+    /// ```
+    /// # use lifespan::ConfigError;
+    /// let error = ConfigError::new(std::io::Error::other("unreadable"));
+    /// assert!(error.get_ref().downcast_ref::<std::io::Error>().is_some());
+    /// ```
+    pub fn get_ref(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+
+    /// The error it marks, unmarked.
+    ///
+    /// ```
+    /// # use lifespan::ConfigError;
+    /// let error = ConfigError::new("no such file").into_inner();
+    /// assert_eq!(error.to_string(), "no such file");
+    /// ```
+    pub fn into_inner(self) -> BoxError {
+        self.0
+    }
+
+    /// Whether `error`, or any error in its chain of sources, is marked.
+    pub(crate) fn marks(error: &(dyn std::error::Error + 'static)) -> bool {
+        let mut next = Some(error);
+        while let Some(error) = next {
+            if error.is::<ConfigError>() {
+                return true;
+            }
+            next = error.source();
+        }
+        false
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// `ConfigError("...")`: the mark, then the error's own `Debug`.
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ConfigError").field(&self.0).finish()
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Context(ConfigError);
+
+    impl fmt::Display for Context {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("while reading settings.toml")
+        }
+    }
+
+    impl std::error::Error for Context {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn the_mark_is_found_anywhere_in_the_chain_and_nowhere_else() {
+        let io = || std::io::Error::other("unreadable");
+        assert!(ConfigError::marks(&ConfigError::new(io())));
+        assert!(ConfigError::marks(&Context(ConfigError::new(io()))));
+        assert!(!ConfigError::marks(&io()));
+        // Transparent: the marked error's own message and sources, nothing added.
+        let marked = ConfigError::new(Context(ConfigError::new(io())));
+        assert_eq!(marked.to_string(), "while reading settings.toml");
+        assert!(
+            std::error::Error::source(&marked).is_some_and(|source| source.is::<ConfigError>())
+        );
+        assert_eq!(format!("{:?}", ConfigError::new("x")), "ConfigError(\"x\")");
+    }
+}
