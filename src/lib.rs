@@ -429,6 +429,35 @@
 //! shutdown begins, whatever its turn (a `/readyz` handler, a load balancer to tell),
 //! awaits [`app_shutdown_requested`].
 //!
+//! # Restarting what fails
+//!
+//! A task or a part that fails while the service runs stops the app, unless it carries
+//! a [`Restart`] policy (Erlang/OTP's restart types, systemd's `Restart=`):
+//!
+//! - a task: [`spawn_supervised`]`(name, policy, || make_the_task())`, which takes a
+//!   closure because each restart needs a new future;
+//! - a lifespan and everything below it: [`supervised`]`(policy, || make_the_lifespan())`.
+//!   When a task below it fails, its subtree stops in teardown order and starts again.
+//!   It hands out a [`Follow`] of the value rather than the value, so that no holder
+//!   keeps an instance that was replaced; a value that cannot be cloned for its holders
+//!   is refused at compile time.
+//!
+//! The policy is `never`, `on_failure` or `always`, with a doubling backoff (100 ms to
+//! 30 s by default, optional jitter, reset once an instance stays up twice the maximum)
+//! and a limit (5 restarts within 10 s by default) past which the failure escalates as
+//! it would without one, saying how many restarts were tried ([`Error::gave_up`]).
+//! Nothing restarts once shutdown has begun or the part's own turn to stop has come, and
+//! a backoff then ends at once. Each restart is a WARN with the part's path, the
+//! attempt, the error and the delay; the summary counts restarts per part, and the
+//! timeline draws each instance of a restarted lifespan (`broker#1`, `broker#2`). The
+//! `supervised_worker` example shows both.
+//!
+//! Decisions: a restarting lifespan's first startup is not retried (a service that
+//! cannot start should say so at once, with exit 69 or 78); a restart whose startup
+//! fails counts as the next failure; the limit counts restarts of one part, so nested
+//! supervisors multiply their counts, as OTP warns: give the inner ones the smaller
+//! limit.
+//!
 //! # Observability
 //!
 //! Each half runs in a `tracing` span `lifespan{name, half}` (`half` is `startup` or
@@ -439,10 +468,11 @@
 
 pub use lifespan_macros::{lifespan, main, test};
 pub use lifespan_runtime::{
-    BoxError, ConfigError, Error, ErrorKind, FromFn, GaveUp, Lifespan, MainOutput, Origin, Outcome,
-    Phase, Restart, Running, Scope, TaskHandle, TimeoutCause, Yielder, app_shutdown_requested,
-    enter, from_fn, futures, is_app_shutdown_requested, is_shutdown_requested, on_shutdown, phase,
-    request_shutdown, shutdown_requested, spawn, spawn_isolated, spawn_supervised, timeline,
+    BoxError, ConfigError, Error, ErrorKind, Follow, FollowValue, FromFn, GaveUp, Lifespan,
+    MainOutput, Origin, Outcome, Phase, Restart, Running, Scope, StoppedForGood, TaskHandle,
+    TimeoutCause, Yielder, app_shutdown_requested, enter, from_fn, futures,
+    is_app_shutdown_requested, is_shutdown_requested, on_shutdown, phase, request_shutdown,
+    shutdown_requested, spawn, spawn_isolated, spawn_supervised, supervised, timeline,
     until_shutdown,
 };
 

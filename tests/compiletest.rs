@@ -87,7 +87,10 @@ fn messages(table: &str) -> Vec<String> {
 }
 
 /// What a user reads points at their code and at our public items, never into our
-/// private code: no path inside our crates' sources, no `__private` item.
+/// private code: no path inside our crates' sources, no `__private` item. The one
+/// exception is rustc's note on the bound a call did not meet, which shows the signature
+/// of the public function that has it (`note: required by a bound in `supervised``, then
+/// where it is): that is API, named in the facade's re-exports.
 #[test]
 fn no_message_points_into_our_private_code() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -106,13 +109,34 @@ fn no_message_points_into_our_private_code() {
             continue;
         }
         let stderr = fs::read_to_string(&path).unwrap();
-        for name in private {
-            assert!(
-                !stderr.contains(name),
-                "{} names `{name}`: give the message a span of the user's or a \
-                 `#[diagnostic::on_unimplemented]`",
-                path.display()
-            );
+        let lines: Vec<&str> = stderr.lines().collect();
+        for (at, line) in lines.iter().enumerate() {
+            for name in private {
+                let bound_of_public_fn = at > 0
+                    && name.ends_with("/src")
+                    && lines[at - 1]
+                        .strip_prefix("note: required by a bound in `")
+                        .and_then(|rest| rest.strip_suffix('`'))
+                        .is_some_and(re_exported);
+                assert!(
+                    !line.contains(name) || bound_of_public_fn,
+                    "{} names `{name}`: give the message a span of the user's or a \
+                     `#[diagnostic::on_unimplemented]`",
+                    path.display()
+                );
+            }
         }
     }
+}
+
+/// Whether the facade re-exports an item named `name` at its root.
+fn re_exported(name: &str) -> bool {
+    let facade =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    let start = facade
+        .find("pub use lifespan_runtime::{")
+        .expect("the facade's re-exports");
+    let list = &facade[start..start + facade[start..].find("};").unwrap()];
+    list.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|item| item == name)
 }

@@ -194,6 +194,47 @@ fn tcp_to_websocket_forwards_every_line_and_leaves_nothing_open() {
 }
 
 #[test]
+fn supervised_worker_comes_back_after_each_failure_and_counts_its_restarts() {
+    let stdout = run("supervised_worker");
+    for job in [1, 2, 4, 6, 7, 8] {
+        assert!(
+            stdout.contains(&format!("worker: job {job} done")),
+            "{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("job 3 done") && !stdout.contains("job 5 done"),
+        "{stdout}"
+    );
+    assert_in_order(
+        &stdout,
+        &[
+            "broker: connection 1 open",
+            "broker: connection 1 closed",
+            "broker: connection 2 open",
+            "worker: queue drained",
+            "broker: connection 2 closed",
+            "lifespan summary:",
+        ],
+    );
+    assert!(
+        stdout.contains("task `worker` failed: job 3: poison message; restart 1 in 100ms"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("task `worker` failed: job 5: timed out; restart 2 in 200ms"),
+        "{stdout}"
+    );
+    let summary = &stdout[stdout.find("lifespan summary:").unwrap()..];
+    assert!(
+        summary.contains("ok; task `worker` restarted 2 times"),
+        "{summary}"
+    );
+    assert!(summary.contains("ok; restarted once"), "{summary}");
+    assert!(summary.contains("no part failed"), "{summary}");
+}
+
+#[test]
 fn shared_http_pool_measures_both_clients_and_stops_the_server() {
     let stdout = run("shared_http_pool");
     assert_in_order(

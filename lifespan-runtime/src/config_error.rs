@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::BoxError;
+use crate::error::{BoxError, Error};
 
 /// Marks an error as a configuration problem: a missing variable, a malformed URL, a
 /// port that is not a number. Restarting the service will not fix it, so a
@@ -82,6 +82,31 @@ impl ConfigError {
             next = error.source();
         }
         false
+    }
+}
+
+/// The mark, read from the runtime's own error: beside the type it looks for, so that
+/// `error` stays a leaf that imports nothing.
+impl Error {
+    /// Whether the failure is marked as a configuration problem: its cause, or an error
+    /// in the cause's chain of sources, is a [`ConfigError`](crate::ConfigError); for
+    /// [`ErrorKind::Several`], any of them. A `#[lifespan::main]` service whose startup
+    /// fails with such an error exits with code 78.
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, ConfigError, Lifespan};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let pool = from_fn("pool", |y| async move {
+    ///     Err::<(), _>("connection refused")?; // may pass: not a configuration problem
+    ///     y.yield_app(()).await;
+    ///     Ok::<(), lifespan::BoxError>(())
+    /// });
+    /// assert!(!pool.start().await.unwrap_err().is_config());
+    /// # });
+    /// ```
+    pub fn is_config(&self) -> bool {
+        let (source, several) = self.causes();
+        source.is_some_and(ConfigError::marks) || several.iter().any(Error::is_config)
     }
 }
 

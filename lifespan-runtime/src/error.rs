@@ -5,8 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config_error::ConfigError;
-
 /// A boxed error: what the user's error type is turned into when it is carried by an
 /// [`Error`]. Any `E: std::error::Error + Send + Sync + 'static` converts into it, and
 /// so do `anyhow::Error`, `String` and `&'static str`.
@@ -77,6 +75,10 @@ struct Inner {
     detail: Detail,
     /// Set on the last failure of a supervised task that was not restarted again.
     gave_up: Option<GaveUp>,
+    /// Already made for the part that fails with it: returned through an `Outcome`, it
+    /// is reported as it is rather than as a failure of the part that returned it.
+    /// Only the crate sets it, and reporting it clears it.
+    as_is: bool,
 }
 
 #[derive(Clone)]
@@ -281,7 +283,31 @@ impl Error {
                 origin,
                 detail,
                 gave_up: None,
+                as_is: false,
             }),
+        }
+    }
+
+    /// This failure, to be reported as it is when a body or a task returns it: it keeps
+    /// its name, its kind (a supervised task's panic stays a panic) and how a supervised
+    /// part gave up.
+    pub(crate) fn keep_as_is(mut self) -> Self {
+        self.inner.as_is = true;
+        self
+    }
+
+    /// The error a part named `name` failed with in `origin`, returning `source`: the
+    /// user's error, or one of ours made [`as_is`](Error::keep_as_is).
+    pub(crate) fn returned(name: &Name, origin: Origin, source: BoxError) -> Error {
+        match source.downcast::<Error>() {
+            Ok(error) if error.inner.as_is => {
+                let mut error = *error;
+                error.inner.as_is = false;
+                error
+            }
+            // Boxed again as it was, not in a second box: `downcast_ref` still finds it.
+            Ok(error) => Error::failed(name.clone(), origin, error as BoxError),
+            Err(source) => Error::failed(name.clone(), origin, source),
         }
     }
 
@@ -373,6 +399,16 @@ impl Error {
         }
     }
 
+    /// The user's error, for a failure of the user's code; the nested failures, for
+    /// several: what a mark on the failure can be found in.
+    pub(crate) fn causes(&self) -> (Option<&(dyn std::error::Error + 'static)>, &[Error]) {
+        match &self.inner.detail {
+            Detail::Failed(source) => (Some(&**source), &[]),
+            Detail::Several(errors) => (None, errors),
+            _ => (None, &[]),
+        }
+    }
+
     /// Whether a timeout came from blocking the thread past the limit.
     pub(crate) fn blocked(&self) -> bool {
         matches!(
@@ -408,30 +444,6 @@ impl Error {
     /// ```
     pub fn gave_up(&self) -> Option<GaveUp> {
         self.inner.gave_up
-    }
-
-    /// Whether the failure is marked as a configuration problem: its cause, or an error
-    /// in the cause's chain of sources, is a [`ConfigError`](crate::ConfigError); for
-    /// [`ErrorKind::Several`], any of them. A `#[lifespan::main]` service whose startup
-    /// fails with such an error exits with code 78.
-    ///
-    /// ```
-    /// # use lifespan::{from_fn, ConfigError, Lifespan};
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let pool = from_fn("pool", |y| async move {
-    ///     Err::<(), _>("connection refused")?; // may pass: not a configuration problem
-    ///     y.yield_app(()).await;
-    ///     Ok::<(), lifespan::BoxError>(())
-    /// });
-    /// assert!(!pool.start().await.unwrap_err().is_config());
-    /// # });
-    /// ```
-    pub fn is_config(&self) -> bool {
-        match &self.inner.detail {
-            Detail::Failed(source) => ConfigError::marks(&**source),
-            Detail::Several(errors) => errors.iter().any(Error::is_config),
-            _ => false,
-        }
     }
 
     /// The name of the lifespan, task or hook that failed (for
@@ -786,31 +798,6 @@ impl std::error::Error for Error {
     }
 }
 
-/// A task's failure already made into an [`Error`], returned through the task's
-/// [`Outcome`](crate::Outcome): the task's wrapper reports it as it is rather than as
-/// a failure of its own, so that it keeps its kind (a supervised task's panic stays a
-/// panic) and how a supervised task gave up.
-#[derive(Debug)]
-pub(crate) struct TaskFailure(pub(crate) Error);
-
-impl TaskFailure {
-    /// The error a task named `name` failed with, returning `source`.
-    pub(crate) fn of(name: &Name, source: BoxError) -> Error {
-        match source.downcast::<TaskFailure>() {
-            Ok(failure) => failure.0,
-            Err(source) => Error::failed(name.clone(), Origin::Task, source),
-        }
-    }
-}
-
-impl fmt::Display for TaskFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl std::error::Error for TaskFailure {}
-
 /// The message of a panic payload: the `&str` or `String` given to `panic!`.
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(message) = payload.downcast_ref::<&'static str>() {
@@ -828,6 +815,25 @@ mod tests {
 
     fn name(s: &'static str) -> Name {
         Cow::Borrowed(s)
+    }
+
+    /// An error of ours that a body returns is that body's failure, with ours as its
+    /// source once (so `downcast_ref` finds it), unless it was made to be kept as it is;
+    /// kept once, it is wrapped the next time.
+    #[test]
+    fn a_returned_error_of_ours_is_the_source_unless_kept_as_it_is() {
+        let inner = Error::failed(name("db"), Origin::Startup, "refused");
+        let wrapped = Error::returned(&name("app"), Origin::Startup, Box::new(inner.clone()));
+        assert_eq!(wrapped.name(), "app");
+        let source = std::error::Error::source(&wrapped).unwrap();
+        assert_eq!(source.downcast_ref::<Error>().map(Error::name), Some("db"));
+        let kept = Error::returned(&name("app"), Origin::Startup, Box::new(inner.keep_as_is()));
+        assert_eq!(
+            kept.to_string(),
+            "lifespan `db` failed during startup: refused"
+        );
+        let again = Error::returned(&name("outer"), Origin::Shutdown, Box::new(kept));
+        assert_eq!((again.name(), again.origin()), ("outer", Origin::Shutdown));
     }
 
     #[test]

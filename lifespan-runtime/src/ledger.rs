@@ -547,11 +547,18 @@ impl Ledger {
     }
 }
 
-/// "task `consumer` restarted 3 times", for each supervised task of a part.
+/// "task `consumer` restarted 3 times", for each supervised task of a part, and
+/// "restarted twice" for the part itself (its name left empty).
 fn restart_notes(restarts: &[(Name, u32)]) -> impl Iterator<Item = String> + '_ {
-    restarts.iter().map(|(task, count)| match count {
-        1 => format!("task `{task}` restarted once"),
-        _ => format!("task `{task}` restarted {count} times"),
+    restarts.iter().map(|(task, count)| {
+        let what = match task.as_ref() {
+            "" => String::new(),
+            task => format!("task `{task}` "),
+        };
+        match count {
+            1 => format!("{what}restarted once"),
+            _ => format!("{what}restarted {count} times"),
+        }
     })
 }
 

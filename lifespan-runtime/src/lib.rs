@@ -85,7 +85,7 @@ pub use from_fn::{FromFn, from_fn};
 pub use lifespan::Lifespan;
 pub use outcome::Outcome;
 pub use phase::Phase;
-pub use restart::Restart;
+pub use restart::{Follow, FollowValue, Restart, StoppedForGood, supervised};
 pub use running::Running;
 pub use service::MainOutput;
 pub use yielder::Yielder;

@@ -462,7 +462,7 @@ impl<L: Body> Starting<L> {
                 self.unless_cut(Error::returned_before_yield(name()))
             }
             Ok(Poll::Ready(Started::Returned(Err(source)))) => {
-                self.unless_cut(Error::failed(name(), Origin::Startup, source))
+                self.unless_cut(Error::returned(&name(), Origin::Startup, source.into()))
             }
             Err(payload) => Error::panicked(name(), Origin::Startup, &*payload),
             Ok(Poll::Pending) => {

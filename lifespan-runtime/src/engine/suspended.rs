@@ -184,7 +184,7 @@ impl<L: ?Sized + Stoppable> Suspended<L> {
         cut_short.disarm();
         let error = match outcome {
             Ok(Ok(Ok(()))) => None,
-            Ok(Ok(Err(source))) => Some(Error::failed(name.clone(), Origin::Shutdown, source)),
+            Ok(Ok(Err(source))) => Some(Error::returned(name, Origin::Shutdown, source)),
             Ok(Err(payload)) => Some(Error::panicked(name.clone(), Origin::Shutdown, &*payload)),
             Err(timed_out) => {
                 let (limit, cause) = limit.expect("only a limited half times out");

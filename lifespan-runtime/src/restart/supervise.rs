@@ -7,22 +7,19 @@ use std::pin::pin;
 use futures_util::FutureExt;
 use futures_util::future::{self, Either};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::backoff::{Backoff, Next};
 use super::policy::Restart;
 use crate::engine::Scope;
 use crate::engine::scope::turn_for;
-use crate::error::{Error, Name, Origin, TaskFailure};
+use crate::error::{Error, Name, Origin};
 use crate::outcome::Outcome;
 
 /// Runs instances made by `make`, in the current task, until one ends for good: the
 /// policy does not restart after that end, gives up, or shutdown has begun. Each
 /// instance's panic is caught, so that it can be restarted too.
-pub(crate) async fn supervise<M, F>(
-    name: Name,
-    policy: Restart,
-    mut make: M,
-) -> Result<(), TaskFailure>
+pub(crate) async fn supervise<M, F>(name: Name, policy: Restart, mut make: M) -> Result<(), Error>
 where
     M: FnMut() -> F,
     F: Future,
@@ -42,14 +39,14 @@ where
         let ended = Instant::now();
         // A stop that was asked for, or the app's shutdown: nothing restarts.
         if turn.is_cancelled() || scope.is_app_shutdown_requested() {
-            return failure.map_or(Ok(()), |error| Err(TaskFailure(error)));
+            return failure.map_or(Ok(()), |error| Err(error.keep_as_is()));
         }
         let path = || format!("{}/{name}", scope.path());
         let (attempt, delay) = match backoff.after(began, ended, failure.is_some()) {
-            Next::End => return failure.map_or(Ok(()), |error| Err(TaskFailure(error))),
+            Next::End => return failure.map_or(Ok(()), |error| Err(error.keep_as_is())),
             Next::GiveUp(gave_up) => {
                 return match failure {
-                    Some(error) => Err(TaskFailure(error.with_gave_up(gave_up))),
+                    Some(error) => Err(error.with_gave_up(gave_up).keep_as_is()),
                     None => {
                         tracing::warn!("task `{}` returned; {gave_up}, so it ends", path());
                         Ok(())
@@ -69,14 +66,32 @@ where
             ),
         }
         scope.task_restarted(&name);
-        let slept = pin!(tokio::time::sleep(delay));
-        let own_turn = pin!(turn.cancelled());
-        let app_shutdown = pin!(scope.app_shutdown_requested());
-        let stop = future::select(own_turn, app_shutdown);
-        if let Either::Right(_) = future::select(slept, stop).await {
+        if until_stopped(&turn, &scope, tokio::time::sleep(delay))
+            .await
+            .is_none()
+        {
             // Shutdown began during the backoff: the failure was logged as it happened.
             return Ok(());
         }
+    }
+}
+
+/// `future`'s output, or `None` once `turn` (the task's or the supervisor's) or the
+/// app's shutdown has come: nothing restarts then, and a backoff ends at once.
+pub(super) async fn until_stopped<F: Future>(
+    turn: &CancellationToken,
+    scope: &Scope,
+    future: F,
+) -> Option<F::Output> {
+    if turn.is_cancelled() || scope.is_app_shutdown_requested() {
+        return None;
+    }
+    let own_turn = pin!(turn.cancelled());
+    let app_shutdown = pin!(scope.app_shutdown_requested());
+    let stop = future::select(own_turn, app_shutdown);
+    match future::select(pin!(future), stop).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
     }
 }
 

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::error::{BoxError, Error, Name, Origin, TaskFailure, TimeoutCause};
+use crate::error::{BoxError, Error, Name, Origin, TimeoutCause};
 use crate::outcome::Outcome;
 use crate::time::{effective_limit, overran, within};
 
@@ -340,7 +340,7 @@ where
                     ended(None);
                     return Poll::Ready(Ok(()));
                 }
-                Err(source) => TaskFailure::of(name, source.into()),
+                Err(source) => Error::returned(name, Origin::Task, source.into()),
             },
             (Some(Err(payload)), false) => Error::panicked(name.clone(), Origin::Task, &*payload),
             (None, false) if shared.hurried.load(Ordering::Acquire) => Error::hurried(name.clone()),

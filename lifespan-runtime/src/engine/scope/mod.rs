@@ -124,8 +124,15 @@ struct Inner {
     /// The runtime its first task was spawned on: where that teardown runs when the
     /// last handle is dropped on a thread outside any runtime.
     runtime: OnceLock<tokio::runtime::Handle>,
+    /// Set by a lifespan that restarts what runs below it: offered the failures of the
+    /// tasks of the scopes below this one before they stop the app.
+    supervisor: OnceLock<Supervisor>,
     state: Mutex<State>,
 }
+
+/// Takes a failure from below a supervised scope (`true`), or lets it go on up; given
+/// the supervised scope itself, which it cannot hold without a cycle.
+pub(crate) type Supervisor = Box<dyn Fn(&Scope, &Error) -> bool + Send + Sync>;
 
 /// What every scope of one app shares.
 struct App {
@@ -277,6 +284,7 @@ impl Scope {
                 registered: AtomicU64::new(0),
                 handles: AtomicUsize::new(1),
                 runtime: OnceLock::new(),
+                supervisor: OnceLock::new(),
                 state: Mutex::new(State::default()),
             }),
             counted: true,
@@ -1023,7 +1031,7 @@ impl Scope {
         } else if isolated {
             tracing::error!(%error, "isolated task failed");
         }
-        if isolated {
+        if isolated || self.supervised_above(&error) {
             return;
         }
         let already_requested = self
@@ -1042,6 +1050,33 @@ impl Scope {
         }
         lock(&self.inner.state).failures.push(error);
         self.request_shutdown();
+    }
+
+    /// Offers the failures of tasks in the scopes below this one to `supervisor` before
+    /// they go further up; set once.
+    pub(crate) fn supervise_below(&self, supervisor: Supervisor) {
+        let _ = self.inner.supervisor.set(supervisor);
+    }
+
+    /// Whether a scope above this one supervises it and took `error`.
+    fn supervised_above(&self, error: &Error) -> bool {
+        let mut above = self.inner.parent.as_ref().and_then(Weak::upgrade);
+        while let Some(inner) = above {
+            if let Some(supervisor) = inner.supervisor.get() {
+                if supervisor(&Scope::uncounted(inner.clone()), error) {
+                    return true;
+                }
+            }
+            above = inner.parent.as_ref().and_then(Weak::upgrade);
+        }
+        false
+    }
+
+    /// This part is being restarted: the summary counts it on its own line.
+    pub(crate) fn restarted(&self) {
+        if let (Some(ledger), Some(entry)) = (self.ledger(), self.inner.entry) {
+            ledger.task_restarted(entry, &Name::Borrowed(""));
+        }
     }
 
     fn warn_closed(&self, what: &str, name: &str) {
