@@ -169,8 +169,10 @@ fn write_stripes(svg: &mut String, layout: &Layout, rows: usize) {
 fn write_axis(svg: &mut String, layout: &Layout) {
     let step = tick_step(layout.span);
     let bottom = layout.height - BOTTOM;
-    let mut tick = Duration::ZERO;
-    while tick <= layout.span {
+    // At most a few times the ticks a step is chosen for: drawing never loops for ever,
+    // whatever the step.
+    let ticks = (0..=TARGET_TICKS * 3).map(|index| step.saturating_mul(index as u32));
+    for tick in ticks.take_while(|&tick| tick <= layout.span) {
         let x = layout.x(tick);
         let label = xml_escape(&tick_label(tick, step));
         let _ = writeln!(
@@ -179,7 +181,6 @@ fn write_axis(svg: &mut String, layout: &Layout) {
             top = TOP - 4.0,
             label_y = TOP - 8.0,
         );
-        tick += step;
     }
 }
 
@@ -187,15 +188,14 @@ fn write_axis(svg: &mut String, layout: &Layout) {
 /// about [`TARGET_TICKS`] steps.
 fn tick_step(span: Duration) -> Duration {
     let wanted = (span.as_nanos() / TARGET_TICKS).max(1);
-    let mut power: u128 = 1;
-    loop {
-        for multiple in [1, 2, 5] {
-            if multiple * power >= wanted {
-                return Duration::from_nanos(u64::try_from(multiple * power).unwrap_or(u64::MAX));
-            }
-        }
-        power *= 10;
-    }
+    // 10¹⁹ ns (317 years) is past any span a `Duration` from a run can have.
+    let steps =
+        (0..=19).flat_map(|exponent| [1, 2, 5].map(|multiple| multiple * 10u128.pow(exponent)));
+    let step = steps
+        .into_iter()
+        .find(|&step| step >= wanted)
+        .unwrap_or(wanted);
+    Duration::from_nanos(u64::try_from(step).unwrap_or(u64::MAX))
 }
 
 /// A tick's label, in the unit of the step so that it is a whole number.
