@@ -486,8 +486,8 @@ fn readiness_says_starting_until_main_s_startup_has_finished() {
     };
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
-    let _: std::process::ExitCode =
-        lifespan_runtime::__private::run_main(config, move |yielder| async move {
+    let _: (std::process::ExitCode, _) =
+        lifespan_runtime::__private::run_main_in_process(config, move |yielder| async move {
             let app = axum::Router::new().route("/readyz", get(lifespan_axum::readyz));
             let serving = Server::new(loopback(), app)
                 .lifespan()

@@ -11,6 +11,7 @@ pub use core::time::Duration;
 pub use crate::lifespan::Lifespan;
 pub use crate::service::{
     DEFAULT_SECOND_SIGNAL_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT, Flavor, MainConfig, run as run_main,
+    run_in_process as run_main_in_process,
 };
 
 // A `#[lifespan::main]` that returns a `Result` declares a trait of its own over these

@@ -181,7 +181,7 @@ fn a_service_ends_with_one_summary_of_every_lifespan() {
     let journal = Journal::new();
     let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
-        let _ = lifespan_runtime::__private::run_main(config, |yielder| async {
+        let _ = lifespan_runtime::__private::run_main_in_process(config, |yielder| async {
             part(&journal, "database").enter().await?;
             scripted(&journal, "cache", Act::Succeed, Act::Fail)
                 .enter()
@@ -227,7 +227,7 @@ fn the_summary_names_aborted_tasks_and_failed_hooks() {
     let _deadline = common::deadline();
     let config = service_config(std::time::Duration::from_millis(50));
     let captured = capture_sync(|| {
-        let _ = lifespan_runtime::__private::run_main(config, |yielder| async {
+        let _ = lifespan_runtime::__private::run_main_in_process(config, |yielder| async {
             lifespan_runtime::spawn("deaf", std::future::pending::<()>());
             lifespan_runtime::on_shutdown("flush", async { Err::<(), _>("refused") });
             lifespan_runtime::request_shutdown();
@@ -253,7 +253,7 @@ fn the_summary_of_a_clean_run_ends_saying_no_part_failed() {
     let _deadline = common::deadline();
     let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
-        lifespan_runtime::__private::run_main(config, |yielder| async {
+        lifespan_runtime::__private::run_main_in_process(config, |yielder| async {
             lifespan_runtime::request_shutdown();
             yielder.yield_app(()).await;
         });
@@ -457,7 +457,7 @@ fn a_failing_exit_code_from_main_is_the_summary_s_verdict() {
     let config = service_config(std::time::Duration::from_secs(5));
     let mut exit = None;
     let captured = capture_sync(|| {
-        exit = Some(lifespan_runtime::__private::run_main(
+        exit = Some(lifespan_runtime::__private::run_main_in_process(
             config,
             |yielder| async {
                 lifespan_runtime::request_shutdown();
@@ -466,7 +466,7 @@ fn a_failing_exit_code_from_main_is_the_summary_s_verdict() {
             },
         ));
     });
-    assert_eq!(exit, Some(std::process::ExitCode::from(3)));
+    assert_eq!(exit, Some((std::process::ExitCode::from(3), None)));
     let (lines, summary) = summary_of(&captured);
     let verdict = lines[summary + 2].trim();
     assert!(
@@ -589,7 +589,7 @@ fn a_part_s_notes_follow_its_outcome_on_its_summary_row() {
     let _deadline = common::deadline();
     let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
-        lifespan_runtime::__private::run_main(config, |yielder| async {
+        lifespan_runtime::__private::run_main_in_process(config, |yielder| async {
             lifespan_runtime::from_fn("cache", |y| async move {
                 y.yield_app(()).await;
                 Scope::current().note("512 entries flushed");
@@ -652,12 +652,16 @@ where
     let _deadline = common::deadline();
     let mut exit = None;
     let captured = capture_sync(|| {
-        exit = Some(lifespan_runtime::__private::run_main(
+        exit = Some(lifespan_runtime::__private::run_main_in_process(
             cut_service_config(),
             body,
         ));
     });
-    (exit.expect("the service ran"), captured)
+    let (exit, code) = exit.expect("the service ran");
+    // A stop asked for while starting is no failure; a failure while rolling back
+    // exits 1, as `main` returns it: neither has a code of its own.
+    assert_eq!(code, None);
+    (exit, captured)
 }
 
 /// A part named `slow` that asks for the app's shutdown as it starts, then waits: it is
@@ -812,7 +816,7 @@ fn restarts_are_warned_one_by_one_and_counted_in_the_summary() {
     let _deadline = common::deadline();
     let config = service_config(std::time::Duration::from_secs(5));
     let captured = capture_sync(|| {
-        lifespan_runtime::__private::run_main(config, |yielder| async {
+        lifespan_runtime::__private::run_main_in_process(config, |yielder| async {
             let instances = std::sync::atomic::AtomicU32::new(0);
             let policy =
                 lifespan_runtime::Restart::on_failure().delay(std::time::Duration::from_millis(1));

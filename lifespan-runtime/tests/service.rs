@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use common::{Act, Journal, part, scripted};
-use lifespan_runtime::__private::{Flavor, MainConfig, run_main};
+use lifespan_runtime::__private::{Flavor, MainConfig, run_main_in_process};
 use std::sync::{Arc, Mutex};
 
 use lifespan_runtime::{Error, ErrorKind, Lifespan, Origin, Phase, Scope, from_fn};
@@ -32,7 +32,7 @@ fn the_phase_moves_from_starting_to_running_to_stopping() {
     let _deadline = common::deadline();
     let journal = Journal::new();
     let seen = journal.clone();
-    let exit: ExitCode = run_main(quick(), move |yielder| async move {
+    let (exit, code): (ExitCode, _) = run_main_in_process(quick(), move |yielder| async move {
         seen.log(format!("startup: {:?}", lifespan_runtime::phase()));
         let task = seen.clone();
         // On a current-thread runtime this first runs once main waits between halves.
@@ -43,7 +43,7 @@ fn the_phase_moves_from_starting_to_running_to_stopping() {
         yielder.yield_app(()).await;
         seen.log(format!("shutdown: {:?}", lifespan_runtime::phase()));
     });
-    assert_eq!(exit, ExitCode::SUCCESS);
+    assert_eq!((exit, code), (ExitCode::SUCCESS, None));
     assert_eq!(
         journal.entries(),
         [
@@ -71,7 +71,7 @@ fn a_failed_startup_returns_the_bodys_own_error_after_stopping_what_started() {
     let _deadline = common::deadline();
     let journal = Journal::new();
     let log = journal.clone();
-    let exit = run_main(quick(), move |yielder| async move {
+    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
         part(&log, "db").enter().await?;
         part(&log, "cache").enter().await?;
         Err::<(), AppError>(AppError::Refused)?;
@@ -79,6 +79,7 @@ fn a_failed_startup_returns_the_bodys_own_error_after_stopping_what_started() {
         Ok(())
     });
     assert_eq!(exit, Err(AppError::Refused));
+    assert_eq!(code, Some(69), "the body's startup failed");
     assert_eq!(
         journal.entries(),
         ["start db", "start cache", "stop cache", "stop db"]
@@ -90,7 +91,7 @@ fn a_failed_part_becomes_the_error_main_returns() {
     let _deadline = common::deadline();
     let journal = Journal::new();
     let log = journal.clone();
-    let exit = run_main(quick(), move |yielder| async move {
+    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
         scripted(&log, "db", Act::Succeed, Act::Fail)
             .enter()
             .await?;
@@ -104,6 +105,10 @@ fn a_failed_part_becomes_the_error_main_returns() {
             "lifespan `db` failed during shutdown: shutdown of db failed on purpose".into()
         ))
     );
+    assert_eq!(
+        code, None,
+        "a failure while stopping exits 1, as `main` returns it"
+    );
 }
 
 #[test]
@@ -111,26 +116,26 @@ fn a_failed_task_shuts_the_service_down_and_fails_the_exit() {
     let _deadline = common::deadline();
     let journal = Journal::new();
     let log = journal.clone();
-    let exit = run_main(quick(), move |yielder| async move {
+    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
         lifespan_runtime::spawn("worker", async {
             Err::<(), _>(std::io::Error::other("worker lost its queue"))
         });
         yielder.yield_app(()).await;
         log.log("main stopping");
     });
-    assert_eq!(exit, ExitCode::FAILURE);
+    assert_eq!((exit, code), (ExitCode::FAILURE, Some(70)));
     assert_eq!(journal.entries(), ["main stopping"]);
 }
 
 #[test]
 fn an_exit_code_from_the_body_is_kept() {
     let _deadline = common::deadline();
-    let exit = run_main(quick(), |yielder| async move {
+    let (exit, code) = run_main_in_process(quick(), |yielder| async move {
         lifespan_runtime::request_shutdown();
         yielder.yield_app(()).await;
         ExitCode::from(3)
     });
-    assert_eq!(exit, ExitCode::from(3));
+    assert_eq!((exit, code), (ExitCode::from(3), None));
 }
 
 #[test]
@@ -139,7 +144,7 @@ fn the_startup_timeout_bounds_the_whole_startup() {
     let journal = Journal::new();
     let log = journal.clone();
     let limit = Duration::from_millis(50);
-    let exit = run_main(
+    let (exit, code) = run_main_in_process(
         config(Some(limit), Duration::from_secs(5)),
         move |yielder| async move {
             part(&log, "db").enter().await?;
@@ -150,6 +155,7 @@ fn the_startup_timeout_bounds_the_whole_startup() {
             Ok::<(), Error>(())
         },
     );
+    assert_eq!(code, Some(69));
     let error = exit.expect_err("startup timed out");
     assert_eq!(
         (error.name(), error.origin(), error.kind(), error.timeout()),
@@ -164,7 +170,7 @@ fn the_shutdown_deadline_caps_every_part_and_reports_each() {
     let journal = Journal::new();
     let log = journal.clone();
     let started = Instant::now();
-    let exit = run_main(
+    let (exit, code) = run_main_in_process(
         config(None, Duration::from_millis(100)),
         move |yielder| async move {
             scripted(&log, "first", Act::Succeed, Act::Hang)
@@ -178,6 +184,7 @@ fn the_shutdown_deadline_caps_every_part_and_reports_each() {
             Ok::<(), Error>(())
         },
     );
+    assert_eq!(code, None);
     let error = exit.expect_err("both parts timed out");
     let timed_out: Vec<(&str, ErrorKind)> = error
         .errors()
@@ -220,26 +227,28 @@ fn a_part_knows_its_name_and_its_path_below_main() {
     let _deadline = common::deadline();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = seen.clone();
-    let _: ExitCode = run_main(config(None, Duration::from_secs(5)), |yielder| async move {
-        let main = lifespan_runtime::Scope::current();
-        record
-            .lock()
-            .unwrap()
-            .push((main.name().to_owned(), main.path()));
-        let pool = lifespan_runtime::from_fn("pool", |y| async move {
-            let here = lifespan_runtime::Scope::current();
-            y.yield_app((here.name().to_owned(), here.path())).await;
+    let (_, code): (ExitCode, _) =
+        run_main_in_process(config(None, Duration::from_secs(5)), |yielder| async move {
+            let main = lifespan_runtime::Scope::current();
+            record
+                .lock()
+                .unwrap()
+                .push((main.name().to_owned(), main.path()));
+            let pool = lifespan_runtime::from_fn("pool", |y| async move {
+                let here = lifespan_runtime::Scope::current();
+                y.yield_app((here.name().to_owned(), here.path())).await;
+            });
+            let db = lifespan_runtime::from_fn("db", move |y| async move {
+                y.yield_app(pool.enter().await?).await;
+                Ok::<(), Error>(())
+            });
+            let pool_seen = db.enter().await.unwrap();
+            record.lock().unwrap().push(pool_seen);
+            lifespan_runtime::request_shutdown();
+            yielder.yield_app(()).await;
+            ExitCode::SUCCESS
         });
-        let db = lifespan_runtime::from_fn("db", move |y| async move {
-            y.yield_app(pool.enter().await?).await;
-            Ok::<(), Error>(())
-        });
-        let pool_seen = db.enter().await.unwrap();
-        record.lock().unwrap().push(pool_seen);
-        lifespan_runtime::request_shutdown();
-        yielder.yield_app(()).await;
-        ExitCode::SUCCESS
-    });
+    assert_eq!(code, None);
     assert_eq!(
         *seen.lock().unwrap(),
         [
@@ -255,14 +264,16 @@ fn every_scope_of_a_service_knows_its_shutdown_deadline() {
     let limit = Duration::from_secs(7);
     let seen = Arc::new(Mutex::new(None));
     let inside = seen.clone();
-    let _: ExitCode = run_main(config(None, limit), move |yielder| async move {
-        let part = from_fn("part", |y| y.yield_app(Scope::current().shutdown_timeout()))
-            .enter()
-            .await
-            .unwrap();
-        *inside.lock().unwrap() = Some(part);
-        lifespan_runtime::request_shutdown();
-        yielder.yield_app(()).await;
-    });
+    let (_, code): (ExitCode, _) =
+        run_main_in_process(config(None, limit), move |yielder| async move {
+            let part = from_fn("part", |y| y.yield_app(Scope::current().shutdown_timeout()))
+                .enter()
+                .await
+                .unwrap();
+            *inside.lock().unwrap() = Some(part);
+            lifespan_runtime::request_shutdown();
+            yielder.yield_app(()).await;
+        });
+    assert_eq!(code, None);
     assert_eq!(*seen.lock().unwrap(), Some(Some(limit)));
 }

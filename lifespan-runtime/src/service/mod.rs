@@ -112,8 +112,26 @@ pub enum Flavor {
     CurrentThread,
 }
 
-/// Runs `body` as the service's root lifespan and returns what `fn main` returns.
+/// Runs `body` as the service's root lifespan and returns what `fn main` returns, or
+/// exits the process with the code of the table in `exit.rs` where that is not what
+/// `fn main`'s own return would give (after printing the failures as it would).
 pub fn run<O, F, Fut>(config: MainConfig, body: F) -> O::Exit
+where
+    F: FnOnce(Yielder<()>) -> Fut,
+    Fut: Future<Output = O>,
+    O: MainOutput,
+{
+    let (exit, code) = run_in_process(config, body);
+    if let Some(code) = code {
+        let _ = std::process::Termination::report(exit);
+        std::process::exit(code);
+    }
+    exit
+}
+
+/// [`run`], returning the exit code it would exit with instead of exiting: for tests
+/// that run a service in their own process.
+pub fn run_in_process<O, F, Fut>(config: MainConfig, body: F) -> (O::Exit, Option<i32>)
 where
     F: FnOnce(Yielder<()>) -> Fut,
     Fut: Future<Output = O>,
@@ -150,19 +168,13 @@ where
     // Tasks were stopped or aborted in teardown; blocking threads still busy are not
     // waited for, as a deadline that has passed must not be extended.
     runtime.shutdown_background();
-    let exit = O::exit(output, failure);
     // Interrupted: the work that was cut says 130, whatever main returned. Otherwise
     // the table in `exit.rs` says where the code is not main's own 0 or 1.
     let code = match hurried {
         true => Some(watchdog::INTERRUPTED),
         false => ending.code(),
     };
-    if let Some(code) = code {
-        // The failures are still printed, as returning them from `main` would have.
-        let _ = std::process::Termination::report(exit);
-        std::process::exit(code);
-    }
-    exit
+    (O::exit(output, failure), code)
 }
 
 /// How a service ended.
@@ -211,7 +223,9 @@ where
         // body's error is the cut's doing (the engine counts it as cut).
         Err(error) => {
             let (failure, cut) = without_cut(error);
-            startup_failed = failure.is_some();
+            // Cut by a stop that was asked for, what failed did so while rolling back:
+            // a failure while stopping, not of the startup.
+            startup_failed = failure.is_some() && !cut;
             (failure, cut)
         }
         Ok(((), main)) => {
