@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use lifespan::process::{Process, ProcessError};
-use lifespan::{ErrorKind, Lifespan, Origin, Scope};
+use lifespan::{ErrorKind, Lifespan, Origin, Restart, Scope};
 
 const READY_LINE: &str = r"listening on (?<address>\S+)";
 
@@ -256,6 +256,46 @@ async fn an_exit_while_running_requests_shutdown_and_fails_the_stop() {
         "group {} outlived its lifespan",
         handle.pid()
     );
+}
+
+/// Under `supervised`, a program that exits while the app runs is started again, and
+/// waited for until it prints its ready line again; the holder follows the new one,
+/// and nothing of the old one is left.
+#[lifespan::test]
+async fn a_supervised_program_that_exits_is_restarted_and_gated_on_its_readiness_again() {
+    let scope = Scope::new();
+    let starts = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let counted = starts.clone();
+    let policy = Restart::on_failure().delay(Duration::from_millis(10));
+    let follow = scope
+        .enter(lifespan::supervised(policy, move || {
+            let first = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+            let flags: &[&str] = if first {
+                &["--exit-after-ms", "100"]
+            } else {
+                &[]
+            };
+            fake("flaky", flags).ready_on_line(READY_LINE).lifespan()
+        }))
+        .await
+        .unwrap();
+    let first = follow.get().expect("up after startup");
+    let mut changes = follow.clone();
+    changes.changed().await.unwrap(); // it exited: down
+    let second = follow.wait().await.expect("up again once ready");
+    assert_ne!(first.pid(), second.pid());
+    assert!(second.address().is_some(), "gated on its ready line again");
+    assert!(
+        group_dies_soon(first.pid()),
+        "the exited one left its group behind"
+    );
+    assert_eq!(starts.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert!(
+        !scope.is_app_shutdown_requested(),
+        "restarted, not escalated"
+    );
+    scope.shutdown().await.unwrap();
+    assert!(group_dies_soon(second.pid()));
 }
 
 #[lifespan::test]

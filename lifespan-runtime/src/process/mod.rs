@@ -6,7 +6,8 @@
 //! delay; until then its startup timeout runs, and when it passes the whole group is
 //! killed and startup fails with the program's last lines. Every line it prints goes to
 //! `tracing` (target `lifespan::process`, field `service`). If it exits while the app
-//! runs, the app is asked to shut down. Stopping sends SIGTERM to the group, waits the
+//! runs, the app is asked to shut down; under [`supervised`](crate::supervised) it is
+//! restarted instead, and gated on its readiness again (see below). Stopping sends SIGTERM to the group, waits the
 //! grace period (not when the shutdown is hurried by a second signal), then sends
 //! SIGKILL; no process of the group outlives the lifespan,
 //! whether it stops, fails, times out or panics. Nor does one outlive a
@@ -50,6 +51,29 @@
 //! # }).unwrap();
 //! ```
 //!
+//! A program that should come back when it crashes runs under
+//! [`supervised`](crate::supervised), which makes a new `Process` for each restart;
+//! each instance is spawned, waited for until it is ready, and handed out through a
+//! [`Follow`](crate::Follow) of its [`Handle`]:
+//!
+//! ```no_run
+//! use lifespan::process::Process;
+//! use lifespan::{Lifespan, Restart};
+//!
+//! # async fn demo() -> Result<(), lifespan::Error> {
+//! let redis = lifespan::supervised(Restart::on_failure(), || {
+//!     Process::new("redis", "redis-server")
+//!         .ready_on_line(r"Ready to accept connections")
+//!         .lifespan()
+//! })
+//! .enter()
+//! .await?;
+//! if let Some(handle) = redis.get() {
+//!     println!("redis runs as pid {}", handle.pid());
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! Only on unix, where process groups exist.
 
 mod error;
@@ -74,6 +98,7 @@ pub(crate) use group::kill_all;
 use output::{LastLines, follow};
 
 use crate::engine::Scope;
+use crate::error::{Error, Origin};
 use crate::from_fn::from_fn;
 use crate::lifespan::Lifespan;
 
@@ -333,14 +358,11 @@ impl Started {
                     group.kill();
                     group.disarm();
                     let status = status.map_err(ProcessError::Io)?;
-                    tracing::error!(target: "lifespan::process", service = %name, %status, "exited while the app was running; requesting shutdown");
+                    tracing::error!(target: "lifespan::process", service = %name, %status, "exited while the app was running");
                     if let Some(scope) = scope {
-                        if let Some(ledger) = scope.ledger() {
-                            if !scope.is_app_shutdown_requested() {
-                                ledger.brought_down();
-                            }
-                        }
-                        scope.request_shutdown();
+                        // A supervisor above restarts it; else the app stops.
+                        let exited = ProcessError::Exited { status };
+                        scope.failed_while_running(&Error::failed(name.clone(), Origin::Task, exited));
                     }
                     Err(ProcessError::Exited { status })
                 }

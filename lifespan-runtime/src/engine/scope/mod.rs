@@ -1052,6 +1052,21 @@ impl Scope {
         self.request_shutdown();
     }
 
+    /// The part that owns this scope failed while the app ran, outside any task (a
+    /// program that exited): a supervisor above takes it, or it requests the app's
+    /// shutdown, as a failed task does.
+    pub(crate) fn failed_while_running(&self, error: &Error) {
+        if self.supervised_above(error) {
+            return;
+        }
+        if !self.is_app_shutdown_requested() {
+            if let Some(ledger) = self.ledger() {
+                ledger.brought_down();
+            }
+        }
+        self.request_shutdown();
+    }
+
     /// Offers the failures of tasks in the scopes below this one to `supervisor` before
     /// they go further up; set once.
     pub(crate) fn supervise_below(&self, supervisor: Supervisor) {
