@@ -511,3 +511,39 @@ fn readiness_says_starting_until_main_s_startup_has_finished() {
         [(503, "starting".to_owned()), (200, "ready".to_owned())]
     );
 }
+
+/// A part whose restart policy turns readiness off is down between its failure and its
+/// restart: `/readyz` answers 503 `restarting` meanwhile.
+#[tokio::test]
+async fn readiness_is_off_while_a_part_that_asks_for_it_restarts() {
+    let (arrived, _) = mpsc::unbounded_channel();
+    let (scope, serving) = start(Server::new(loopback(), router(arrived))).await;
+    let (fail, failed) = tokio::sync::oneshot::channel::<()>();
+    let failed = std::sync::Mutex::new(Some(failed));
+    let policy = lifespan_runtime::Restart::on_failure()
+        .delay(Duration::from_secs(3600))
+        .unready_while_down();
+    scope.spawn_supervised("consumer", policy, move || {
+        let failed = failed.lock().unwrap().take();
+        async move {
+            if let Some(failed) = failed {
+                let _ = failed.await;
+                return Err("broker gone");
+            }
+            Ok(())
+        }
+    });
+    let mut client = Client::connect(serving.local_addr()).await;
+    let ready = client.get("/readyz").await.unwrap();
+    assert_eq!((ready.status, ready.body.as_str()), (200, "ready"));
+    fail.send(()).unwrap();
+    // The consumer fails and goes down in the one poll this yield lets it have.
+    tokio::task::yield_now().await;
+    let restarting = client.get("/readyz").await.unwrap();
+    assert_eq!(
+        (restarting.status, restarting.body.as_str()),
+        (503, "restarting")
+    );
+    scope.request_shutdown();
+    bounded(scope.shutdown()).await.unwrap();
+}

@@ -272,3 +272,32 @@ async fn a_supervised_task_on_a_stopped_part_is_refused_like_any_task() {
     assert_eq!(error.kind(), ErrorKind::ScopeClosed);
     bounded(scope.shutdown()).await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_task_in_backoff_turns_readiness_off_only_when_its_policy_says_so() {
+    let scope = Scope::new();
+    let policy = Restart::on_failure().delay(Duration::from_secs(10));
+    let instances = Instances::default();
+    let counted = instances.clone();
+    scope.spawn_supervised("quiet", policy.clone(), || async { Err::<(), _>("x") });
+    scope.spawn_supervised("loud", policy.unready_while_down(), move || {
+        let instance = counted.begin();
+        async move {
+            if instance == 1 {
+                return Err("broker gone");
+            }
+            lifespan::shutdown_requested().await;
+            Ok(())
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(5)).await; // both in their first backoff
+    assert!(!scope.is_ready(), "`loud` is down");
+    tokio::time::sleep(Duration::from_secs(6)).await; // `loud` runs again; `quiet` failed again
+    assert_eq!(instances.count(), 2);
+    assert!(
+        scope.is_ready(),
+        "only `quiet` is down, and it leaves readiness alone"
+    );
+    scope.request_shutdown();
+    bounded(scope.shutdown()).await.unwrap();
+}

@@ -271,3 +271,21 @@ async fn under_never_a_failure_below_stops_the_app_as_usual() {
     let error = bounded(scope.shutdown()).await.unwrap_err();
     assert_eq!(error.to_string(), "task `poll` failed: broker gone (1)");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lifespan_down_between_failure_and_restart_turns_readiness_off_if_asked() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let policy = Restart::on_failure()
+        .delay(Duration::from_secs(5))
+        .unready_while_down();
+    let follow = bounded(scope.enter(consumer(&journal, policy, |n| n == 1)))
+        .await
+        .unwrap();
+    let mut changes = follow.clone();
+    bounded(changes.changed()).await.unwrap(); // down
+    assert!(!scope.is_ready());
+    bounded(follow.wait()).await;
+    assert!(scope.is_ready(), "ready again once the new instance runs");
+    bounded(scope.shutdown()).await.unwrap();
+}

@@ -34,6 +34,11 @@ pub(super) struct Backoff {
 }
 
 impl Backoff {
+    /// Whether the app is not ready while the part is down.
+    pub(super) fn unready(&self) -> bool {
+        self.policy.unready()
+    }
+
     pub(super) fn new(policy: Restart) -> Backoff {
         Backoff {
             policy,

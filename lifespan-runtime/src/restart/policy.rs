@@ -77,6 +77,8 @@ pub struct Restart {
     pub(super) window: Duration,
     /// `None`: twice `max_delay`.
     pub(super) reset_after: Option<Duration>,
+    /// The app is not ready while the part is down.
+    pub(super) unready: bool,
 }
 
 /// Which ends of an instance are followed by a restart.
@@ -97,6 +99,7 @@ impl Restart {
             limit: Some(5),
             window: Duration::from_secs(10),
             reset_after: None,
+            unready: false,
         }
     }
 
@@ -232,6 +235,23 @@ impl Restart {
         self
     }
 
+    /// Turns the app's readiness off while the part is down: from a failure until the
+    /// restarted instance runs (for a task, while it waits out its backoff). Off by
+    /// default, as most parts that restart are not what the service's traffic needs;
+    /// turn it on for one that is, so that `/readyz` sends traffic elsewhere meanwhile.
+    /// See [`Scope::is_ready`](crate::Scope::is_ready).
+    ///
+    /// ```
+    /// # use lifespan::Restart;
+    /// let database = Restart::on_failure().unready_while_down();
+    /// # assert_ne!(database, Restart::on_failure());
+    /// ```
+    #[must_use]
+    pub fn unready_while_down(mut self) -> Restart {
+        self.unready = true;
+        self
+    }
+
     /// The wait before the `n`th restart in a row (from 1), without jitter:
     /// `min(delay × 2ⁿ⁻¹, max_delay)`.
     ///
@@ -247,6 +267,11 @@ impl Restart {
         self.delay
             .checked_mul(factor)
             .map_or(self.max_delay, |delay| delay.min(self.max_delay))
+    }
+
+    /// Whether the app is not ready while the part is down.
+    pub(super) fn unready(&self) -> bool {
+        self.unready
     }
 
     /// How long an instance must stay up for the backoff to start over.

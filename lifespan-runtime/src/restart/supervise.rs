@@ -66,6 +66,7 @@ where
             ),
         }
         scope.task_restarted(&name);
+        let _down = backoff.unready().then(|| scope.down());
         if until_stopped(&turn, &scope, tokio::time::sleep(delay))
             .await
             .is_none()

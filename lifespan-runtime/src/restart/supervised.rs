@@ -207,6 +207,7 @@ where
                 return Ok(());
             };
             let mut slot = self.slot.clone().lock_owned().await;
+            let _down = self.backoff.unready().then(|| self.scope.down());
             self.publish.send_replace(None);
             if let Some(running) = slot.take() {
                 // In teardown order; its failures while stopping are this restart's.

@@ -130,6 +130,15 @@ struct Inner {
     state: Mutex<State>,
 }
 
+/// Keeps the app not ready while a part is down; see [`Scope::down`].
+pub(crate) struct Down(Arc<App>);
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        self.0.down.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Takes a failure from below a supervised scope (`true`), or lets it go on up; given
 /// the supervised scope itself, which it cannot hold without a cycle.
 pub(crate) type Supervisor = Box<dyn Fn(&Scope, &Error) -> bool + Send + Sync>;
@@ -151,6 +160,9 @@ struct App {
     /// The whole teardown's limit: `#[lifespan::main]`'s `shutdown_timeout`, or
     /// `Scope::with_shutdown_timeout`'s.
     shutdown_timeout: Option<Duration>,
+    /// Parts down between a failure and their restart whose policy turns readiness off
+    /// meanwhile.
+    down: AtomicUsize,
 }
 
 impl App {
@@ -213,6 +225,7 @@ impl Scope {
             hurry: OnceLock::new(),
             ledger: OnceLock::from(Ledger::default()),
             requests: cut::Requests::default(),
+            down: AtomicUsize::new(0),
             shutdown_timeout: Some(shutdown_timeout),
         };
         Scope::from_parts(Cow::Borrowed("app"), Arc::new(app), None, None, false)
@@ -226,6 +239,7 @@ impl Scope {
             hurry: OnceLock::new(),
             ledger: ledger.map_or_else(OnceLock::new, OnceLock::from),
             requests: cut::Requests::default(),
+            down: AtomicUsize::new(0),
             shutdown_timeout,
         });
         Scope::from_parts(Cow::Borrowed("app"), app, None, shutdown_timeout, false)
@@ -240,6 +254,7 @@ impl Scope {
             hurry: OnceLock::new(),
             ledger: OnceLock::new(),
             requests: cut::Requests::default(),
+            down: AtomicUsize::new(0),
             shutdown_timeout: None,
         });
         Scope::from_parts(owner, app, None, None, true)
@@ -716,6 +731,34 @@ impl Scope {
     /// ```
     pub fn is_app_shutdown_requested(&self) -> bool {
         self.inner.app.shutdown_token().is_cancelled()
+    }
+
+    /// Whether the app is ready for traffic: it runs ([`Phase::Running`]), its shutdown
+    /// has not been requested, and no part whose [`Restart`](crate::Restart) policy says
+    /// [`unready_while_down`](crate::Restart::unready_while_down) is down between a
+    /// failure and its restart. What a `/readyz` handler answers
+    /// (`lifespan::axum::readyz` does).
+    ///
+    /// ```
+    /// # use lifespan::{from_fn, Scope};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let scope = Scope::new();
+    /// assert!(scope.is_ready());
+    /// scope.request_shutdown();
+    /// assert!(!scope.is_ready());
+    /// # scope.shutdown().await.unwrap();
+    /// # });
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        self.phase() == Phase::Running
+            && !self.is_app_shutdown_requested()
+            && self.inner.app.down.load(Ordering::Acquire) == 0
+    }
+
+    /// A part is down until the guard is dropped: the app is not ready meanwhile.
+    pub(crate) fn down(&self) -> Down {
+        self.inner.app.down.fetch_add(1, Ordering::AcqRel);
+        Down(self.inner.app.clone())
     }
 
     /// The app's phase: [`Starting`](Phase::Starting), [`Running`](Phase::Running),
