@@ -124,6 +124,7 @@ fn main() {
         ("multi-thread runtime, 2 workers", &multi_thread),
     ] {
         start_stop_table(flavor, runtime, &plan);
+        restart_table(flavor, runtime, &plan);
     }
     let runtime = current_thread;
     machine_costs(if full { 5_000_000 } else { 10 });
@@ -218,6 +219,121 @@ fn start_stop_table(flavor: &str, runtime: &tokio::runtime::Runtime, plan: &Plan
         );
     }
     println!();
+}
+
+/// One restart of a no-op part, in the same run as the start+stop table: what the
+/// supervisor adds to the stop and start a restart is made of.
+fn restart_table(flavor: &str, runtime: &tokio::runtime::Runtime, plan: &Plan) {
+    let restarts = *plan.sizes.first().unwrap();
+    println!(
+        "## one restart of a no-op part ({flavor}, {restarts} restarts, median of {} runs)\n",
+        plan.runs
+    );
+    println!(
+        "| hand-written stop + start | lifespan `supervised` (a subtree) | lifespan `spawn_supervised` (a task) | tokio-graceful-shutdown nested subsystem | supervised / hand | TGS / spawn_supervised |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    let hand = median(runtime, plan.runs, || hand_restarts(restarts));
+    let subtree = median(runtime, plan.runs, || supervised_restarts(restarts));
+    let task = median(runtime, plan.runs, || task_restarts(restarts));
+    let tgs = median(runtime, plan.runs, || tgs_restarts(restarts));
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    println!(
+        "| {} | {} | {} | {} | {:.1}x | {:.1}x |\n",
+        per_part(hand, restarts),
+        per_part(subtree, restarts),
+        per_part(task, restarts),
+        per_part(tgs, restarts),
+        ratio(subtree, hand),
+        ratio(tgs, task),
+    );
+}
+
+/// What a restart does without a supervisor: stop the instance, start another.
+async fn hand_restarts(restarts: usize) {
+    let mut running = no_op().start().await.unwrap();
+    for _ in 0..restarts {
+        running.stop().await.unwrap();
+        running = no_op().start().await.unwrap();
+    }
+    running.stop().await.unwrap();
+}
+
+/// A supervised no-op part whose task fails at once, `restarts` times, with no delay.
+async fn supervised_restarts(restarts: usize) {
+    let scope = Scope::new();
+    let (up, last_is_up) = tokio::sync::oneshot::channel();
+    let up = std::sync::Mutex::new(Some(up));
+    let started = AtomicUsize::new(0);
+    let policy = lifespan::Restart::on_failure()
+        .delay(Duration::ZERO)
+        .unlimited();
+    let part = lifespan::supervised(policy, move || {
+        let last = started.fetch_add(1, Ordering::Relaxed) == restarts;
+        let up = if last {
+            up.lock().unwrap().take()
+        } else {
+            None
+        };
+        from_fn("part", move |yielder| async move {
+            match up {
+                Some(up) => drop(up.send(())),
+                None => drop(lifespan::spawn("fails", async { Err::<(), _>("down") })),
+            }
+            yielder.yield_app(()).await;
+        })
+    });
+    scope.enter(part).await.unwrap();
+    last_is_up.await.unwrap();
+    scope.shutdown().await.unwrap();
+}
+
+/// A supervised task that fails at once, `restarts` times, with no delay.
+async fn task_restarts(restarts: usize) {
+    let scope = Scope::new();
+    let started = Arc::new(AtomicUsize::new(0));
+    let counted = started.clone();
+    let policy = lifespan::Restart::on_failure()
+        .delay(Duration::ZERO)
+        .unlimited();
+    let task = scope.spawn_supervised("fails", policy, move || {
+        let instance = counted.fetch_add(1, Ordering::Relaxed);
+        async move {
+            if instance < restarts {
+                return Err("down");
+            }
+            Ok(())
+        }
+    });
+    task.await.unwrap();
+    scope.shutdown().await.unwrap();
+}
+
+/// tokio-graceful-shutdown's way to restart (its example 12): a subsystem that starts
+/// a nested one, joins it, and starts it again when it failed.
+async fn tgs_restarts(restarts: usize) {
+    async fn fails(_: SubsystemHandle) -> Result<(), &'static str> {
+        Err("down")
+    }
+    Toplevel::new(move |toplevel| async move {
+        toplevel.start(SubsystemBuilder::new(
+            "supervisor",
+            move |subsystem: SubsystemHandle| async move {
+                for _ in 0..restarts {
+                    let nested =
+                        subsystem.start(SubsystemBuilder::new("part", fails).on_failure(
+                            tokio_graceful_shutdown::ErrorAction::CatchAndLocalShutdown,
+                        ));
+                    let _ = nested.join().await;
+                }
+                subsystem.request_shutdown();
+                Ok::<(), Infallible>(())
+            },
+        ));
+    })
+    .handle_shutdown_requests(Duration::from_secs(600))
+    .await
+    .unwrap();
 }
 
 /// The lifespan every variant starts: nothing in either half.

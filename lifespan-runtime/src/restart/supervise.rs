@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use futures_util::future::{self, Either};
@@ -67,7 +68,7 @@ where
         }
         scope.task_restarted(&name);
         let _down = backoff.unready().then(|| scope.down());
-        if until_stopped(&turn, &scope, tokio::time::sleep(delay))
+        if until_stopped(&turn, &scope, backoff_wait(delay))
             .await
             .is_none()
         {
@@ -161,5 +162,12 @@ impl Scope {
     {
         let name: Name = name.into();
         self.spawn_task(name.clone(), supervise(name, policy, make), false)
+    }
+}
+
+/// Waits `delay`; no timer for none, whose tick would round it up to a millisecond.
+pub(super) async fn backoff_wait(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
 }

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::backoff::{Backoff, Next};
 use super::follow::Follow;
 use super::policy::Restart;
-use super::supervise::until_stopped;
+use super::supervise::{backoff_wait, until_stopped};
 use crate::engine::Scope;
 use crate::engine::scope::turn_for;
 use crate::error::Error;
@@ -231,7 +231,7 @@ where
                     "{failure}; restart {attempt} of `{}` in {delay:?}", self.name
                 );
                 self.scope.restarted();
-                let slept = tokio::time::sleep(delay);
+                let slept = backoff_wait(delay);
                 if until_stopped(&self.turn, &self.scope, slept)
                     .await
                     .is_none()
