@@ -1,8 +1,12 @@
-//! Three TCP listeners whose lines reach the WebSocket clients of an axum route.
+//! Three TCP listeners whose lines reach the WebSocket clients of an axum route, and a
+//! forwarder that follows an upstream feed through its restarts.
 //!
 //! `listeners` is a lifespan that binds three ports and forwards every line it
 //! receives to a broadcast channel; `web` is a lifespan that serves `/ws` with
-//! `lifespan::axum`, where each client gets every line. At shutdown the server drains:
+//! `lifespan::axum`, where each client gets every line. `forwarder` reads an upstream
+//! feed into the same channel; the upstream (a stand-in here) drops its first
+//! connection, and the forwarder, spawned with a restart policy, connects again after
+//! its backoff; the summary counts the restart. At shutdown the server drains:
 //! each WebSocket handler hears it through `Draining` and closes its socket; then the
 //! listeners stop accepting, every TCP connection is closed, and the example checks
 //! that none is left open.
@@ -20,7 +24,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::StreamExt;
 use lifespan::axum::{Draining, Server};
-use lifespan::{lifespan, yield_app};
+use lifespan::{Restart, lifespan, yield_app};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, oneshot, watch};
@@ -114,6 +118,57 @@ async fn forward_lines(
     Ok(())
 }
 
+/// A stand-in for the upstream feed the forwarder reads: each connection gets a line,
+/// `tick N`. The first is then dropped, as an upstream that restarts drops its clients;
+/// the others stay open until shutdown.
+#[lifespan]
+async fn upstream() -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    lifespan::spawn("upstream accept", async move {
+        let mut served = 0;
+        while let Some(accepted) = lifespan::until_shutdown(listener.accept()).await {
+            let (mut stream, _) = accepted?;
+            served += 1;
+            stream
+                .write_all(format!("tick {served}\n").as_bytes())
+                .await?;
+            if served > 1 {
+                lifespan::spawn("upstream client", async move {
+                    lifespan::shutdown_requested().await;
+                    drop(stream);
+                });
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    yield_app!(address);
+    Ok(())
+}
+
+/// Reads the upstream feed into `lines`, counting what it forwarded in `forwarded`.
+/// When the upstream drops the connection it fails, and its restart policy connects
+/// again.
+async fn forward_upstream(
+    address: SocketAddr,
+    lines: broadcast::Sender<String>,
+    forwarded: Arc<watch::Sender<usize>>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(TcpStream::connect(address).await?).lines();
+    while let Some(line) = lifespan::until_shutdown(reader.next_line()).await {
+        let Some(line) = line? else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the upstream closed the connection",
+            ));
+        };
+        println!("forwarder: upstream says {line}");
+        let _ = lines.send(format!("upstream: {line}"));
+        forwarded.send_modify(|count| *count += 1);
+    }
+    Ok(())
+}
+
 /// What the WebSocket route needs: the lines, and the connection count.
 #[derive(Clone)]
 struct Web {
@@ -203,6 +258,11 @@ async fn drive(web: SocketAddr, tcp: Vec<SocketAddr>) -> Result<(), lifespan::Bo
 
 #[lifespan::main(shutdown_timeout = "10s")]
 async fn main() -> Result<(), lifespan::Error> {
+    // The forwarder's restart is a WARN; the summary at the end counts it.
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
     let (tcp_open, ws_open) = (Open::new(), Open::new());
     // Registered first, so it runs last: after every part has stopped.
     lifespan::on_shutdown("leak check", {
@@ -219,13 +279,24 @@ async fn main() -> Result<(), lifespan::Error> {
     // the WebSocket closed by the drain. It learns their addresses once they are up.
     let (addresses, up) = oneshot::channel();
     let serve = std::env::args().any(|arg| arg == "--serve");
+    let forwarded = Arc::new(watch::channel(0).0);
     if !serve {
+        let mut upstream_lines = forwarded.subscribe();
         lifespan::spawn("demo", async move {
             let (web, tcp) = up.await?;
+            // Both upstream lines, the second after the forwarder's restart, before the
+            // client subscribes: it then sees the TCP lines alone, in order.
+            upstream_lines.wait_for(|count| *count >= 2).await?;
             drive(web, tcp).await
         });
     }
     let (lines, _) = broadcast::channel(64);
+    let feed = upstream().enter().await?;
+    let to_forward = lines.clone();
+    let policy = Restart::on_failure().delay(std::time::Duration::from_millis(50));
+    lifespan::spawn_supervised("forwarder", policy, move || {
+        forward_upstream(feed, to_forward.clone(), forwarded.clone())
+    });
     let tcp = listeners(3, lines.clone(), tcp_open).enter().await?;
     let address = web(lines, ws_open).enter().await?;
     let _ = addresses.send((address, tcp));

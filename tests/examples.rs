@@ -191,6 +191,19 @@ fn tcp_to_websocket_forwards_every_line_and_leaves_nothing_open() {
             "open at exit: 0 TCP, 0 WebSocket",
         ],
     );
+    // The upstream drops the forwarder once; its restart policy connects again.
+    assert_in_order(
+        &stdout,
+        &[
+            "forwarder: upstream says tick 1",
+            "task `forwarder` failed: the upstream closed the connection; restart 1 in 50ms",
+            "forwarder: upstream says tick 2",
+            "ws client: port ",
+            "lifespan summary:",
+            "ok; task `forwarder` restarted once",
+            "no part failed",
+        ],
+    );
 }
 
 #[test]
