@@ -171,3 +171,38 @@ async fn a_panicking_shutdown_half_is_caught_and_named() {
     let error = fragile().start().await.unwrap().stop().await.unwrap_err();
     assert_eq!(error.panic_message(), Some("socket already closed"));
 }
+
+/// `restart = ".."`: the lifespan is supervised, made again from clones of its
+/// arguments for each instance, and handed out as a `Follow` of its value.
+mod restart {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use lifespan::{Follow, Scope, lifespan, yield_app};
+
+    #[lifespan(restart = "on_failure")]
+    async fn consumer(mut topic: String, opened: Arc<AtomicU32>) -> Result<String, std::io::Error> {
+        let number = opened.fetch_add(1, Ordering::SeqCst) + 1;
+        topic.push_str(&format!("#{number}"));
+        if number == 1 {
+            lifespan::spawn("poll", async { Err::<(), _>("broker gone") });
+        }
+        yield_app!(topic);
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restarting_lifespan_is_made_again_from_its_arguments_and_followed() {
+        let scope = Scope::new();
+        let opened = Arc::new(AtomicU32::new(0));
+        let topic: Follow<String> = scope
+            .enter(consumer("orders".to_owned(), opened.clone()))
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        // Each instance got its own copy of `topic`: the second is not `orders#1#2`.
+        assert_eq!(topic.get().as_deref(), Some("orders#2"));
+        assert_eq!(opened.load(Ordering::SeqCst), 2);
+        scope.shutdown().await.unwrap();
+    }
+}

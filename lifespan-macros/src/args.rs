@@ -21,6 +21,26 @@ pub(crate) struct Args {
     krate: Option<Path>,
     pub(crate) flavor: Option<Flavor>,
     pub(crate) worker_threads: Option<WorkerThreads>,
+    pub(crate) restart: Option<RestartKind>,
+}
+
+/// `restart = ".."`: which `lifespan::Restart` policy a `#[lifespan]` is supervised with.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RestartKind {
+    Never,
+    OnFailure,
+    Always,
+}
+
+impl RestartKind {
+    /// The constructor of `lifespan::Restart` it names.
+    pub(crate) fn constructor(self) -> &'static str {
+        match self {
+            RestartKind::Never => "never",
+            RestartKind::OnFailure => "on_failure",
+            RestartKind::Always => "always",
+        }
+    }
 }
 
 /// The tokio scheduler `#[lifespan::main]` builds.
@@ -142,6 +162,23 @@ impl Args {
                     )
                 })?;
                 set(&mut self.krate, meta, path)
+            }
+            "restart" => {
+                let literal = string(meta, "restart = \"on_failure\"")?;
+                let kind = match literal.value().as_str() {
+                    "on_failure" => RestartKind::OnFailure,
+                    "always" => RestartKind::Always,
+                    "never" => RestartKind::Never,
+                    other => {
+                        return Err(syn::Error::new(
+                            literal.span(),
+                            format!(
+                                "`{other}` is not a restart policy: write \"on_failure\", \"always\" or \"never\""
+                            ),
+                        ));
+                    }
+                };
+                set(&mut self.restart, meta, kind)
             }
             "flavor" => {
                 let literal = string(meta, "flavor = \"current_thread\"")?;

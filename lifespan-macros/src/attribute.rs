@@ -44,7 +44,13 @@ impl Attribute {
     /// The arguments it takes.
     pub(crate) fn keys(self) -> &'static [&'static str] {
         match self {
-            Attribute::Lifespan => &["name", "startup_timeout", "shutdown_timeout", "crate"],
+            Attribute::Lifespan => &[
+                "name",
+                "startup_timeout",
+                "shutdown_timeout",
+                "restart",
+                "crate",
+            ],
             Attribute::Main => &[
                 "flavor",
                 "worker_threads",

@@ -17,6 +17,9 @@ pub(crate) fn expand(attribute: Attribute, args: TokenStream, item: TokenStream)
     let mut errors = Errors::default();
     let args = args::parse(args, attribute, &mut errors);
     let checked = validate::item(&item, attribute, &mut errors);
+    if args.restart.is_some() {
+        validate::restartable(&item.sig, &mut errors);
+    }
     let outline = Outline::new(&item, args, attribute);
     match (errors.finish(), checked) {
         (None, Some(checked)) => generate::item(&outline, checked),

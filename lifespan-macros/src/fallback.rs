@@ -19,7 +19,14 @@ pub(crate) fn item(outline: &Outline, body: &TokenStream) -> TokenStream {
             let krate = &outline.krate;
             let name = outline.name();
             let Types { value, output, .. } = outline.types();
-            quote!(#krate::__private::placeholder::<#value, #output>(#name))
+            match outline.args.restart {
+                // The signature promises what `supervised` hands out.
+                Some(_) => quote!(#krate::__private::placeholder::<
+                    #krate::Follow<#value>,
+                    ::core::result::Result<(), #krate::Error>,
+                >(#name)),
+                None => quote!(#krate::__private::placeholder::<#value, #output>(#name)),
+            }
         }
         Attribute::Main | Attribute::Test => {
             let message = format!("{} did not compile", outline.attribute.written());

@@ -24,8 +24,10 @@ use std::time::Duration;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Path, Type};
 
+use crate::args::RestartKind;
 use crate::attribute::Attribute;
 use crate::entry;
 use crate::outline::{Outline, Types};
@@ -64,7 +66,7 @@ fn lifespan(outline: &Outline, split: Split) -> TokenStream {
     let args = &outline.args;
     let startup_timeout = timeout(krate, &lifespan, "startup_timeout", args.startup_timeout);
     let shutdown_timeout = timeout(krate, &lifespan, "shutdown_timeout", args.shutdown_timeout);
-    quote! {
+    let make = quote! {
         #keep_import
         let #lifespan = #krate::__private::from_fn_typed::<#value, #output, _, _>(
             #name,
@@ -73,6 +75,50 @@ fn lifespan(outline: &Outline, split: Split) -> TokenStream {
         #startup_timeout
         #shutdown_timeout
         #lifespan
+    };
+    match args.restart {
+        Some(kind) => supervised(outline, kind, make),
+        None => make,
+    }
+}
+
+/// `supervised(Restart::on_failure(), move || { let url = url.clone(); ..make.. })`: each
+/// instance made from clones of the arguments. The clone goes through a trait declared
+/// here, in the user's crate, so that an argument that is not `Clone` is one error at
+/// that argument, saying why it must be.
+fn supervised(outline: &Outline, kind: RestartKind, make: TokenStream) -> TokenStream {
+    let krate = &outline.krate;
+    let policy = Ident::new(kind.constructor(), Span::call_site());
+    let clones = outline.sig.inputs.iter().filter_map(|input| match input {
+        syn::FnArg::Typed(typed) => match &*typed.pat {
+            syn::Pat::Ident(pat) => {
+                let ident = &pat.ident;
+                Some(quote_spanned! {typed.ty.span()=>
+                    let #pat = LifespanRestartArgument::clone_for_an_instance(&#ident);
+                })
+            }
+            _ => None,
+        },
+        syn::FnArg::Receiver(_) => None,
+    });
+    quote! {
+        #[diagnostic::on_unimplemented(
+            message = "an argument of a lifespan that restarts is cloned for each instance, and `{Self}` is not `Clone`",
+            label = "not `Clone`",
+            note = "take it in an `Arc`, or derive `Clone` for it"
+        )]
+        trait LifespanRestartArgument: ::core::marker::Sized {
+            fn clone_for_an_instance(&self) -> Self;
+        }
+        impl<T: ::core::clone::Clone> LifespanRestartArgument for T {
+            fn clone_for_an_instance(&self) -> Self {
+                ::core::clone::Clone::clone(self)
+            }
+        }
+        #krate::supervised(#krate::Restart::#policy(), move || {
+            #(#clones)*
+            #make
+        })
     }
 }
 

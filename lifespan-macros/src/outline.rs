@@ -106,7 +106,19 @@ impl Outline {
         let ident = &sig.ident;
         match self.attribute {
             Attribute::Lifespan => {
-                let (generics, inputs) = (&sig.generics, &sig.inputs);
+                let generics = &sig.generics;
+                let mut inputs = sig.inputs.clone();
+                if self.args.restart.is_some() {
+                    // Each instance takes its own clone, which is `mut` there; the
+                    // argument itself is only cloned from.
+                    for input in &mut inputs {
+                        if let syn::FnArg::Typed(typed) = input {
+                            if let syn::Pat::Ident(pat) = &mut *typed.pat {
+                                pat.mutability = None;
+                            }
+                        }
+                    }
+                }
                 let where_clause = &generics.where_clause;
                 let Types { value, error, .. } = self.types();
                 // At the user's return type: rustc labels it "the found opaque type"
@@ -115,8 +127,14 @@ impl Outline {
                     ReturnType::Type(_, ty) => ty.span(),
                     ReturnType::Default => ident.span(),
                 };
-                let returns = quote_spanned! {at=>
-                    impl #krate::Lifespan<Value = #value, Error = #error>
+                let returns = match self.args.restart {
+                    // Supervised: its holders follow the restarts.
+                    Some(_) => quote_spanned! {at=>
+                        impl #krate::Lifespan<Value = #krate::Follow<#value>, Error = #krate::Error>
+                    },
+                    None => quote_spanned! {at=>
+                        impl #krate::Lifespan<Value = #value, Error = #error>
+                    },
                 };
                 quote! {
                     #(#attrs)*

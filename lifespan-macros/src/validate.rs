@@ -74,6 +74,30 @@ fn signature(sig: &Signature, attribute: Attribute, errors: &mut Errors) {
     }
 }
 
+/// `restart = ".."`: each instance is made again from the arguments, cloned, so they
+/// are owned: no receiver, no references.
+pub(crate) fn restartable(sig: &Signature, errors: &mut Errors) {
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Receiver(receiver) => errors.push(syn::Error::new_spanned(
+                receiver,
+                "a lifespan that restarts is made again from its arguments, so it cannot \
+                 take `self`: make it a free fn that takes what it needs, owned",
+            )),
+            syn::FnArg::Typed(typed) => {
+                if let Type::Reference(reference) = &*typed.ty {
+                    errors.push(syn::Error::new_spanned(
+                        reference,
+                        "a lifespan that restarts keeps its arguments for every instance, so \
+                         it cannot borrow them: take an owned value (`String` for `&str`, an \
+                         `Arc` for a shared one)",
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// `async fn main()`, returning what a service's `main` can return.
 fn main_signature(sig: &Signature, errors: &mut Errors) {
     if sig.ident != "main" {

@@ -90,7 +90,7 @@ impl ConfigError {
 impl Error {
     /// Whether the failure is marked as a configuration problem: its cause, or an error
     /// in the cause's chain of sources, is a [`ConfigError`](crate::ConfigError); for
-    /// [`ErrorKind::Several`], any of them. A `#[lifespan::main]` service whose startup
+    /// [`ErrorKind::Several`](crate::ErrorKind::Several), any of them. A `#[lifespan::main]` service whose startup
     /// fails with such an error exits with code 78.
     ///
     /// ```
