@@ -169,7 +169,10 @@ fn run_task(case: &Case) -> (Vec<u64>, Option<(u64, Error)>, Journal) {
                             None => Ok(()),
                         }
                     }
-                    End::Stays => Ok(lifespan_runtime::shutdown_requested().await),
+                    End::Stays => {
+                        lifespan_runtime::shutdown_requested().await;
+                        Ok(())
+                    }
                 };
                 journal.log(format!("stop {instance}"));
                 ended
