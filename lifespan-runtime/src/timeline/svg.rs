@@ -169,9 +169,9 @@ fn write_stripes(svg: &mut String, layout: &Layout, rows: usize) {
 fn write_axis(svg: &mut String, layout: &Layout) {
     let step = tick_step(layout.span);
     let bottom = layout.height - BOTTOM;
-    // At most a few times the ticks a step is chosen for: drawing never loops for ever,
-    // whatever the step.
-    let ticks = (0..=TARGET_TICKS * 3).map(|index| step.saturating_mul(index as u32));
+    // A step cuts the span into at most `TARGET_TICKS` steps, so this many ticks reach
+    // its end; a bounded count, so that drawing never loops for ever, whatever the step.
+    let ticks = (0..=TARGET_TICKS).map(|index| step.saturating_mul(index as u32));
     for tick in ticks.take_while(|&tick| tick <= layout.span) {
         let x = layout.x(tick);
         let label = xml_escape(&tick_label(tick, step));
@@ -837,6 +837,21 @@ pub(super) mod tests {
                 "0 ms", "200 ms", "400 ms", "600 ms", "800 ms", "1000 ms", "1200 ms"
             ]
         );
+        // A span of exactly ten steps draws its eleven ticks, the last at its end.
+        let round = Timeline {
+            rows: Vec::new(),
+            deadline: None,
+            taken: ms(1000),
+        };
+        let svg = round.to_svg();
+        let document = Document::parse(&svg).unwrap();
+        let labels = document
+            .descendants()
+            .filter(|node| has_class(*node, "tick-label"))
+            .filter_map(|node| node.text())
+            .collect::<Vec<_>>();
+        assert_eq!(labels.len(), 11, "{labels:?}");
+        assert_eq!(labels.last(), Some(&"1000 ms"));
     }
 
     /// Time maps onto the chart from the label column to the right margin, each row's
