@@ -206,3 +206,22 @@ mod restart {
         scope.shutdown().await.unwrap();
     }
 }
+
+/// A `ConfigError` passed through `anyhow` with a bare `?` is still found: the mark is a
+/// link of the chain that anyhow's wrapper keeps.
+#[tokio::test]
+async fn a_config_error_is_found_through_a_bare_anyhow_question_mark() {
+    #[lifespan::lifespan]
+    async fn settings() -> anyhow::Result<u16> {
+        let port: u16 = "eighty".parse().map_err(lifespan::ConfigError::new)?;
+        lifespan::yield_app!(port);
+        Ok(())
+    }
+    use lifespan::Lifespan;
+    let error = settings().start().await.unwrap_err();
+    assert!(error.is_config(), "{error:#?}");
+    assert_eq!(
+        error.to_string(),
+        "lifespan `settings` failed during startup: invalid digit found in string"
+    );
+}

@@ -537,8 +537,13 @@ async fn readiness_is_off_while_a_part_that_asks_for_it_restarts() {
     let ready = client.get("/readyz").await.unwrap();
     assert_eq!((ready.status, ready.body.as_str()), (200, "ready"));
     fail.send(()).unwrap();
-    // The consumer fails and goes down in the one poll this yield lets it have.
-    tokio::task::yield_now().await;
+    // The consumer fails and goes down as soon as it runs; wait for that, boundedly.
+    for _ in 0..1000 {
+        if !scope.is_ready() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
     let restarting = client.get("/readyz").await.unwrap();
     assert_eq!(
         (restarting.status, restarting.body.as_str()),

@@ -85,6 +85,13 @@ pub(crate) fn restartable(sig: &Signature, errors: &mut Errors) {
                  take `self`: make it a free fn that takes what it needs, owned",
             )),
             syn::FnArg::Typed(typed) => {
+                if !matches!(&*typed.pat, syn::Pat::Ident(_)) {
+                    errors.push(syn::Error::new_spanned(
+                        &typed.pat,
+                        "a lifespan that restarts clones each argument by its name for every \
+                         instance: name it (`config: Config`) and take it apart in the body",
+                    ));
+                }
                 if let Type::Reference(reference) = &*typed.ty {
                     errors.push(syn::Error::new_spanned(
                         reference,

@@ -10,8 +10,8 @@ use crate::error::{BoxError, Error};
 /// (`EX_CONFIG` from `sysexits.h`) instead of 69, and a systemd unit can stop
 /// restarting it with `RestartPreventExitStatus=78`.
 ///
-/// It wraps the error as it is: its `Display` and its `source()` are the wrapped
-/// error's own, so a report reads the same with the mark as without it. The mark is
+/// It wraps the error as it is: its `Display` is the wrapped error's own; a report that
+/// walks the chain of sources reads "a configuration problem" after it. The mark is
 /// found anywhere in a failure's chain of sources, so it works through `?`, `anyhow`'s
 /// context and [`lifespan::Error`](crate::Error) alike: see
 /// [`Error::is_config`](crate::Error::is_config). Where `#[lifespan::main]` looks for it
@@ -36,7 +36,25 @@ use crate::error::{BoxError, Error};
 /// );
 /// # });
 /// ```
-pub struct ConfigError(BoxError);
+pub struct ConfigError(Mark);
+
+/// The link of the chain of sources that carries the mark: found there even when the
+/// `ConfigError` itself is hidden behind a wrapper (a bare `anyhow::Error` boxes its
+/// error in a type of its own, whose `source()` is the `ConfigError`'s).
+#[derive(Debug)]
+struct Mark(BoxError);
+
+impl fmt::Display for Mark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a configuration problem")
+    }
+}
+
+impl std::error::Error for Mark {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
 
 impl ConfigError {
     /// Marks `error` as a configuration problem.
@@ -47,7 +65,7 @@ impl ConfigError {
     /// assert_eq!(error.to_string(), "DATABASE_URL is not set");
     /// ```
     pub fn new(error: impl Into<BoxError>) -> ConfigError {
-        ConfigError(error.into())
+        ConfigError(Mark(error.into()))
     }
 
     /// The error it marks.
@@ -58,7 +76,7 @@ impl ConfigError {
     /// assert!(error.get_ref().downcast_ref::<std::io::Error>().is_some());
     /// ```
     pub fn get_ref(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        &*self.0
+        &*self.0.0
     }
 
     /// The error it marks, unmarked.
@@ -69,14 +87,14 @@ impl ConfigError {
     /// assert_eq!(error.to_string(), "no such file");
     /// ```
     pub fn into_inner(self) -> BoxError {
-        self.0
+        self.0.0
     }
 
     /// Whether `error`, or any error in its chain of sources, is marked.
     pub(crate) fn marks(error: &(dyn std::error::Error + 'static)) -> bool {
         let mut next = Some(error);
         while let Some(error) = next {
-            if error.is::<ConfigError>() {
+            if error.is::<ConfigError>() || error.is::<Mark>() {
                 return true;
             }
             next = error.source();
@@ -112,20 +130,22 @@ impl Error {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        fmt::Display::fmt(&self.0.0, f)
     }
 }
 
 /// `ConfigError("...")`: the mark, then the error's own `Debug`.
 impl fmt::Debug for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ConfigError").field(&self.0).finish()
+        f.debug_tuple("ConfigError").field(&self.0.0).finish()
     }
 }
 
+/// Its source is the mark, whose own source is the marked error's: a report that walks
+/// the chain reads "…: a configuration problem: …", and the marked error's message once.
 impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
+        Some(&self.0)
     }
 }
 
@@ -154,12 +174,42 @@ mod tests {
         assert!(ConfigError::marks(&ConfigError::new(io())));
         assert!(ConfigError::marks(&Context(ConfigError::new(io()))));
         assert!(!ConfigError::marks(&io()));
-        // Transparent: the marked error's own message and sources, nothing added.
+        // Its own message, then the mark, then the marked error's sources.
         let marked = ConfigError::new(Context(ConfigError::new(io())));
         assert_eq!(marked.to_string(), "while reading settings.toml");
-        assert!(
-            std::error::Error::source(&marked).is_some_and(|source| source.is::<ConfigError>())
+        let chain: Vec<String> = std::iter::successors(
+            Some(&marked as &(dyn std::error::Error + 'static)),
+            |error| error.source(),
+        )
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(
+            chain,
+            [
+                "while reading settings.toml",
+                "a configuration problem",
+                "unreadable",
+                "a configuration problem",
+            ]
         );
+        // Found through a wrapper that hides the `ConfigError`'s type but not its source.
+        struct Hidden(ConfigError);
+        impl fmt::Debug for Hidden {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+        impl fmt::Display for Hidden {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+        impl std::error::Error for Hidden {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                std::error::Error::source(&self.0)
+            }
+        }
+        assert!(ConfigError::marks(&Hidden(ConfigError::new(io()))));
         assert_eq!(format!("{:?}", ConfigError::new("x")), "ConfigError(\"x\")");
     }
 }

@@ -60,6 +60,8 @@ pub(crate) struct Ledger {
     brought_down: AtomicBool,
     /// A part's startup failed with an error marked as a configuration problem.
     misconfigured: AtomicBool,
+    /// A task failed during startup and requested the app's shutdown, cutting it.
+    failed_starting: AtomicBool,
 }
 
 /// What a part's hooks and tasks did, for the timeline.
@@ -227,6 +229,16 @@ impl Ledger {
     /// A failure while the app ran is what requested its shutdown.
     pub(crate) fn brought_down(&self) {
         self.brought_down.store(true, Ordering::Relaxed);
+    }
+
+    /// A task failed during startup, and its failure requested the app's shutdown.
+    pub(crate) fn failed_starting(&self) {
+        self.failed_starting.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a task's failure during startup requested the app's shutdown.
+    pub(crate) fn did_fail_starting(&self) -> bool {
+        self.failed_starting.load(Ordering::Relaxed)
     }
 
     /// Whether a failure while the app ran requested its shutdown.

@@ -146,7 +146,9 @@ async fn shutdown_during_a_backoff_ends_it_at_once() {
         counted.begin();
         async { Err::<(), _>("broker gone") }
     });
-    tokio::task::yield_now().await; // the first instance fails; the backoff begins
+    // On the paused clock this returns once every task is idle: the first instance
+    // has failed, and the backoff has begun.
+    tokio::time::sleep(MS).await;
     assert_eq!(instances.count(), 1);
     let began = Instant::now();
     scope.request_shutdown();
@@ -179,7 +181,7 @@ async fn a_task_whose_turn_came_is_not_restarted_whatever_it_returns() {
         y.yield_app(Scope::current()).await;
     });
     let listener = bounded(scope.enter(part)).await.unwrap();
-    tokio::task::yield_now().await;
+    tokio::time::sleep(MS).await; // the task is up, waiting for its turn
     // A stop asked for by the user, of that part's subtree only.
     listener.request_local_shutdown();
     tokio::time::sleep(Duration::from_secs(60)).await;
@@ -300,4 +302,39 @@ async fn a_task_in_backoff_turns_readiness_off_only_when_its_policy_says_so() {
     );
     scope.request_shutdown();
     bounded(scope.shutdown()).await.unwrap();
+}
+
+/// The summary counts a restart once it happens: a shutdown during the backoff counts
+/// none.
+#[tokio::test(start_paused = true)]
+async fn a_restart_is_counted_on_its_part_s_row_once_it_happens() {
+    let scope = Scope::new();
+    scope.record_timeline();
+    let part = from_fn("feed", |y| async move {
+        let instances = Instances::default();
+        let policy = Restart::on_failure().delay(Duration::from_secs(10));
+        lifespan::spawn_supervised("poll", policy, move || {
+            let instance = instances.begin();
+            async move {
+                if instance <= 2 {
+                    return Err("timeout");
+                }
+                lifespan::shutdown_requested().await;
+                Ok(())
+            }
+        });
+        y.yield_app(()).await;
+    });
+    bounded(scope.enter(part)).await.unwrap();
+    // One restart after 10 s; the second failure's backoff is cut by the shutdown.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    scope.request_shutdown();
+    bounded(scope.shutdown()).await.unwrap();
+    let timeline = scope.timeline().expect("recorded");
+    let feed = timeline
+        .rows()
+        .iter()
+        .find(|row| row.name() == "feed")
+        .unwrap();
+    assert_eq!(feed.notes(), ["task `poll` restarted once"]);
 }

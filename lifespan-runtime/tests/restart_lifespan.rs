@@ -174,30 +174,82 @@ async fn shutdown_during_a_restart_s_startup_rolls_it_back() {
     );
 }
 
+/// An instance whose task fails once its turn to stop has come: a stop asked for, at
+/// the supervisor or above it, or of the instance itself.
+fn fails_when_stopped(
+    journal: &Journal,
+) -> impl Lifespan<Value = Follow<Scope>, Error = lifespan_runtime::Error> + Send + 'static {
+    let journal = journal.clone();
+    let instances = Arc::new(AtomicU32::new(0));
+    supervised(Restart::always(), move || {
+        let number = instances.fetch_add(1, Ordering::SeqCst) + 1;
+        let journal = journal.clone();
+        from_fn("listener", move |y| async move {
+            journal.log(format!("start listener {number}"));
+            lifespan_runtime::spawn("listen", async {
+                lifespan_runtime::shutdown_requested().await;
+                Err::<(), _>("connection closed under me")
+            });
+            y.yield_app(Scope::current()).await;
+        })
+    })
+}
+
 #[tokio::test(start_paused = true)]
-async fn a_local_stop_of_its_subtree_is_not_restarted() {
+async fn a_local_stop_of_its_subtree_is_not_restarted_and_its_failure_is_reported() {
     let journal = Journal::new();
     let scope = Scope::new();
     let holder = from_fn("holder", {
         let journal = journal.clone();
         move |y| async move {
-            // Fails at its turn: the stop was asked for, so that is no reason to restart.
-            let policy = Restart::always();
-            let follow = consumer(&journal, policy, |_| false).enter().await?;
+            let follow = fails_when_stopped(&journal).enter().await?;
             y.yield_app((Scope::current(), follow)).await;
             Ok::<(), lifespan_runtime::Error>(())
         }
     });
-    let (holder, follow) = bounded(scope.enter(holder)).await.unwrap();
+    let (holder, _follow) = bounded(scope.enter(holder)).await.unwrap();
     holder.request_local_shutdown();
     tokio::time::sleep(Duration::from_secs(60)).await;
-    assert_eq!(journal.count("start consumer 2"), 0);
-    assert!(
-        follow.is_up(),
-        "a local stop only tells it; its teardown stops it"
+    assert_eq!(journal.count("start listener 2"), 0);
+    assert!(scope.is_app_shutdown_requested(), "it failed the usual way");
+    let error = bounded(scope.shutdown()).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "task `listen` failed: connection closed under me"
     );
-    bounded(scope.shutdown()).await.unwrap();
-    assert_eq!(journal.count("stop consumer 1"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_local_stop_of_the_instance_itself_is_not_restarted() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    let follow = bounded(scope.enter(fails_when_stopped(&journal)))
+        .await
+        .unwrap();
+    follow.get().unwrap().request_local_shutdown(); // the instance's own scope
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(journal.count("start listener 2"), 0);
+    let error = bounded(scope.shutdown()).await.unwrap_err();
+    assert_eq!(error.name(), "listen");
+}
+
+/// A failure taken by the supervisor just as shutdown begins, before it could act on
+/// it, is reported by the teardown rather than dropped.
+#[tokio::test(start_paused = true)]
+async fn a_failure_taken_as_shutdown_begins_is_still_reported() {
+    let scope = Scope::new();
+    let part = supervised(Restart::on_failure(), || {
+        from_fn("consumer", |y| y.yield_app(Scope::current()))
+    });
+    let instance = bounded(scope.enter(part)).await.unwrap().get().unwrap();
+    // Run in this order, before the supervisor's loop: a task below the instance fails
+    // (the supervisor takes its failure), then the next one asks the app to stop.
+    instance.spawn("poll", async { Err::<(), _>("broker gone") });
+    instance.spawn("admin", async { lifespan_runtime::request_shutdown() });
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert!(scope.is_app_shutdown_requested());
+    let error = bounded(scope.shutdown()).await.unwrap_err();
+    assert_eq!(error.to_string(), "task `poll` failed: broker gone");
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,6 +1,9 @@
-//! Restart policies against a model: random policies (kind, limit, delays), random
-//! scripts of how each instance ends, and a shutdown at a random moment, for a
-//! supervised task and for a supervised lifespan with a subtree. On a paused clock, the
+//! Restart policies against a model: `on_failure` with a random limit and first delay
+//! (a window and a reset longer than any run, so that the limit counts every restart
+//! and delays double from the first), random scripts of how each instance ends, and a
+//! shutdown at a random moment, for a supervised task and for a supervised lifespan
+//! with a subtree. The window, the reset, jitter and `always` are checked by the unit
+//! tests of `restart/backoff.rs` and by `restart.rs`. On a paused clock, the
 //! model says what must have happened, and the run is checked against it:
 //!
 //! - every instance that started was stopped exactly once (a lifespan's: its shutdown

@@ -128,6 +128,18 @@ fn a_failed_task_shuts_the_service_down_and_fails_the_exit() {
 }
 
 #[test]
+fn a_task_that_fails_during_startup_fails_the_startup() {
+    let _deadline = common::deadline();
+    let (exit, code) = run_main_in_process(quick(), |yielder| async move {
+        lifespan_runtime::spawn("warm-up", async { Err::<(), _>("cache unreachable") });
+        // Startup goes on until the failure requests the shutdown that cuts it.
+        std::future::pending::<()>().await;
+        yielder.yield_app(()).await;
+    });
+    assert_eq!((exit, code), (ExitCode::FAILURE, Some(69)));
+}
+
+#[test]
 fn an_exit_code_from_the_body_is_kept() {
     let _deadline = common::deadline();
     let (exit, code) = run_main_in_process(quick(), |yielder| async move {

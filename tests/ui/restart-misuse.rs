@@ -13,6 +13,12 @@ async fn borrowing(url: &str) {
     yield_app!();
 }
 
+#[lifespan(restart = "on_failure")]
+async fn pair((host, port): (String, u16)) {
+    let _ = (host, port);
+    yield_app!();
+}
+
 pub struct Broker;
 
 impl Broker {
@@ -23,5 +29,5 @@ impl Broker {
 }
 
 fn main() {
-    let _ = (flaky(), borrowing("db"), Broker.consumer());
+    let _ = (flaky(), borrowing("db"), pair((String::new(), 1)), Broker.consumer());
 }

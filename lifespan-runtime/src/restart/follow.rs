@@ -76,7 +76,8 @@ impl<T: Clone> Follow<T> {
     }
 
     /// The running instance's value, waiting while the part is down; `None` once it has
-    /// stopped for good (its teardown, or it gave up).
+    /// stopped for good: its teardown has begun. A part that gave up is down (`get` is
+    /// `None`) until the app's teardown, which its giving up requested, stops it.
     ///
     /// # Cancellation safety
     ///
@@ -99,7 +100,7 @@ impl<T: Clone> Follow<T> {
     }
 
     /// Resolves at the next change: the part went down, or a new instance came up.
-    /// `Err` once the part has stopped for good.
+    /// `Err` once the part has stopped for good and the change was seen.
     ///
     /// # Cancellation safety
     ///

@@ -66,7 +66,6 @@ where
                 "task `{}` returned; restart {attempt} in {delay:?}", path()
             ),
         }
-        scope.task_restarted(&name);
         let _down = backoff.unready().then(|| scope.down());
         if until_stopped(&turn, &scope, backoff_wait(delay))
             .await
@@ -75,6 +74,8 @@ where
             // Shutdown began during the backoff: the failure was logged as it happened.
             return Ok(());
         }
+        // Counted once it happens: a shutdown during the backoff restarts nothing.
+        scope.task_restarted(&name);
     }
 }
 
@@ -91,9 +92,11 @@ pub(super) async fn until_stopped<F: Future>(
     let own_turn = pin!(turn.cancelled());
     let app_shutdown = pin!(scope.app_shutdown_requested());
     let stop = future::select(own_turn, app_shutdown);
-    match future::select(pin!(future), stop).await {
-        Either::Left((output, _)) => Some(output),
-        Either::Right(_) => None,
+    // The stop first: what comes with it (a failure queued as shutdown began) is left
+    // for the caller to report, not acted on.
+    match future::select(stop, pin!(future)).await {
+        Either::Left(_) => None,
+        Either::Right((output, _)) => Some(output),
     }
 }
 

@@ -44,8 +44,18 @@ impl<T: Clone + Send + Sync + 'static> FollowValue for T {}
 /// What a restart reacts to is a failure of a task below the instance (one spawned
 /// with [`spawn`](crate::Scope::spawn) in its body, or further down): a lifespan fails
 /// while running only through its tasks. The first startup is not retried: if it fails,
-/// entering the supervised lifespan fails, as the lifespan alone would. A restart whose
-/// startup fails counts as the next failure, with the backoff before the next attempt.
+/// entering the supervised lifespan fails, as the lifespan alone would (a task it
+/// spawned that fails meanwhile counts like one that fails later: a restart once it is
+/// up). A restart whose startup fails counts as the next failure, with the backoff before
+/// the next attempt. A `lifespan::process` program that exits while the app runs is a
+/// failure of its part, whatever its status: restarted under `on_failure` too.
+///
+/// A stop that was asked for is never restarted: once the supervisor's turn to stop
+/// has come (its teardown, or a local stop at it or above), or the instance's (a local
+/// stop of the instance's scope or above it), a failure below goes the usual way (it
+/// requests the app's shutdown, and the teardown reports it). A failure taken just as
+/// shutdown begins is reported by the teardown too, not dropped. One the supervisor
+/// was waiting out a backoff for was logged as it happened, and is not reported again.
 ///
 /// Past the policy's limit, the failure escalates as it would without a supervisor (a
 /// failed task requests shutdown of the app), with [`Error::gave_up`] set. Nothing
@@ -118,11 +128,16 @@ where
         let turn = turn_for("supervised");
         let (failures, failed) = mpsc::unbounded_channel::<Error>();
         let watching = Arc::new(AtomicBool::new(policy != Restart::never()));
-        let watched = watching.clone();
-        scope.supervise_below(Box::new(move |supervised, error| {
+        let restarting = Arc::new(AtomicBool::new(false));
+        let (watched, stopping_to_restart) = (watching.clone(), restarting.clone());
+        scope.supervise_below(Box::new(move |supervised, error, stop_had_begun| {
+            // Taken: a failure of the running instance, or one while this supervisor
+            // stops it to restart it (the loop logs those). Left to go on up: any once
+            // shutdown has begun, and one after a stop asked for below.
             watched.load(Ordering::Acquire)
                 && !supervised.is_shutdown_requested()
                 && !supervised.is_app_shutdown_requested()
+                && (!stop_had_begun || stopping_to_restart.load(Ordering::Acquire))
                 && failures.send(error.clone()).is_ok()
         }));
         let running = first
@@ -142,6 +157,7 @@ where
             turn: turn.clone(),
             scope: scope.clone(),
             instances: 1,
+            restarting,
         };
         drop(lifespan_task(&scope, &name, restarts));
         yielder.yield_app(follow).await;
@@ -189,6 +205,9 @@ struct Restarts<M, L: Lifespan> {
     turn: CancellationToken,
     scope: Scope,
     instances: u32,
+    /// Set while the loop stops the failed instance: its failures then are the
+    /// restart's, not a reason for another.
+    restarting: Arc<AtomicBool>,
 }
 
 impl<M, L> Restarts<M, L>
@@ -197,6 +216,17 @@ where
     L: Lifespan + Send + 'static,
     L::Value: FollowValue,
 {
+    /// The failures taken but not acted on when shutdown came, as the loop's own
+    /// failure, so that the teardown reports them.
+    fn failed_unread(&mut self) -> Result<(), Error> {
+        let mut unread = Vec::new();
+        while let Ok(error) = self.failed.try_recv() {
+            unread.push(error);
+        }
+        let name: crate::error::Name = self.name.clone();
+        Error::collect(&name, crate::error::Origin::Task, unread).map_err(Error::keep_as_is)
+    }
+
     /// Waits for a failure below, restarts, and again; ends when shutdown comes, or
     /// with the failure that used up the restarts.
     async fn run(mut self) -> Result<(), Error> {
@@ -204,18 +234,23 @@ where
         loop {
             let received = until_stopped(&self.turn, &self.scope, self.failed.recv()).await;
             let Some(Some(failure)) = received else {
-                return Ok(());
+                // Shutdown: a failure taken in the meantime is reported, not dropped.
+                return self.failed_unread();
             };
             let mut slot = self.slot.clone().lock_owned().await;
             let _down = self.backoff.unready().then(|| self.scope.down());
             self.publish.send_replace(None);
+            self.restarting.store(true, Ordering::Release);
             if let Some(running) = slot.take() {
                 // In teardown order; its failures while stopping are this restart's.
                 if let Err(error) = running.stop().await {
                     tracing::warn!(part = %self.scope.path(), %error, "the failed instance did not stop cleanly");
                 }
             }
-            while self.failed.try_recv().is_ok() {}
+            while let Ok(error) = self.failed.try_recv() {
+                tracing::warn!(part = %self.scope.path(), %error, "the failed instance failed again while it stopped");
+            }
+            self.restarting.store(false, Ordering::Release);
             let mut failure = failure;
             let mut failed_at = Instant::now();
             let running = loop {
@@ -230,7 +265,6 @@ where
                     part = %self.scope.path(), attempt, ?delay,
                     "{failure}; restart {attempt} of `{}` in {delay:?}", self.name
                 );
-                self.scope.restarted();
                 let slept = backoff_wait(delay);
                 if until_stopped(&self.turn, &self.scope, slept)
                     .await
@@ -238,6 +272,8 @@ where
                 {
                     return Ok(());
                 }
+                // Counted once it happens: a shutdown during the backoff restarts nothing.
+                self.scope.restarted();
                 self.instances += 1;
                 let lifespan = (self.make)().named(instance(&self.name, self.instances));
                 let began = Instant::now();

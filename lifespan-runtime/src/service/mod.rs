@@ -284,6 +284,11 @@ where
     let brought_down = root
         .ledger()
         .is_some_and(|ledger| ledger.was_brought_down());
+    // A task that failed during startup cut it: that startup failed.
+    let startup_failed = startup_failed
+        || root
+            .ledger()
+            .is_some_and(|ledger| ledger.did_fail_starting());
     let ending = exit::Ending::of(startup_failed, misconfigured, failed, brought_down);
     Served {
         output,

@@ -140,8 +140,9 @@ impl Drop for Down {
 }
 
 /// Takes a failure from below a supervised scope (`true`), or lets it go on up; given
-/// the supervised scope itself, which it cannot hold without a cycle.
-pub(crate) type Supervisor = Box<dyn Fn(&Scope, &Error) -> bool + Send + Sync>;
+/// the supervised scope itself, which it cannot hold without a cycle, and whether the
+/// failed part's own stop had begun or been asked for.
+pub(crate) type Supervisor = Box<dyn Fn(&Scope, &Error, bool) -> bool + Send + Sync>;
 
 /// What every scope of one app shares.
 struct App {
@@ -1084,9 +1085,7 @@ impl Scope {
             .get()
             .is_some_and(CancellationToken::is_cancelled);
         if !already_requested {
-            if let Some(ledger) = self.ledger() {
-                ledger.brought_down();
-            }
+            self.record_what_stopped_the_app();
             tracing::error!(%error, "task failed; requesting shutdown of the app");
         } else if error.kind() != ErrorKind::Aborted {
             tracing::error!(%error, "task failed");
@@ -1103,11 +1102,20 @@ impl Scope {
             return;
         }
         if !self.is_app_shutdown_requested() {
-            if let Some(ledger) = self.ledger() {
-                ledger.brought_down();
-            }
+            self.record_what_stopped_the_app();
         }
         self.request_shutdown();
+    }
+
+    /// A failure is about to request the app's shutdown, the first thing to: during
+    /// startup that fails the startup, after it the running service gave up.
+    fn record_what_stopped_the_app(&self) {
+        if let Some(ledger) = self.ledger() {
+            match self.phase() {
+                Phase::Starting => ledger.failed_starting(),
+                _ => ledger.brought_down(),
+            }
+        }
     }
 
     /// Offers the failures of tasks in the scopes below this one to `supervisor` before
@@ -1118,10 +1126,11 @@ impl Scope {
 
     /// Whether a scope above this one supervises it and took `error`.
     fn supervised_above(&self, error: &Error) -> bool {
+        let stopping = self.is_shutdown_requested();
         let mut above = self.inner.parent.as_ref().and_then(Weak::upgrade);
         while let Some(inner) = above {
             if let Some(supervisor) = inner.supervisor.get() {
-                if supervisor(&Scope::uncounted(inner.clone()), error) {
+                if supervisor(&Scope::uncounted(inner.clone()), error, stopping) {
                     return true;
                 }
             }
