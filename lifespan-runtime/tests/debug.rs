@@ -97,7 +97,7 @@ async fn a_restart_policy_shows_every_setting_and_giving_up_its_counts() {
     assert_eq!(
         format!("{policy:?}"),
         "Restart { when: OnFailure, delay: 100ms, max_delay: 30s, jitter: 0.0, limit: Some(1), \
-         window: 10s, reset_after: None }"
+         window: 10s, reset_after: None, unready: false }"
     );
     let scope = Scope::new();
     let error = scope
