@@ -6,6 +6,7 @@
 //! cargo test --bench lifecycle             # a smoke run: one tiny iteration of each
 //! cargo bench --bench lifecycle -- --stack # stack per nesting level only, release
 //! cargo bench --bench lifecycle -- --timeline # a recorded timeline against none only
+//! cargo bench --bench lifecycle -- --restart  # one restart beside start+stop only
 //! cargo test --bench lifecycle -- --stack  # the same in the debug build
 //! ```
 //!
@@ -99,6 +100,18 @@ fn main() {
         timeline_table(full);
         return;
     }
+    if args.iter().any(|arg| arg == "--restart") {
+        // The restart's cost beside the per-part figure, alone: 1,000 of each.
+        let plan = Plan {
+            sizes: if full { &[1_000] } else { &[10] },
+            runs: if full { 11 } else { 1 },
+        };
+        for (flavor, runtime) in runtimes() {
+            start_stop_table(flavor, &runtime, &plan);
+            restart_table(flavor, &runtime, &plan);
+        }
+        return;
+    }
     let plan = if full {
         Plan {
             sizes: &[1_000, 10_000, 100_000],
@@ -110,18 +123,10 @@ fn main() {
             runs: 1,
         }
     };
-    let current_thread = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let multi_thread = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let [(_, current_thread), multi_thread] = runtimes();
     for (flavor, runtime) in [
         ("current-thread runtime", &current_thread),
-        ("multi-thread runtime, 2 workers", &multi_thread),
+        (multi_thread.0, &multi_thread.1),
     ] {
         start_stop_table(flavor, runtime, &plan);
         restart_table(flavor, runtime, &plan);
@@ -190,6 +195,23 @@ fn main() {
 }
 
 /// Per-part cost of starting and stopping N parts, each way, on `runtime`.
+/// The two runtimes every table is measured on.
+fn runtimes() -> [(&'static str, tokio::runtime::Runtime); 2] {
+    let current_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let multi_thread = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    [
+        ("current-thread runtime", current_thread),
+        ("multi-thread runtime, 2 workers", multi_thread),
+    ]
+}
+
 fn start_stop_table(flavor: &str, runtime: &tokio::runtime::Runtime, plan: &Plan) {
     println!(
         "## start+stop of N no-op parts, per part ({flavor}, median of {} runs)\n",
