@@ -168,6 +168,27 @@ mod tests {
         }
     }
 
+    /// Several failures of one startup are marked when any of them is.
+    #[test]
+    fn several_failures_are_marked_when_one_is() {
+        use crate::error::{Name, Origin};
+        let name = |name: &'static str| Name::Borrowed(name);
+        let plain = Error::failed(name("cache"), Origin::Startup, "refused");
+        let marked = Error::failed(
+            name("settings"),
+            Origin::Startup,
+            ConfigError::new("no PORT"),
+        );
+        assert!(!plain.is_config());
+        assert!(marked.is_config());
+        let several = Error::collect(&name("main"), Origin::Startup, vec![plain.clone(), marked])
+            .unwrap_err();
+        assert!(several.is_config());
+        let unmarked =
+            Error::collect(&name("main"), Origin::Startup, vec![plain.clone(), plain]).unwrap_err();
+        assert!(!unmarked.is_config());
+    }
+
     #[test]
     fn the_mark_is_found_anywhere_in_the_chain_and_nowhere_else() {
         let io = || std::io::Error::other("unreadable");

@@ -80,6 +80,7 @@ async fn one_that_keeps_failing_escalates_past_the_limit_and_says_how_far_it_got
     assert_eq!(error.name(), "consumer");
     let gave_up = error.gave_up().expect("it gave up");
     assert_eq!(gave_up.restarts(), 3);
+    assert_eq!(gave_up.limit(), (3, Duration::from_secs(10)));
     assert_eq!(gave_up.over(), 700 * MS); // restarts at 0, 100 and 300 ms; the last failure at 700
     assert_eq!(
         error.to_string(),
@@ -107,6 +108,10 @@ async fn a_panic_is_restarted_and_past_the_limit_is_reported_as_a_panic() {
     assert_eq!(error.kind(), ErrorKind::Panicked);
     assert_eq!(error.panic_message(), Some("bad frame 2"));
     assert_eq!(error.gave_up().map(|gave_up| gave_up.restarts()), Some(1));
+    assert_eq!(
+        error.to_string(),
+        "task `parser` panicked: bad frame 2; gave up after 1 restart in 100.0ms (its limit: 1 within 10s)"
+    );
     let _ = bounded(scope.shutdown()).await;
 }
 
