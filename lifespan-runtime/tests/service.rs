@@ -289,3 +289,82 @@ fn every_scope_of_a_service_knows_its_shutdown_deadline() {
     assert_eq!(code, None);
     assert_eq!(*seen.lock().unwrap(), Some(Some(limit)));
 }
+
+/// A part whose startup fails with a `ConfigError`: exit 78, whether the body's error
+/// can be looked into (a `lifespan::Error`) or not (an error type of the app's own).
+#[test]
+fn a_startup_failed_on_its_configuration_exits_78() {
+    let _deadline = common::deadline();
+    let settings = || {
+        from_fn("settings", |y| async move {
+            let port: u16 = "eighty"
+                .parse()
+                .map_err(lifespan_runtime::ConfigError::new)?;
+            y.yield_app(port).await;
+            Ok::<(), lifespan_runtime::ConfigError>(())
+        })
+    };
+    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
+        settings().enter().await?;
+        yielder.yield_app(()).await;
+        Ok::<(), Error>(())
+    });
+    assert!(exit.unwrap_err().is_config());
+    assert_eq!(code, Some(78), "the body's own error carries the mark");
+    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
+        settings().enter().await?;
+        yielder.yield_app(()).await;
+        Ok::<(), AppError>(())
+    });
+    assert!(matches!(exit, Err(AppError::Lifespan(_))));
+    assert_eq!(
+        code,
+        Some(78),
+        "the part's startup failure was seen where it happened"
+    );
+    // A task that fails on its configuration during startup fails the startup too.
+    let (_, code): (ExitCode, _) = run_main_in_process(quick(), |yielder| async move {
+        lifespan_runtime::spawn("reload", async {
+            Err::<(), _>(lifespan_runtime::ConfigError::new("no such file: app.toml"))
+        });
+        std::future::pending::<()>().await;
+        yielder.yield_app(()).await;
+    });
+    assert_eq!(code, Some(78));
+}
+
+/// A program that exits while the service runs brings it down: exit 70. Under
+/// `supervised` it is started again instead, and the service runs on.
+#[cfg(all(feature = "process", unix))]
+#[test]
+fn a_program_that_exits_while_running_is_restarted_only_under_a_supervisor() {
+    use lifespan_runtime::process::Process;
+    let _deadline = common::deadline();
+    let short_lived = || {
+        Process::new("sleeper", "sleep")
+            .arg("0.1")
+            .ready_after(Duration::from_millis(1))
+            .lifespan()
+    };
+    let (_, code): (ExitCode, _) = run_main_in_process(quick(), move |yielder| async move {
+        short_lived().enter().await.unwrap();
+        yielder.yield_app(()).await;
+    });
+    assert_eq!(code, Some(70), "it exited while running");
+    let (_, code): (ExitCode, _) = run_main_in_process(quick(), move |yielder| async move {
+        let policy = lifespan_runtime::Restart::on_failure().delay(Duration::from_millis(1));
+        let sleeper = lifespan_runtime::supervised(policy, short_lived)
+            .enter()
+            .await
+            .unwrap();
+        let first = sleeper.get().unwrap().pid();
+        let mut changes = sleeper.clone();
+        changes.changed().await.unwrap(); // it exited: down
+        let second = sleeper.wait().await.unwrap().pid();
+        assert_ne!(first, second);
+        assert!(!lifespan_runtime::is_app_shutdown_requested());
+        lifespan_runtime::request_shutdown();
+        yielder.yield_app(()).await;
+    });
+    assert_eq!(code, None, "restarted, then stopped cleanly");
+}
