@@ -560,7 +560,7 @@ impl Ledger {
 }
 
 /// "task `consumer` restarted 3 times", for each supervised task of a part, and
-/// "restarted twice" for the part itself (its name left empty).
+/// "restarted 2 times" for the part itself (its name left empty).
 fn restart_notes(restarts: &[(Name, u32)]) -> impl Iterator<Item = String> + '_ {
     restarts.iter().map(|(task, count)| {
         let what = match task.as_ref() {

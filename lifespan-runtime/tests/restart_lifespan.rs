@@ -341,3 +341,36 @@ async fn a_lifespan_down_between_failure_and_restart_turns_readiness_off_if_aske
     assert!(scope.is_ready(), "ready again once the new instance runs");
     bounded(scope.shutdown()).await.unwrap();
 }
+
+/// The summary counts a lifespan's restarts on its own row, and draws each instance as
+/// a row of its own, numbered.
+#[tokio::test(start_paused = true)]
+async fn each_instance_is_a_row_and_the_part_s_row_counts_its_restarts() {
+    let journal = Journal::new();
+    let scope = Scope::new();
+    scope.record_timeline();
+    bounded(scope.enter(consumer(&journal, Restart::on_failure(), |n| n <= 2)))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    bounded(scope.shutdown()).await.unwrap();
+    let timeline = scope.timeline().expect("recorded");
+    let rows: Vec<(&str, &[String])> = timeline
+        .rows()
+        .iter()
+        .filter(|row| row.name().starts_with("consumer"))
+        .map(|row| (row.name(), row.notes()))
+        .collect();
+    let none: &[String] = &[];
+    assert_eq!(
+        rows,
+        [
+            ("consumer", &["restarted 2 times".to_owned()][..]),
+            // The supervisor's own task, which waits for failures and restarts.
+            ("consumer-restarts", none),
+            ("consumer#1", none),
+            ("consumer#2", none),
+            ("consumer#3", none),
+        ]
+    );
+}
