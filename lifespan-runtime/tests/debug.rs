@@ -109,6 +109,21 @@ async fn a_restart_policy_shows_every_setting_and_giving_up_its_counts() {
         format!("{gave_up:?}"),
         "GaveUp { restarts: 1, over: 100ms, limit: 1, within: 10s }"
     );
+    let another = Scope::new();
+    let follow = another
+        .enter(lifespan_runtime::supervised(
+            lifespan_runtime::Restart::on_failure(),
+            || from_fn("pool", |y| y.yield_app(())),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(format!("{follow:?}"), "Follow { up: true }");
+    another.shutdown().await.unwrap();
+    assert_eq!(format!("{follow:?}"), "Follow { up: false }");
+    assert_eq!(
+        lifespan_runtime::StoppedForGood.to_string(),
+        "the part has stopped for good"
+    );
     let structure = format!("{error:#?}");
     assert!(
         structure.contains("gave_up: GaveUp {\n        restarts: 1,"),
