@@ -86,14 +86,11 @@ pub(super) async fn until_stopped<F: Future>(
     scope: &Scope,
     future: F,
 ) -> Option<F::Output> {
-    if turn.is_cancelled() || scope.is_app_shutdown_requested() {
-        return None;
-    }
     let own_turn = pin!(turn.cancelled());
     let app_shutdown = pin!(scope.app_shutdown_requested());
     let stop = future::select(own_turn, app_shutdown);
-    // The stop first: what comes with it (a failure queued as shutdown began) is left
-    // for the caller to report, not acted on.
+    // The stop first, so that a stop already there wins at once, and what comes with
+    // it (a failure queued as shutdown began) is left for the caller to report.
     match future::select(stop, pin!(future)).await {
         Either::Left(_) => None,
         Either::Right((output, _)) => Some(output),
