@@ -146,6 +146,22 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Records an instance beginning now, in ms from `origin`; returns its number, from 0.
+fn begin(starts: &Mutex<Vec<u64>>, origin: Instant) -> usize {
+    let mut starts = starts.lock().unwrap();
+    starts.push(ms(origin));
+    starts.len() - 1
+}
+
+/// Fails `after` ms from now, unless the current code's turn to stop comes first.
+async fn fails_after(after: u64) -> Result<(), &'static str> {
+    let waited = tokio::time::sleep(Duration::from_millis(after));
+    match lifespan_runtime::until_shutdown(waited).await {
+        Some(()) => Err("scripted failure"),
+        None => Ok(()),
+    }
+}
+
 /// Runs the case with a supervised task; returns when each instance started and, if
 /// it gave up, the error.
 fn run_task(case: &Case) -> (Vec<u64>, Option<(u64, Error)>, Journal) {
@@ -156,22 +172,12 @@ fn run_task(case: &Case) -> (Vec<u64>, Option<(u64, Error)>, Journal) {
         let starts = Arc::new(Mutex::new(Vec::new()));
         let (seen, logged, script) = (starts.clone(), journal.clone(), case.clone());
         scope.spawn_supervised("worker", case.policy(), move || {
-            let instance = {
-                let mut starts = seen.lock().unwrap();
-                starts.push(ms(origin));
-                starts.len() - 1
-            };
+            let instance = begin(&seen, origin);
             let (end, journal) = (script.end(instance), logged.clone());
             async move {
                 journal.log(format!("start {instance}"));
                 let ended = match end {
-                    End::FailsAfter(after) => {
-                        let waited = tokio::time::sleep(Duration::from_millis(after));
-                        match lifespan_runtime::until_shutdown(waited).await {
-                            Some(()) => Err("scripted failure"),
-                            None => Ok(()),
-                        }
-                    }
+                    End::FailsAfter(after) => fails_after(after).await,
                     End::Stays => {
                         lifespan_runtime::shutdown_requested().await;
                         Ok(())
@@ -197,11 +203,7 @@ fn run_lifespan(case: &Case) -> (Vec<u64>, Option<(u64, Error)>, Journal) {
         let starts = Arc::new(Mutex::new(Vec::new()));
         let (seen, logged, script) = (starts.clone(), journal.clone(), case.clone());
         let part = supervised(case.policy(), move || {
-            let instance = {
-                let mut starts = seen.lock().unwrap();
-                starts.push(ms(origin));
-                starts.len() - 1
-            };
+            let instance = begin(&seen, origin);
             let (end, journal) = (script.end(instance), logged.clone());
             from_fn("part", move |y| async move {
                 let child = journal.clone();
@@ -213,13 +215,7 @@ fn run_lifespan(case: &Case) -> (Vec<u64>, Option<(u64, Error)>, Journal) {
                 .await?;
                 journal.log(format!("start {instance}"));
                 if let End::FailsAfter(after) = end {
-                    lifespan_runtime::spawn("poll", async move {
-                        let waited = tokio::time::sleep(Duration::from_millis(after));
-                        match lifespan_runtime::until_shutdown(waited).await {
-                            Some(()) => Err("scripted failure"),
-                            None => Ok(()),
-                        }
-                    });
+                    lifespan_runtime::spawn("poll", fails_after(after));
                 }
                 y.yield_app(()).await;
                 journal.log(format!("stop {instance}"));
