@@ -159,7 +159,7 @@ where
             instances: 1,
             restarting,
         };
-        drop(lifespan_task(&scope, &name, restarts));
+        drop(spawn_restart_loop(&scope, &name, restarts));
         yielder.yield_app(follow).await;
         // Failures below now go the usual way, into this teardown's error.
         watching.store(false, Ordering::Release);
@@ -179,7 +179,11 @@ fn instance(name: &str, number: u32) -> String {
 
 /// Spawns the restart loop as a task of the supervisor's scope: a failure of its own
 /// (giving up) goes up from there, past this supervisor.
-fn lifespan_task<M, L>(scope: &Scope, name: &str, restarts: Restarts<M, L>) -> crate::TaskHandle
+fn spawn_restart_loop<M, L>(
+    scope: &Scope,
+    name: &str,
+    restarts: Restarts<M, L>,
+) -> crate::TaskHandle
 where
     M: FnMut() -> L + Send + 'static,
     L: Lifespan + Send + 'static,
