@@ -134,9 +134,9 @@ struct Entry {
     notes: Vec<String>,
     /// Its startup was cut by a shutdown request.
     cut: bool,
-    /// How often each of its supervised tasks was restarted, by name, in the order of
-    /// their first restart.
-    restarts: Vec<(Name, u32)>,
+    /// How often it (`None`) and each of its supervised tasks (by name) was restarted,
+    /// in the order of their first restart.
+    restarts: Vec<(Option<Name>, u32)>,
 }
 
 impl Ledger {
@@ -251,15 +251,20 @@ impl Ledger {
         self.misconfigured.load(Ordering::Relaxed)
     }
 
-    /// A supervised task named `name` of the part `owner` is being restarted.
-    pub(crate) fn task_restarted(&self, owner: EntryId, name: &Name) {
+    /// The part `owner` (`task` `None`), or its supervised task named `task`, is being
+    /// restarted.
+    pub(crate) fn restarted(&self, owner: EntryId, task: Option<&Name>) {
         let mut entries = lock(&self.entries);
         let Some(entry) = entries.get_mut(owner) else {
             return;
         };
-        match entry.restarts.iter_mut().find(|(task, _)| task == name) {
+        match entry
+            .restarts
+            .iter_mut()
+            .find(|(counted, _)| counted.as_ref() == task)
+        {
             Some((_, count)) => *count += 1,
-            None => entry.restarts.push((name.clone(), 1)),
+            None => entry.restarts.push((task.cloned(), 1)),
         }
     }
 
@@ -559,13 +564,13 @@ impl Ledger {
     }
 }
 
-/// "task `consumer` restarted 3 times", for each supervised task of a part, and
-/// "restarted 2 times" for the part itself (its name left empty).
-fn restart_notes(restarts: &[(Name, u32)]) -> impl Iterator<Item = String> + '_ {
+/// "restarted 2 times" for the part itself, and "task `consumer` restarted 3 times"
+/// for each of its supervised tasks.
+fn restart_notes(restarts: &[(Option<Name>, u32)]) -> impl Iterator<Item = String> + '_ {
     restarts.iter().map(|(task, count)| {
-        let what = match task.as_ref() {
-            "" => String::new(),
-            task => format!("task `{task}` "),
+        let what = match task {
+            None => String::new(),
+            Some(task) => format!("task `{task}` "),
         };
         match count {
             1 => format!("{what}restarted once"),

@@ -1005,7 +1005,7 @@ impl Scope {
     /// counts it on the owner's line.
     pub(crate) fn task_restarted(&self, name: &Name) {
         if let (Some(ledger), Some(entry)) = (self.ledger(), self.inner.entry) {
-            ledger.task_restarted(entry, name);
+            ledger.restarted(entry, Some(name));
         }
     }
 
@@ -1142,7 +1142,7 @@ impl Scope {
     /// This part is being restarted: the summary counts it on its own line.
     pub(crate) fn restarted(&self) {
         if let (Some(ledger), Some(entry)) = (self.ledger(), self.inner.entry) {
-            ledger.task_restarted(entry, &Name::Borrowed(""));
+            ledger.restarted(entry, None);
         }
     }
 
