@@ -454,8 +454,9 @@
 //! Nothing restarts once shutdown has begun or the part's own turn to stop has come, and
 //! a backoff then ends at once. Each restart is a WARN with the part's path, the
 //! attempt, the error and the delay; the summary counts restarts per part, and the
-//! timeline draws each instance of a restarted lifespan (`broker#1`, `broker#2`). The
-//! `supervised_worker` example shows both.
+//! timeline draws each instance as a row of its own: a restarted lifespan's
+//! (`broker#1`, `broker#2`) and a supervised task's (`worker#1`, beside the `worker`
+//! row for the task's whole life). The `supervised_worker` example shows both.
 //!
 //! Decisions: a restarting lifespan's first startup is not retried (a service that
 //! cannot start should say so at once, with exit 69 or 78); a restart whose startup

@@ -197,6 +197,11 @@ impl Ledger {
         }
     }
 
+    /// Whether hooks and tasks are recorded, for a timeline.
+    pub(crate) fn records_children(&self) -> bool {
+        self.children_recorded.load(Ordering::Relaxed)
+    }
+
     /// A task named `name` of the part `owner` was spawned, if tasks are recorded.
     pub(crate) fn task_spawned(&self, owner: Option<EntryId>, name: &Name) {
         if !self.children_recorded.load(Ordering::Relaxed) {

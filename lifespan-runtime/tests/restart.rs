@@ -343,3 +343,66 @@ async fn a_restart_is_counted_on_its_part_s_row_once_it_happens() {
         .unwrap();
     assert_eq!(feed.notes(), ["task `poll` restarted once"]);
 }
+
+/// The timeline draws each instance of a supervised task as a row of its own, beside
+/// the task's row for its whole life: where it began and ended, and how it failed.
+#[tokio::test(start_paused = true)]
+async fn each_instance_of_a_task_is_a_row_of_its_own_in_the_timeline() {
+    let scope = Scope::new();
+    scope.record_timeline();
+    let part = from_fn("feed", |y| async move {
+        let instances = Instances::default();
+        lifespan::spawn_supervised("poll", Restart::on_failure(), move || {
+            let instance = instances.begin();
+            async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if instance <= 2 {
+                    return Err(format!("timeout {instance}"));
+                }
+                lifespan::shutdown_requested().await;
+                Ok(())
+            }
+        });
+        y.yield_app(()).await;
+    });
+    bounded(scope.enter(part)).await.unwrap();
+    // Instance 1 fails at 1 s, 2 at 2.1 s, and 3 begins at 2.3 s.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    scope.request_shutdown();
+    bounded(scope.shutdown()).await.unwrap();
+    let timeline = scope.timeline().expect("recorded");
+    let rows: Vec<_> = timeline
+        .rows()
+        .iter()
+        .filter(|row| row.name().starts_with("poll"))
+        .map(|row| {
+            let bar = row.startup().expect("a task's row has one bar");
+            (
+                row.path(),
+                bar.start(),
+                bar.end(),
+                bar.failure().map(|failure| failure.message().to_owned()),
+            )
+        })
+        .collect();
+    let stopped = Some(Duration::from_secs(5));
+    assert_eq!(
+        rows,
+        [
+            ("feed/poll", Duration::ZERO, stopped, None),
+            (
+                "feed/poll#1",
+                Duration::ZERO,
+                Some(Duration::from_secs(1)),
+                Some("task `poll` failed: timeout 1".to_owned())
+            ),
+            (
+                "feed/poll#2",
+                1100 * MS,
+                Some(2100 * MS),
+                Some("task `poll` failed: timeout 2".to_owned())
+            ),
+            ("feed/poll#3", 2300 * MS, stopped, None),
+        ]
+    );
+}

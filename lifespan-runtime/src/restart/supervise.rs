@@ -29,8 +29,11 @@ where
     let scope = Scope::current_for("spawn_supervised");
     let turn = turn_for("spawn_supervised");
     let mut backoff = Backoff::new(policy);
+    let mut instances: u32 = 0;
     loop {
+        instances = instances.saturating_add(1);
         let began = Instant::now();
+        let row = scope.task_instance_began(&name, instances);
         let instance = AssertUnwindSafe(async { make().await.into_result() }).catch_unwind();
         let failure = match instance.await {
             Ok(Ok(())) => None,
@@ -38,6 +41,9 @@ where
             Err(payload) => Some(Error::panicked(name.clone(), Origin::Task, &*payload)),
         };
         let ended = Instant::now();
+        if let Some(row) = row {
+            row.ended(failure.as_ref());
+        }
         // A stop that was asked for, or the app's shutdown: nothing restarts.
         if turn.is_cancelled() || scope.is_app_shutdown_requested() {
             return failure.map_or(Ok(()), |error| Err(error.keep_as_is()));
@@ -107,7 +113,9 @@ impl Scope {
     /// than a builder on `spawn`, so that a supervised task reads as one call.
     ///
     /// Each restart is logged at WARN with the task's path, the attempt, the error and
-    /// the delay; the `#[lifespan::main]` summary counts the restarts on its part's line.
+    /// the delay; the `#[lifespan::main]` summary counts the restarts on its part's line,
+    /// and a [timeline](Scope::record_timeline) draws each instance as a row of its own
+    /// (`name#1`, `name#2`, ...) below the task's row.
     /// Past the policy's limit, the last failure escalates as a failure of a task from
     /// `spawn` does (shutdown of the app is requested), and says how many restarts were
     /// tried ([`Error::gave_up`]). Once the app's shutdown has been requested, or the

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::backoff::{Backoff, Next};
 use super::follow::Follow;
+use super::instance;
 use super::policy::Restart;
 use super::supervise::{backoff_wait, until_stopped};
 use crate::engine::Scope;
@@ -170,11 +171,6 @@ where
             None => Ok(()),
         }
     })
-}
-
-/// `db#2`: the second instance of `db`.
-fn instance(name: &str, number: u32) -> String {
-    format!("{name}#{number}")
 }
 
 /// Spawns the restart loop as a task of the supervisor's scope: a failure of its own

@@ -1097,6 +1097,7 @@ impl Scope {
     /// The part that owns this scope failed while the app ran, outside any task (a
     /// program that exited): a supervisor above takes it, or it requests the app's
     /// shutdown, as a failed task does.
+    #[cfg(all(unix, feature = "process"))]
     pub(crate) fn failed_while_running(&self, error: &Error) {
         if self.supervised_above(error) {
             return;

@@ -1,7 +1,8 @@
 //! The timeline a scope's app keeps: what `#[lifespan::main]` draws at exit, and what a
 //! test or an admin endpoint can take at any time.
 
-use crate::ledger::Ledger;
+use crate::error::{Error, Name};
+use crate::ledger::{EntryId, Ledger};
 use crate::timeline::Timeline;
 
 use super::Scope;
@@ -38,5 +39,49 @@ impl Scope {
     /// with what is still running drawn to now.
     pub fn timeline(&self) -> Option<Timeline> {
         self.ledger().map(Ledger::timeline)
+    }
+}
+
+impl Scope {
+    /// An instance of this scope's supervised task `task` began. When hooks and tasks
+    /// are recorded, it is a row of its own, `task#number`, beside the task's row for
+    /// its whole life: its end, and its failure, are the instance's.
+    pub(crate) fn task_instance_began(&self, task: &Name, number: u32) -> Option<InstanceRow<'_>> {
+        let ledger = self.ledger().filter(|ledger| ledger.records_children())?;
+        let name: Name = crate::restart::instance(task, number).into();
+        let owner = self.entry();
+        ledger.task_spawned(owner, &name);
+        Some(InstanceRow {
+            ledger,
+            owner,
+            name,
+            ended: false,
+        })
+    }
+}
+
+/// The row of one instance of a supervised task, open while it runs.
+pub(crate) struct InstanceRow<'a> {
+    ledger: &'a Ledger,
+    owner: Option<EntryId>,
+    name: Name,
+    ended: bool,
+}
+
+impl InstanceRow<'_> {
+    /// The instance ended, with `failure` if it failed.
+    pub(crate) fn ended(mut self, failure: Option<&Error>) {
+        self.ended = true;
+        self.ledger.task_ended(self.owner, &self.name, failure);
+    }
+}
+
+/// An instance whose task was aborted (at the deadline) ends there too; the task's own
+/// row says how.
+impl Drop for InstanceRow<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.ledger.task_ended(self.owner, &self.name, None);
+        }
     }
 }
