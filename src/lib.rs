@@ -49,7 +49,8 @@
 //! Arguments: `name = ".."` (default: the fn's name), `startup_timeout = ".."` and
 //! `shutdown_timeout = ".."` (`"250ms"`, `"10s"`, `"2m"`, checked at compile time; the
 //! [`Lifespan`] methods of the same names override them), `restart = "on_failure"`
-//! (or `"always"`, `"never"`; see [Restarting what fails](#restarting-what-fails)), and
+//! (or `"always"`, `"never"`, or any expression of type [`Restart`]; see
+//! [Restarting what fails](#restarting-what-fails)), and
 //! `crate = ".."` for crates that re-export `lifespan`. It works on methods (`&self`),
 //! generic fns and fns with `impl Trait` arguments.
 //!
@@ -438,10 +439,13 @@
 //! - a task: [`spawn_supervised`]`(name, policy, || make_the_task())`, which takes a
 //!   closure because each restart needs a new future;
 //! - a lifespan and everything below it: [`supervised`]`(policy, || make_the_lifespan())`,
-//!   or, where it is defined, `#[lifespan(restart = "on_failure")]` (the default
-//!   backoff and limit; build the [`Restart`] in code for others). The attribute makes
-//!   each instance from clones of the arguments, so they must be owned and `Clone`; the
-//!   fn then returns `impl Lifespan<Value = Follow<T>, Error = lifespan::Error>`.
+//!   or, where it is defined, `#[lifespan(restart = "on_failure")]` (a kind by name,
+//!   with the default backoff and limit) or `#[lifespan(restart = Restart::on_failure()
+//!   .limit(3, Duration::from_secs(60)))]` (any expression of type [`Restart`],
+//!   evaluated each time the fn is called; it may read the fn's arguments). The
+//!   attribute makes each instance from clones of the arguments, so they must be owned
+//!   and `Clone`; the fn then returns
+//!   `impl Lifespan<Value = Follow<T>, Error = lifespan::Error>`.
 //!   When a task below it fails, its subtree stops in teardown order and starts again.
 //!   It hands out a [`Follow`] of the value rather than the value, so that no holder
 //!   keeps an instance that was replaced; a value that cannot be cloned for its holders

@@ -177,8 +177,9 @@ async fn a_panicking_shutdown_half_is_caught_and_named() {
 mod restart {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::Duration;
 
-    use lifespan::{Follow, Scope, lifespan, yield_app};
+    use lifespan::{Follow, Restart, Scope, lifespan, yield_app};
 
     #[lifespan(restart = "on_failure")]
     async fn consumer(mut topic: String, opened: Arc<AtomicU32>) -> Result<String, std::io::Error> {
@@ -204,6 +205,39 @@ mod restart {
         assert_eq!(topic.get().as_deref(), Some("orders#2"));
         assert_eq!(opened.load(Ordering::SeqCst), 2);
         scope.shutdown().await.unwrap();
+    }
+
+    /// `restart = <expression>`: a whole policy, evaluated when the fn is called, which
+    /// may read the fn's arguments.
+    #[lifespan(restart = Restart::always().delay(backoff).limit(1, Duration::from_secs(60)))]
+    async fn flaky(backoff: Duration, opened: Arc<AtomicU32>) -> Result<(), std::io::Error> {
+        opened.fetch_add(1, Ordering::SeqCst);
+        lifespan::spawn("poll", async { Err::<(), _>("broker gone") });
+        yield_app!(());
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_expression_gives_the_whole_policy_and_may_read_the_arguments() {
+        let scope = Scope::new();
+        let opened = Arc::new(AtomicU32::new(0));
+        scope
+            .enter(flaky(Duration::from_secs(5), opened.clone()))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(4_999)).await;
+        assert_eq!(
+            opened.load(Ordering::SeqCst),
+            1,
+            "the delay is the argument's"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(opened.load(Ordering::SeqCst), 2);
+        // The second instance's failure is past the limit of one restart.
+        let error = scope.shutdown().await.unwrap_err();
+        let gave_up = error.gave_up().expect("gave up past the limit");
+        assert_eq!(gave_up.restarts(), 1);
+        assert_eq!(opened.load(Ordering::SeqCst), 2);
     }
 }
 

@@ -21,10 +21,19 @@ pub(crate) struct Args {
     krate: Option<Path>,
     pub(crate) flavor: Option<Flavor>,
     pub(crate) worker_threads: Option<WorkerThreads>,
-    pub(crate) restart: Option<RestartKind>,
+    pub(crate) restart: Option<RestartPolicy>,
 }
 
-/// `restart = ".."`: which `lifespan::Restart` policy a `#[lifespan]` is supervised with.
+/// `restart = ".."`: the `lifespan::Restart` policy a `#[lifespan]` is supervised with.
+pub(crate) enum RestartPolicy {
+    /// `restart = "on_failure"`: a kind, with the default backoff and limit.
+    Kind(RestartKind),
+    /// `restart = Restart::on_failure().limit(3, Duration::from_secs(60))`: an
+    /// expression of type `Restart`, evaluated each time the fn is called.
+    Expr(Box<syn::Expr>),
+}
+
+/// The three kinds `restart = ".."` names, each a constructor of `lifespan::Restart`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum RestartKind {
     Never,
@@ -33,6 +42,16 @@ pub(crate) enum RestartKind {
 }
 
 impl RestartKind {
+    /// The kind `written` names, if it names one.
+    fn named(written: &str) -> Option<RestartKind> {
+        match written {
+            "on_failure" => Some(RestartKind::OnFailure),
+            "always" => Some(RestartKind::Always),
+            "never" => Some(RestartKind::Never),
+            _ => None,
+        }
+    }
+
     /// The constructor of `lifespan::Restart` it names.
     pub(crate) fn constructor(self) -> &'static str {
         match self {
@@ -164,21 +183,8 @@ impl Args {
                 set(&mut self.krate, meta, path)
             }
             "restart" => {
-                let literal = string(meta, "restart = \"on_failure\"")?;
-                let kind = match literal.value().as_str() {
-                    "on_failure" => RestartKind::OnFailure,
-                    "always" => RestartKind::Always,
-                    "never" => RestartKind::Never,
-                    other => {
-                        return Err(syn::Error::new(
-                            literal.span(),
-                            format!(
-                                "`{other}` is not a restart policy: write \"on_failure\", \"always\" or \"never\""
-                            ),
-                        ));
-                    }
-                };
-                set(&mut self.restart, meta, kind)
+                let policy = restart_policy(meta)?;
+                set(&mut self.restart, meta, policy)
             }
             "flavor" => {
                 let literal = string(meta, "flavor = \"current_thread\"")?;
@@ -242,6 +248,43 @@ fn valid(attribute: Attribute) -> String {
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
         None => String::new(),
     }
+}
+
+/// The value of `restart =`: a string naming a kind, or an expression of type
+/// `Restart`. A bare kind (`restart = on_failure`) is taken for the string it meant.
+fn restart_policy(meta: &ParseNestedMeta<'_>) -> syn::Result<RestartPolicy> {
+    let kinds = "\"on_failure\", \"always\" or \"never\"";
+    let message = format!(
+        "`restart` takes a policy: write {kinds}, or an expression such as `Restart::on_failure().limit(3, Duration::from_secs(60))`"
+    );
+    let value = meta.value().map_err(|_| meta.error(&message))?;
+    if value.peek(LitStr) {
+        let literal: LitStr = value.parse()?;
+        return RestartKind::named(&literal.value())
+            .map(RestartPolicy::Kind)
+            .ok_or_else(|| {
+                syn::Error::new(
+                    literal.span(),
+                    format!(
+                        "`{}` is not a restart policy: write {kinds}, or an expression of type `Restart`",
+                        literal.value()
+                    ),
+                )
+            });
+    }
+    let span = value.span();
+    let expr: syn::Expr = value.parse().map_err(|_| syn::Error::new(span, &message))?;
+    if let syn::Expr::Path(path) = &expr {
+        if let Some(kind) = path.path.get_ident().map(|ident| ident.to_string()) {
+            if RestartKind::named(&kind).is_some() {
+                return Err(syn::Error::new_spanned(
+                    &expr,
+                    format!("write the kind as a string: `restart = \"{kind}\"`"),
+                ));
+            }
+        }
+    }
+    Ok(RestartPolicy::Expr(Box::new(expr)))
 }
 
 /// The string after `key =`; anything else is an error that shows `example`.

@@ -27,7 +27,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Path, Type};
 
-use crate::args::RestartKind;
+use crate::args::RestartPolicy;
 use crate::attribute::Attribute;
 use crate::entry;
 use crate::outline::{Outline, Types};
@@ -76,8 +76,8 @@ fn lifespan(outline: &Outline, split: Split) -> TokenStream {
         #shutdown_timeout
         #lifespan
     };
-    match args.restart {
-        Some(kind) => supervised(outline, kind, make),
+    match &args.restart {
+        Some(policy) => supervised(outline, policy, make),
         None => make,
     }
 }
@@ -86,14 +86,44 @@ fn lifespan(outline: &Outline, split: Split) -> TokenStream {
 /// instance made from clones of the arguments. The clone goes through a trait declared
 /// here, in the user's crate, so that an argument that is not `Clone` is one error at
 /// that argument, saying why it must be.
-fn supervised(outline: &Outline, kind: RestartKind, make: TokenStream) -> TokenStream {
+fn supervised(outline: &Outline, policy: &RestartPolicy, make: TokenStream) -> TokenStream {
     let krate = &outline.krate;
-    let policy = Ident::new(kind.constructor(), Span::call_site());
+    let policy = match policy {
+        RestartPolicy::Kind(kind) => {
+            let constructor = Ident::new(kind.constructor(), Span::call_site());
+            quote!(#krate::Restart::#constructor())
+        }
+        // Through a trait declared here, so that a value of another type is one error
+        // where it is written, naming the fix.
+        RestartPolicy::Expr(expr) => {
+            let policy = quote_spanned! {expr.span()=>
+                LifespanRestartPolicy::into_restart(#expr)
+            };
+            quote! {{
+                #[diagnostic::on_unimplemented(
+                    message = "`restart` takes a `lifespan::Restart`, and `{Self}` is not one",
+                    label = "not a `Restart`",
+                    note = "write a policy by name, `restart = \"on_failure\"`, or build one: `restart = Restart::on_failure().delay(Duration::from_secs(1))`"
+                )]
+                trait LifespanRestartPolicy {
+                    fn into_restart(self) -> #krate::Restart;
+                }
+                impl LifespanRestartPolicy for #krate::Restart {
+                    fn into_restart(self) -> #krate::Restart {
+                        self
+                    }
+                }
+                #policy
+            }}
+        }
+    };
     let clones = outline.sig.inputs.iter().filter_map(|input| match input {
         syn::FnArg::Typed(typed) => match &*typed.pat {
             syn::Pat::Ident(pat) => {
                 let ident = &pat.ident;
+                // An argument read only by the policy is not used by an instance.
                 Some(quote_spanned! {typed.ty.span()=>
+                    #[allow(unused_variables)]
                     let #pat = LifespanRestartArgument::clone_for_an_instance(&#ident);
                 })
             }
@@ -115,7 +145,7 @@ fn supervised(outline: &Outline, kind: RestartKind, make: TokenStream) -> TokenS
                 ::core::clone::Clone::clone(self)
             }
         }
-        #krate::supervised(#krate::Restart::#policy(), move || {
+        #krate::supervised(#policy, move || {
             #(#clones)*
             #make
         })

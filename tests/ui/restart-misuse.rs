@@ -1,9 +1,15 @@
-// `restart` takes one of three policies, and a lifespan that restarts owns its
-// arguments: it keeps them for every instance, so it cannot borrow them or `self`.
+// `restart` takes one of three policies by name (as a string), or an expression, and a
+// lifespan that restarts owns its arguments: it keeps them for every instance, so it
+// cannot borrow them or `self`.
 use lifespan::{lifespan, yield_app};
 
 #[lifespan(restart = "sometimes")]
 async fn flaky() {
+    yield_app!();
+}
+
+#[lifespan(restart = always)]
+async fn unquoted() {
     yield_app!();
 }
 
@@ -29,5 +35,5 @@ impl Broker {
 }
 
 fn main() {
-    let _ = (flaky(), borrowing("db"), pair((String::new(), 1)), Broker.consumer());
+    let _ = (flaky(), unquoted(), borrowing("db"), pair((String::new(), 1)), Broker.consumer());
 }
