@@ -58,8 +58,9 @@ pub(crate) struct Ledger {
     /// A failure while the app ran requested its shutdown: a task that failed or gave
     /// up, a program that exited. Read for the exit code.
     brought_down: AtomicBool,
-    /// A part's startup failed with an error marked as a configuration problem.
-    misconfigured: AtomicBool,
+    /// The last part below the root whose startup failed failed with an error marked
+    /// as a configuration problem.
+    last_failed_startup_is_config: AtomicBool,
     /// A task failed during startup and requested the app's shutdown, cutting it.
     failed_starting: AtomicBool,
 }
@@ -251,9 +252,11 @@ impl Ledger {
         self.brought_down.load(Ordering::Relaxed)
     }
 
-    /// Whether a part's startup failed with an error marked as a configuration problem.
-    pub(crate) fn misconfigured(&self) -> bool {
-        self.misconfigured.load(Ordering::Relaxed)
+    /// Whether the last part below the root whose startup failed failed with an error
+    /// marked as a configuration problem: what a `?` in main most likely passed on,
+    /// when main's own error cannot be looked into.
+    pub(crate) fn last_failed_startup_is_config(&self) -> bool {
+        self.last_failed_startup_is_config.load(Ordering::Relaxed)
     }
 
     /// The part `owner` (`task` `None`), or its supervised task named `task`, is being
@@ -303,15 +306,19 @@ impl Ledger {
             Event::StartupFailed(error) | Event::ShutdownFailed(error) => Some(Failure::of(error)),
             _ => None,
         };
-        if let Event::StartupFailed(error) = &event {
-            if error.is_config() {
-                self.misconfigured.store(true, Ordering::Relaxed);
-            }
-        }
+        let is_config = match &event {
+            Event::StartupFailed(error) => Some(error.is_config()),
+            _ => None,
+        };
         let mut entries = lock(&self.entries);
         let Some(entry) = entries.get_mut(id) else {
             return;
         };
+        // Main's own entry is the root's; its failure is read from its output instead.
+        if let (Some(is_config), Some(_)) = (is_config, entry.parent) {
+            self.last_failed_startup_is_config
+                .store(is_config, Ordering::Relaxed);
+        }
         match event {
             Event::StartupLimit(limit) => entry.startup_limit = Some(limit),
             Event::Started => entry.startup = Some(entry.began.elapsed()),

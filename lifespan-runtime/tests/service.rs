@@ -333,6 +333,60 @@ fn a_startup_failed_on_its_configuration_exits_78() {
     assert_eq!(code, Some(78));
 }
 
+/// The mark counts only on the failure that ended the startup: a configuration
+/// failure that main handled (an optional part it went on without) does not turn a
+/// later, unrelated startup failure into a 78.
+#[test]
+fn a_configuration_failure_main_handled_does_not_mark_a_later_one() {
+    let _deadline = common::deadline();
+    let optional = || {
+        from_fn("cache", |y| async move {
+            Err::<(), _>(lifespan_runtime::ConfigError::new("CACHE_URL is not a url"))?;
+            y.yield_app(()).await;
+            Ok::<(), lifespan_runtime::ConfigError>(())
+        })
+    };
+    let refused = || {
+        from_fn("db", |y| async move {
+            Err::<(), _>("connection refused")?;
+            y.yield_app(()).await;
+            Ok::<(), lifespan_runtime::BoxError>(())
+        })
+    };
+    // Main's own error read (a `lifespan::Error`), and one it cannot read.
+    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
+        assert!(
+            optional().enter().await.is_err(),
+            "handled: runs without a cache"
+        );
+        refused().enter().await?;
+        yielder.yield_app(()).await;
+        Ok::<(), Error>(())
+    });
+    assert!(!exit.unwrap_err().is_config());
+    assert_eq!(code, Some(69));
+    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
+        assert!(optional().enter().await.is_err());
+        refused().enter().await?;
+        yielder.yield_app(()).await;
+        Ok::<(), AppError>(())
+    });
+    assert!(matches!(exit, Err(AppError::Lifespan(_))));
+    assert_eq!(
+        code,
+        Some(69),
+        "the last part to fail was not misconfigured"
+    );
+    // And the other way round: the handled failure is not a configuration problem.
+    let (_, code) = run_main_in_process(quick(), move |yielder| async move {
+        assert!(refused().enter().await.is_err());
+        optional().enter().await?;
+        yielder.yield_app(()).await;
+        Ok::<(), AppError>(())
+    });
+    assert_eq!(code, Some(78));
+}
+
 /// A program that exits while the service runs brings it down: exit 70. Under
 /// `supervised` it is started again instead, and the service runs on.
 #[cfg(all(feature = "process", unix))]

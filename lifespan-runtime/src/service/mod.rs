@@ -277,9 +277,15 @@ where
         };
         tracing::info!("lifespan summary:\n{}  {verdict}", ledger.summary());
     }
-    let misconfigured = root.ledger().is_some_and(|ledger| ledger.misconfigured())
-        || failure.as_ref().is_some_and(Error::is_config)
-        || output.as_ref().is_some_and(MainOutput::is_config);
+    // The body's own error decides where it can be read; else the last part whose
+    // startup failed, which is what a `?` passed on (a failure main handled before it
+    // does not count).
+    let body_is_config = output.as_ref().and_then(MainOutput::is_config);
+    let misconfigured = failure.as_ref().is_some_and(Error::is_config)
+        || body_is_config.unwrap_or_else(|| {
+            root.ledger()
+                .is_some_and(|ledger| ledger.last_failed_startup_is_config())
+        });
     let failed = failure.is_some() || output.as_ref().is_some_and(MainOutput::is_failure);
     let brought_down = root
         .ledger()

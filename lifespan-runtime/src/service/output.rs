@@ -50,10 +50,11 @@ pub trait MainOutput: Sized {
         self.failure().to_owned()
     }
 
-    /// Whether the body's own error is marked as a configuration problem.
+    /// Whether the body's own error is marked as a configuration problem; `None` when
+    /// it cannot tell (no error to look into, or one of a type it cannot read).
     #[doc(hidden)]
-    fn is_config(&self) -> bool {
-        false
+    fn is_config(&self) -> Option<bool> {
+        None
     }
 
     /// The exit, given the body's output (none if it panicked, timed out or never ran)
@@ -105,20 +106,20 @@ where
     }
 
     /// Read through the error types that can be looked into: a [`lifespan::Error`](Error)
-    /// and a boxed error. An `anyhow::Error` is opaque here: mark the part that fails
-    /// instead (its startup failure is seen where it happens).
-    fn is_config(&self) -> bool {
+    /// and a boxed error. An `anyhow::Error` is opaque here (`None`): the service then
+    /// goes by the last part whose startup failed.
+    fn is_config(&self) -> Option<bool> {
         let Err(error) = self else {
-            return false;
+            return Some(false);
         };
         let error: &dyn Any = error;
         if let Some(error) = error.downcast_ref::<Error>() {
-            return error.is_config();
+            return Some(error.is_config());
         }
         if let Some(error) = error.downcast_ref::<BoxError>() {
-            return ConfigError::marks(&**error);
+            return Some(ConfigError::marks(&**error));
         }
-        false
+        None
     }
 
     fn detail(&self) -> String {
@@ -164,14 +165,23 @@ mod tests {
     fn the_body_s_own_error_is_misconfigured_when_it_carries_the_mark() {
         let marked = || ConfigError::new("PORT is not a number");
         let part = Error::failed("settings".into(), crate::Origin::Startup, marked());
-        assert!(Err::<(), Error>(part).is_config());
+        assert_eq!(Err::<(), Error>(part).is_config(), Some(true));
         let boxed: BoxError = Box::new(marked());
-        assert!(Err::<(), BoxError>(boxed).is_config());
+        assert_eq!(Err::<(), BoxError>(boxed).is_config(), Some(true));
         let plain: BoxError = "connection refused".into();
-        assert!(!Err::<(), BoxError>(plain).is_config());
-        assert!(!Ok::<(), BoxError>(()).is_config());
-        assert!(!().is_config());
-        assert!(!ExitCode::FAILURE.is_config());
+        assert_eq!(Err::<(), BoxError>(plain).is_config(), Some(false));
+        assert_eq!(Ok::<(), BoxError>(()).is_config(), Some(false));
+        // Nothing it can look into: the service goes by the parts.
+        #[derive(Debug)]
+        struct Opaque;
+        impl From<Error> for Opaque {
+            fn from(_: Error) -> Opaque {
+                Opaque
+            }
+        }
+        assert_eq!(Err::<(), Opaque>(Opaque).is_config(), None);
+        assert_eq!(().is_config(), None);
+        assert_eq!(ExitCode::FAILURE.is_config(), None);
     }
 
     /// What decides main's exit and the summary's verdict: only a failing code or an
