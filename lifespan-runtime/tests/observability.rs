@@ -854,3 +854,50 @@ fn restarts_are_warned_one_by_one_and_counted_in_the_summary() {
     );
     assert_eq!(lines[summary + 2].trim(), "no part failed");
 }
+
+/// A supervised program that exits is reported once, by its restart: stopping the
+/// instance that already exited is clean, not a second WARN about the same exit.
+#[cfg(all(feature = "process", unix))]
+#[test]
+fn a_supervised_program_that_exits_is_reported_once_by_its_restart() {
+    use lifespan_runtime::process::Process;
+    use std::time::Duration;
+    let _deadline = common::deadline();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let captured = capture_sync(|| {
+        runtime.block_on(async {
+            let scope = Scope::new();
+            let starts = Arc::new(std::sync::atomic::AtomicU32::new(0));
+            let policy = lifespan_runtime::Restart::on_failure().delay(Duration::from_millis(1));
+            let counted = starts.clone();
+            let sleeper = scope
+                .enter(lifespan_runtime::supervised(policy, move || {
+                    // The first instance exits at once; the second stays until stopped.
+                    let first = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+                    Process::new("sleeper", "sleep")
+                        .arg(if first { "0.05" } else { "60" })
+                        .ready_after(Duration::from_millis(1))
+                        .lifespan()
+                }))
+                .await
+                .unwrap();
+            let mut changes = sleeper.clone();
+            changes.changed().await.unwrap(); // it exited: down
+            sleeper.wait().await.expect("the second instance runs");
+            scope.shutdown().await.unwrap();
+        })
+    });
+    captured.line_with(&[
+        "WARN",
+        "exited while the app was running (exit status: 0); restart 1 of `sleeper`",
+    ]);
+    let about_the_exit: Vec<String> = captured
+        .lines()
+        .into_iter()
+        .filter(|line| line.contains("exited") || line.contains("did not stop cleanly"))
+        .collect();
+    assert_eq!(about_the_exit.len(), 1, "{about_the_exit:#?}");
+}

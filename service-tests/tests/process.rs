@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use lifespan::process::{Process, ProcessError};
-use lifespan::{ErrorKind, Lifespan, Origin, Restart, Scope};
+use lifespan::{ErrorKind, Origin, Restart, Scope};
 
 const READY_LINE: &str = r"listening on (?<address>\S+)";
 
@@ -347,55 +347,5 @@ async fn a_bad_pattern_or_program_fails_startup_with_a_clear_error() {
             "lifespan `missing` failed during startup: could not start `/nonexistent/program`"
         ),
         "{error}"
-    );
-}
-
-#[test]
-fn every_line_goes_to_tracing_under_the_services_name() {
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let running = fake("api", &[])
-                    .ready_on_line(READY_LINE)
-                    .lifespan()
-                    .start()
-                    .await
-                    .unwrap();
-                running.stop().await.unwrap();
-            });
-    });
-    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let line = output
-        .lines()
-        .find(|line| line.contains("listening on"))
-        .unwrap_or_else(|| panic!("no forwarded line in:\n{output}"));
-    assert!(line.contains("lifespan::process"), "{line}");
-    assert!(
-        line.contains("service=api") && line.contains("stream=\"stdout\""),
-        "{line}"
     );
 }

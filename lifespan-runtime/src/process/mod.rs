@@ -358,12 +358,17 @@ impl Started {
                     group.kill();
                     group.disarm();
                     let status = status.map_err(ProcessError::Io)?;
-                    tracing::error!(target: "lifespan::process", service = %name, %status, "exited while the app was running");
                     if let Some(scope) = scope {
-                        // A supervisor above restarts it; else the app stops.
+                        // A supervisor above restarts it, and its restart's WARN
+                        // reports the exit: stopping this instance is then clean. Else
+                        // the app stops, and the stop reports it.
                         let exited = ProcessError::Exited { status };
-                        scope.failed_while_running(&Error::failed(name.clone(), Origin::Task, exited));
+                        let error = Error::failed(name.clone(), Origin::Task, exited);
+                        if scope.failed_while_running(&error) {
+                            return Ok(());
+                        }
                     }
+                    tracing::error!(target: "lifespan::process", service = %name, %status, "exited while the app was running");
                     Err(ProcessError::Exited { status })
                 }
                 // Asked to stop, or the lifespan was dropped: stop it either way.

@@ -1095,17 +1095,19 @@ impl Scope {
     }
 
     /// The part that owns this scope failed while the app ran, outside any task (a
-    /// program that exited): a supervisor above takes it, or it requests the app's
-    /// shutdown, as a failed task does.
+    /// program that exited): a supervisor above takes it (`true`: the failure is the
+    /// supervisor's to report), or it requests the app's shutdown, as a failed task
+    /// does (`false`: the part's stop reports it).
     #[cfg(all(unix, feature = "process"))]
-    pub(crate) fn failed_while_running(&self, error: &Error) {
+    pub(crate) fn failed_while_running(&self, error: &Error) -> bool {
         if self.supervised_above(error) {
-            return;
+            return true;
         }
         if !self.is_app_shutdown_requested() {
             self.record_what_stopped_the_app();
         }
         self.request_shutdown();
+        false
     }
 
     /// A failure is about to request the app's shutdown, the first thing to: during
