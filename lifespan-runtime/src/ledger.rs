@@ -576,6 +576,12 @@ impl Ledger {
     }
 }
 
+/// `db#2`: the second instance of a restarted part or task `db`, as its row in the
+/// summary and the timeline is named.
+pub(crate) fn instance(name: &str, number: u32) -> String {
+    format!("{name}#{number}")
+}
+
 /// "restarted 2 times" for the part itself, and "task `consumer` restarted 3 times"
 /// for each of its supervised tasks.
 fn restart_notes(restarts: &[(Option<Name>, u32)]) -> impl Iterator<Item = String> + '_ {

@@ -17,9 +17,3 @@ mod supervised;
 pub use follow::{Follow, StoppedForGood};
 pub use policy::Restart;
 pub use supervised::{FollowValue, supervised};
-
-/// `db#2`: the second instance of `db`, as its row in the summary and the timeline is
-/// named.
-pub(crate) fn instance(name: &str, number: u32) -> String {
-    format!("{name}#{number}")
-}

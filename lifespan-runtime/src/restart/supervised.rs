@@ -11,13 +11,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::backoff::{Backoff, Next};
 use super::follow::Follow;
-use super::instance;
 use super::policy::Restart;
 use super::supervise::{backoff_wait, until_stopped};
 use crate::engine::Scope;
 use crate::engine::scope::turn_for;
 use crate::error::Error;
 use crate::from_fn::from_fn;
+use crate::ledger::instance;
 use crate::lifespan::Lifespan;
 use crate::running::Running;
 

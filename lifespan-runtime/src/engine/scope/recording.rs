@@ -2,7 +2,7 @@
 //! test or an admin endpoint can take at any time.
 
 use crate::error::{Error, Name};
-use crate::ledger::{EntryId, Ledger};
+use crate::ledger::{EntryId, Ledger, instance};
 use crate::timeline::Timeline;
 
 use super::Scope;
@@ -48,7 +48,7 @@ impl Scope {
     /// its whole life: its end, and its failure, are the instance's.
     pub(crate) fn task_instance_began(&self, task: &Name, number: u32) -> Option<InstanceRow<'_>> {
         let ledger = self.ledger().filter(|ledger| ledger.records_children())?;
-        let name: Name = crate::restart::instance(task, number).into();
+        let name: Name = instance(task, number).into();
         let owner = self.entry();
         ledger.task_spawned(owner, &name);
         Some(InstanceRow {
