@@ -198,13 +198,15 @@
 //! | 78 | startup failed on an error marked as a configuration problem (`EX_CONFIG`): a [`ConfigError`] |
 //! | 130 | forced by signals: a second signal hurried the shutdown, or a third one (or the hurry's timeout) ended it |
 //!
-//! Whether a failed startup exits 78 is read from the failure that ended it. When the
-//! body returns a [`lifespan::Error`](Error) or a `Box<dyn Error + Send + Sync>`, a
-//! [`ConfigError`] anywhere in its chain of sources decides. An error type the runtime
-//! cannot look into (`anyhow::Error`, an enum of the app's own) is taken to be the last
-//! failed part's, which `?` passed on: that part's chain decides, so mark the part that
-//! reads the configuration, and a configuration failure main handled and went on from
-//! does not count. 69, 70 and 78 are `sysexits.h`'s;
+//! Whether a failed startup exits 78 is read from the failure that ended it: main's own
+//! error, where a [`ConfigError`] anywhere in its chain of sources decides. The macro
+//! reads it at the return type as written, so this works for `anyhow::Result<()>`
+//! (and `eyre`, and `Box<dyn Error + Send + Sync>`: any error that is
+//! `AsRef<dyn Error + Send + Sync>`), for [`lifespan::Error`](Error), and for an error
+//! type of the app's own that implements `std::error::Error` and gives the
+//! `ConfigError` as a source. A configuration failure that main handled and went on from
+//! does not count. Only an error type that is neither is taken to be the last failed
+//! part's, which `?` passed on. 69, 70 and 78 are `sysexits.h`'s;
 //! 1 is Rust's own for a failing `main`; 130 is the shells' 128 + SIGINT.
 //!
 //! The return type decides how the failure is printed:

@@ -21,6 +21,8 @@
 //!             tracing::info!("draining");
 //!             Ok(())
 //!         },
+//!         // Main's own error, read for a `ConfigError` at the type as written.
+//!         |output: &anyhow::Result<()>| { .. (&&&Probe(output)).config_mark() },
 //!     )
 //! }
 //!
@@ -57,10 +59,11 @@ pub(crate) fn main(outline: &Outline, split: Split) -> TokenStream {
     match exit {
         Exit::Result(ty) => {
             let checked = checked_result(krate);
+            let read_mark = read_mark(krate, &ty);
             quote! {
                 #checked
                 #keep_import
-                <#ty as LifespanMainReturn>::run_main(#config, #closure)
+                <#ty as LifespanMainReturn>::run_main(#config, #closure, #read_mark)
             }
         }
         Exit::Code(ty) => quote! {
@@ -84,7 +87,11 @@ pub(crate) fn main(outline: &Outline, split: Split) -> TokenStream {
 fn checked_result(krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let signature = quote! {
-        fn run_main<F, Fut>(config: #private::MainConfig, body: F) -> Self
+        fn run_main<F, Fut>(
+            config: #private::MainConfig,
+            body: F,
+            read_mark: fn(&Self) -> ::core::option::Option<bool>,
+        ) -> Self
         where
             F: ::core::ops::FnOnce(#private::Yielder<()>) -> Fut,
             Fut: ::core::future::Future<Output = Self>
@@ -101,8 +108,22 @@ fn checked_result(krate: &Path) -> TokenStream {
         #[diagnostic::do_not_recommend]
         impl<O: #private::MainOutput<Exit = O>> LifespanMainReturn for O {
             #signature {
-                #private::run_main::<O, F, Fut>(config, body)
+                #private::run_main_with_mark::<O, F, Fut>(config, body, read_mark)
             }
+        }
+    }
+}
+
+/// Reads main's own error for a `ConfigError`, at the return type as written, where the
+/// runtime, which sees only a generic output, could not look into an `anyhow::Error`
+/// or an error enum of the app's own: the most specific of the runtime's three ways in
+/// is picked by autoref (`config_mark` in the runtime says which).
+fn read_mark(krate: &Path, ty: &syn::Type) -> TokenStream {
+    let mark = quote!(#krate::__private::config_mark);
+    quote! {
+        |output: &#ty| {
+            use #mark::{Opaque as _, ThroughAsRef as _, ThroughError as _};
+            (&&&#mark::Probe(output)).config_mark()
         }
     }
 }

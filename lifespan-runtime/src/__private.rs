@@ -12,7 +12,12 @@ pub use crate::lifespan::Lifespan;
 pub use crate::service::{
     DEFAULT_SECOND_SIGNAL_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT, Flavor, MainConfig, run as run_main,
     run_in_process as run_main_in_process,
+    run_in_process_with_mark as run_main_in_process_with_mark, run_with_mark as run_main_with_mark,
 };
+
+// A `#[lifespan::main]` that returns a `Result` reads its own error for the
+// `ConfigError` mark through these, at the return type as written.
+pub use crate::service::config_mark;
 
 // A `#[lifespan::main]` that returns a `Result` declares a trait of its own over these
 // two, so that an error type that does not convert from `Error` is one error, at the

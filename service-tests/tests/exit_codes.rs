@@ -1,6 +1,7 @@
 //! The exit-code table, as a service manager reads it: a service that gives up while
-//! running, one whose startup fails, one whose startup fails on its configuration, and
-//! a signal during a restart's backoff.
+//! running, one whose startup fails, one whose startup fails on its configuration
+//! (through a part, or main's own `anyhow` error), and a signal during a restart's
+//! backoff.
 
 use std::time::{Duration, Instant};
 
@@ -45,6 +46,22 @@ fn a_failed_startup_exits_69_and_a_misconfigured_one_78() {
             "{mode}: {stderr}"
         );
         assert!(printed.is_empty(), "{mode}: nothing ran: {printed:?}");
+    }
+}
+
+/// Main's own error is read for the mark even as an `anyhow::Error`, which only the
+/// macro, at the return type as written, can look into: 78 when it carries the mark,
+/// 69 when it does not, whatever a part that main handled failed on.
+#[test]
+fn main_s_own_anyhow_error_is_read_for_the_configuration_mark() {
+    for (mode, code) in [("own", 78), ("handled-then-own", 69)] {
+        let service = Service::spawn(env!("CARGO_BIN_EXE_config-in-main"), &[mode], &[]);
+        let (status, _, printed, stderr) = service.wait();
+        assert_eq!(status.code(), Some(code), "{mode}: {stderr}");
+        assert!(
+            !printed.iter().any(|line| line.starts_with("port")),
+            "{mode}: {printed:?}"
+        );
     }
 }
 

@@ -7,19 +7,31 @@ fn main() -> anyhow::Result<()> {
         note = "or implement `From<lifespan::Error>` for your error type: a part that fails becomes your error"
     )]
     trait LifespanMainReturn: ::core::marker::Sized {
-        fn run_main<F, Fut>(config: ::lifespan::__private::MainConfig, body: F) -> Self
+        fn run_main<F, Fut>(
+            config: ::lifespan::__private::MainConfig,
+            body: F,
+            read_mark: fn(&Self) -> ::core::option::Option<bool>,
+        ) -> Self
         where
             F: ::core::ops::FnOnce(::lifespan::__private::Yielder<()>) -> Fut,
             Fut: ::core::future::Future<Output = Self>;
     }
     #[diagnostic::do_not_recommend]
     impl<O: ::lifespan::__private::MainOutput<Exit = O>> LifespanMainReturn for O {
-        fn run_main<F, Fut>(config: ::lifespan::__private::MainConfig, body: F) -> Self
+        fn run_main<F, Fut>(
+            config: ::lifespan::__private::MainConfig,
+            body: F,
+            read_mark: fn(&Self) -> ::core::option::Option<bool>,
+        ) -> Self
         where
             F: ::core::ops::FnOnce(::lifespan::__private::Yielder<()>) -> Fut,
             Fut: ::core::future::Future<Output = Self>,
         {
-            ::lifespan::__private::run_main::<O, F, Fut>(config, body)
+            ::lifespan::__private::run_main_with_mark::<
+                O,
+                F,
+                Fut,
+            >(config, body, read_mark)
         }
     }
     <anyhow::Result<
@@ -40,6 +52,12 @@ fn main() -> anyhow::Result<()> {
             yield_app!(@ __lifespan __yielder);
             tracing::info!("draining");
             Ok(())
+        },
+        |output: &anyhow::Result<()>| {
+            use ::lifespan::__private::config_mark::{
+                Opaque as _, ThroughAsRef as _, ThroughError as _,
+            };
+            (&&&::lifespan::__private::config_mark::Probe(output)).config_mark()
         },
     )
 }

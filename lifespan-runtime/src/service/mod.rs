@@ -29,6 +29,7 @@
 //!
 //! [`request_shutdown`]: crate::request_shutdown
 
+pub mod config_mark;
 mod exit;
 #[cfg(all(feature = "systemd", unix))]
 mod extend;
@@ -121,7 +122,22 @@ where
     Fut: Future<Output = O>,
     O: MainOutput,
 {
-    let (exit, code) = run_in_process(config, body);
+    run_with_mark(config, body, O::is_config)
+}
+
+/// How main's own output is read for the configuration mark: `Some(true)` if its error
+/// carries a [`ConfigError`](crate::ConfigError), `None` if it cannot tell.
+pub type ReadMark<O> = fn(&O) -> Option<bool>;
+
+/// [`run`], reading main's own error with `read_mark`: what `#[lifespan::main]` writes
+/// for the return type as written ([`config_mark`]).
+pub fn run_with_mark<O, F, Fut>(config: MainConfig, body: F, read_mark: ReadMark<O>) -> O::Exit
+where
+    F: FnOnce(Yielder<()>) -> Fut,
+    Fut: Future<Output = O>,
+    O: MainOutput,
+{
+    let (exit, code) = run_in_process_with_mark(config, body, read_mark);
     if let Some(code) = code {
         let _ = std::process::Termination::report(exit);
         std::process::exit(code);
@@ -132,6 +148,20 @@ where
 /// [`run`], returning the exit code it would exit with instead of exiting: for tests
 /// that run a service in their own process.
 pub fn run_in_process<O, F, Fut>(config: MainConfig, body: F) -> (O::Exit, Option<i32>)
+where
+    F: FnOnce(Yielder<()>) -> Fut,
+    Fut: Future<Output = O>,
+    O: MainOutput,
+{
+    run_in_process_with_mark(config, body, O::is_config)
+}
+
+/// [`run_in_process`], reading main's own error with `read_mark`.
+pub fn run_in_process_with_mark<O, F, Fut>(
+    config: MainConfig,
+    body: F,
+    read_mark: ReadMark<O>,
+) -> (O::Exit, Option<i32>)
 where
     F: FnOnce(Yielder<()>) -> Fut,
     Fut: Future<Output = O>,
@@ -161,7 +191,7 @@ where
         failure,
         hurried,
         ending,
-    } = runtime.block_on(serve(&config, &root, &watchdog, body));
+    } = runtime.block_on(serve(&config, &root, &watchdog, body, read_mark));
     if let Some(path) = &timeline {
         timeline_file::write(&root, path);
     }
@@ -195,6 +225,7 @@ async fn serve<O, F, Fut>(
     root: &Scope,
     watchdog: &Watchdog,
     body: F,
+    read_mark: ReadMark<O>,
 ) -> Served<O>
 where
     F: FnOnce(Yielder<()>) -> Fut,
@@ -280,7 +311,7 @@ where
     // The body's own error decides where it can be read; else the last part whose
     // startup failed, which is what a `?` passed on (a failure main handled before it
     // does not count).
-    let body_is_config = output.as_ref().and_then(MainOutput::is_config);
+    let body_is_config = output.as_ref().and_then(read_mark);
     let misconfigured = failure.as_ref().is_some_and(Error::is_config)
         || body_is_config.unwrap_or_else(|| {
             root.ledger()

@@ -105,9 +105,10 @@ where
         self.is_err()
     }
 
-    /// Read through the error types that can be looked into: a [`lifespan::Error`](Error)
-    /// and a boxed error. An `anyhow::Error` is opaque here (`None`): the service then
-    /// goes by the last part whose startup failed.
+    /// Read through the error types that can be looked into here, where `E` is generic:
+    /// a [`lifespan::Error`](Error) and a boxed error. Others are opaque (`None`).
+    /// `#[lifespan::main]` reads an `anyhow::Error` or an app's own error too, at the
+    /// type as written (`config_mark.rs`); this is what runs without it.
     fn is_config(&self) -> Option<bool> {
         let Err(error) = self else {
             return Some(false);
