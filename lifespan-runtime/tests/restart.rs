@@ -406,3 +406,31 @@ async fn each_instance_of_a_task_is_a_row_of_its_own_in_the_timeline() {
         ]
     );
 }
+
+/// A supervised task aborted while an instance runs ends that instance's row where
+/// it was aborted: it is not drawn as still running.
+#[tokio::test(start_paused = true)]
+async fn an_aborted_supervised_task_ends_its_instance_s_row() {
+    let scope = Scope::new();
+    scope.record_timeline();
+    let handle = scope.spawn_supervised("poll", Restart::always(), || {
+        std::future::pending::<Result<(), &'static str>>()
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    handle.abort();
+    let _ = handle.await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let timeline = scope.timeline().expect("recorded");
+    let instance = timeline
+        .rows()
+        .iter()
+        .find(|row| row.name() == "poll#1")
+        .expect("the instance has a row");
+    let bar = instance.startup().expect("a task's row has one bar");
+    assert_eq!(
+        bar.end(),
+        Some(Duration::from_secs(1)),
+        "ended at the abort, not open until the timeline was taken"
+    );
+    bounded(scope.shutdown()).await.unwrap();
+}
