@@ -17,6 +17,12 @@
 //!   nothing;
 //! - a failure the policy does not restart reaches the app: past the limit saying how
 //!   many restarts were tried, under `never` as it would with no policy at all.
+//!
+//! Nested supervisors get a model of their own: a supervised lifespan inside another,
+//! each `on_failure` with its own limit and delay. When the inner one gives up, the
+//! outer one takes its failure and restarts its whole subtree, with a new inner
+//! supervisor whose count starts over, so restarts multiply as OTP warns; the outer one
+//! giving up reaches the app, saying how many restarts it tried.
 
 mod common;
 
@@ -498,4 +504,240 @@ fn the_model_is_not_vacuous() {
         check(&case, false, run_task(&case)).unwrap();
         check(&case, true, run_lifespan(&case)).unwrap();
     }
+}
+
+/// A supervised lifespan, `outer`, whose instances each enter a supervised lifespan,
+/// `inner`, whose instances each spawn a task that ends as scripted.
+#[derive(Debug, Clone)]
+struct Nested {
+    outer_limit: u32,
+    outer_delay_ms: u64,
+    inner_limit: u32,
+    inner_delay_ms: u64,
+    /// How each instance of `inner` ends, in order, across the instances of `outer`:
+    /// fails or stays.
+    script: Vec<End>,
+    shutdown_at: u64,
+}
+
+fn nested() -> impl Strategy<Value = Nested> {
+    let delay = || prop_oneof![Just(0u64), (1u64..10).prop_map(|tens| tens * 10)];
+    let end = prop_oneof![
+        4 => (0u64..20).prop_map(|tens| End::FailsAfter(tens * 10)),
+        1 => Just(End::Stays),
+    ];
+    (
+        0u32..3,
+        delay(),
+        0u32..3,
+        delay(),
+        prop::collection::vec(end, 0..12),
+        (0u64..300).prop_map(|tens| tens * 10 + 5),
+    )
+        .prop_map(
+            |(outer_limit, outer_delay_ms, inner_limit, inner_delay_ms, script, shutdown_at)| {
+                Nested {
+                    outer_limit,
+                    outer_delay_ms,
+                    inner_limit,
+                    inner_delay_ms,
+                    script,
+                    shutdown_at,
+                }
+            },
+        )
+}
+
+/// `on_failure` with `limit` restarts and a first delay, in a window and with a reset
+/// longer than any run.
+fn counting(limit: u32, delay_ms: u64) -> Restart {
+    Restart::on_failure()
+        .delay(Duration::from_millis(delay_ms))
+        .max_delay(Duration::from_secs(3600))
+        .reset_after(Duration::from_secs(3600))
+        .limit(limit, Duration::from_secs(3600))
+}
+
+#[derive(Debug, PartialEq)]
+struct NestedExpected {
+    /// When each instance of `outer` was made, in ms.
+    outer: Vec<u64>,
+    /// When each instance of `inner` was made, in ms.
+    inner: Vec<u64>,
+    /// When `outer` gave up, and after how many restarts of its own.
+    gave_up: Option<(u64, u32)>,
+}
+
+impl Nested {
+    fn outer_policy(&self) -> Restart {
+        counting(self.outer_limit, self.outer_delay_ms)
+    }
+
+    fn inner_policy(&self) -> Restart {
+        counting(self.inner_limit, self.inner_delay_ms)
+    }
+
+    fn end(&self, instance: usize) -> End {
+        self.script.get(instance).copied().unwrap_or(End::Stays)
+    }
+
+    /// What the model says: each inner failure within the inner limit restarts
+    /// `inner`; one past it restarts `outer` (and with it a new `inner`, whose count
+    /// starts over); one past both limits reaches the app.
+    fn expected(&self) -> NestedExpected {
+        let (outer_policy, inner_policy) = (self.outer_policy(), self.inner_policy());
+        let mut expected = NestedExpected {
+            outer: vec![0],
+            inner: Vec::new(),
+            gave_up: None,
+        };
+        let (mut began, mut inner_restarts, mut outer_restarts) = (0u64, 0u32, 0u32);
+        loop {
+            let instance = expected.inner.len();
+            expected.inner.push(began);
+            let End::FailsAfter(after) = self.end(instance) else {
+                return expected;
+            };
+            let failed_at = began + after;
+            if failed_at >= self.shutdown_at {
+                return expected;
+            }
+            let next = if inner_restarts < self.inner_limit {
+                inner_restarts += 1;
+                failed_at + inner_policy.delay_before(inner_restarts).as_millis() as u64
+            } else if outer_restarts < self.outer_limit {
+                // `inner` gave up: `outer` restarts its subtree.
+                outer_restarts += 1;
+                inner_restarts = 0;
+                failed_at + outer_policy.delay_before(outer_restarts).as_millis() as u64
+            } else {
+                expected.gave_up = Some((failed_at, outer_restarts));
+                return expected;
+            };
+            if next >= self.shutdown_at {
+                return expected;
+            }
+            if inner_restarts == 0 {
+                expected.outer.push(next);
+            }
+            began = next;
+        }
+    }
+}
+
+/// What a nested run did: when each instance of `outer` and of `inner` was made, the
+/// failure that reached the app (when, and the error), and the journal.
+type NestedRun = (Vec<u64>, Vec<u64>, Option<(u64, Error)>, Journal);
+
+/// Runs the nested case.
+fn run_nested(case: &Nested) -> NestedRun {
+    runtime().block_on(async {
+        let origin = Instant::now();
+        let scope = Scope::new();
+        let journal = Journal::new();
+        let outer_starts = Arc::new(Mutex::new(Vec::new()));
+        let inner_starts = Arc::new(Mutex::new(Vec::new()));
+        let (outer_seen, inner_seen) = (outer_starts.clone(), inner_starts.clone());
+        let (logged, script) = (journal.clone(), case.clone());
+        let part = supervised(case.outer_policy(), move || {
+            let outer = begin(&outer_seen, origin);
+            let (inner_seen, journal, script) =
+                (inner_seen.clone(), logged.clone(), script.clone());
+            from_fn("outer", move |y| async move {
+                let logged = journal.clone();
+                let inner = supervised(script.inner_policy(), move || {
+                    let instance = begin(&inner_seen, origin);
+                    let (end, journal) = (script.end(instance), logged.clone());
+                    from_fn("inner", move |y| async move {
+                        journal.log(format!("start inner {instance}"));
+                        if let End::FailsAfter(after) = end {
+                            lifespan_runtime::spawn("poll", fails_after(after));
+                        }
+                        y.yield_app(()).await;
+                        journal.log(format!("stop inner {instance}"));
+                    })
+                });
+                inner.enter().await?;
+                journal.log(format!("start outer {outer}"));
+                y.yield_app(()).await;
+                journal.log(format!("stop outer {outer}"));
+                Ok::<(), Error>(())
+            })
+        });
+        bounded(scope.enter(part)).await.unwrap();
+        let asked_at = origin + Duration::from_millis(case.shutdown_at);
+        let asked = tokio::select! {
+            () = scope.shutdown_requested() => Some(ms(origin)),
+            () = tokio::time::sleep_until(asked_at) => None,
+        };
+        scope.request_shutdown();
+        let gave_up = match (asked, bounded(scope.shutdown()).await) {
+            (Some(when), Err(error)) => Some((when, error)),
+            (None, Ok(())) => None,
+            (asked, result) => panic!("asked to stop at {asked:?}, teardown {result:?}"),
+        };
+        let outer = outer_starts.lock().unwrap().clone();
+        let inner = inner_starts.lock().unwrap().clone();
+        (outer, inner, gave_up, journal)
+    })
+}
+
+fn check_nested(case: &Nested) -> Result<(), TestCaseError> {
+    let expected = case.expected();
+    let (outer, inner, gave_up, journal) = run_nested(case);
+    let entries = journal.entries();
+    prop_assert_eq!(&outer, &expected.outer, "{:?}", entries);
+    prop_assert_eq!(&inner, &expected.inner, "{:?}", entries);
+    for (what, made) in [("outer", outer.len()), ("inner", inner.len())] {
+        for instance in 0..made {
+            for half in ["start", "stop"] {
+                let entry = format!("{half} {what} {instance}");
+                prop_assert_eq!(journal.count(&entry), 1, "{}: {:?}", entry, entries);
+            }
+        }
+        let unmade = format!("start {what} {made}");
+        prop_assert_eq!(journal.count(&unmade), 0);
+    }
+    match (gave_up, expected.gave_up) {
+        (None, None) => {}
+        (Some((when, error)), Some((at, restarts))) => {
+            prop_assert_eq!(when, at);
+            let tried = error.gave_up().map(|gave_up| gave_up.restarts());
+            prop_assert_eq!(tried, Some(restarts), "{}", error);
+        }
+        (run, model) => prop_assert!(false, "gave up: run {:?}, model {:?}", run, model),
+    }
+    Ok(())
+}
+
+#[test]
+fn nested_supervisors_restart_as_the_model_says() {
+    let mut runner = TestRunner::new(config());
+    let result = runner.run(&nested(), |case| check_nested(&case));
+    if let Err(failure) = result {
+        panic!("{failure}\n{runner}");
+    }
+}
+
+/// Restarts multiply: with one restart each, `inner` is made four times before `outer`
+/// gives up, as worked out by hand.
+#[test]
+fn the_nested_model_is_not_vacuous() {
+    let case = Nested {
+        outer_limit: 1,
+        outer_delay_ms: 100,
+        inner_limit: 1,
+        inner_delay_ms: 10,
+        script: vec![End::FailsAfter(5); 4],
+        shutdown_at: 2_005,
+    };
+    // inner#0 fails at 5, inner#1 at 20 (10 ms later, 5 up): inner gives up; outer
+    // waits 100 ms; inner#2 at 120 fails at 125, inner#3 at 135 fails at 140: given up.
+    let expected = NestedExpected {
+        outer: vec![0, 120],
+        inner: vec![0, 15, 120, 135],
+        gave_up: Some((140, 1)),
+    };
+    assert_eq!(case.expected(), expected);
+    check_nested(&case).unwrap();
 }

@@ -48,7 +48,10 @@ impl<T: Clone + Send + Sync + 'static> FollowValue for T {}
 /// entering the supervised lifespan fails, as the lifespan alone would (a task it
 /// spawned that fails meanwhile counts like one that fails later: a restart once it is
 /// up). A restart whose startup fails counts as the next failure, with the backoff before
-/// the next attempt. A `lifespan::process` program that exits while the app runs is a
+/// the next attempt. A restart's startup that hangs is bounded only by the instance's
+/// own [`startup_timeout`](Lifespan::startup_timeout) (the service's startup deadline
+/// covers the first startup only): give a restartable part one, so that a hang counts
+/// as a failure and is restarted. A `lifespan::process` program that exits while the app runs is a
 /// failure of its part, whatever its status: restarted under `on_failure` too.
 ///
 /// A stop that was asked for is never restarted: once the supervisor's turn to stop
