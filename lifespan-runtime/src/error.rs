@@ -222,6 +222,10 @@ pub enum Origin {
     /// A whole teardown, for an [`ErrorKind::Several`] that collects the failures of
     /// stopping a scope or a lifespan with its children.
     Teardown,
+    /// A lifespan that failed between its halves, while the app ran, outside its
+    /// tasks: a `lifespan::process` program that exited. A supervisor above restarts
+    /// it; without one, the app stops, and its shutdown half reports the exit.
+    Running,
 }
 
 /// How a part failed: the shape of an [`Error`], without its data.
@@ -577,7 +581,7 @@ struct Subject<'a>(&'a Error);
 impl fmt::Display for Subject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.0.inner.origin {
-            Origin::Startup | Origin::Shutdown => "lifespan",
+            Origin::Startup | Origin::Shutdown | Origin::Running => "lifespan",
             Origin::Task => "task",
             Origin::Hook => "shutdown hook",
             Origin::Teardown => "scope",
@@ -594,19 +598,21 @@ impl fmt::Display for Origin {
             Origin::Task => "task",
             Origin::Hook => "hook",
             Origin::Teardown => "teardown",
+            Origin::Running => "running",
         })
     }
 }
 
 /// "during startup" for the halves of a lifespan; nothing for tasks and hooks, whose
-/// subject already says what they are.
+/// subject already says what they are, nor for a part that failed while running, whose
+/// error says how.
 struct During(Origin);
 
 impl fmt::Display for During {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Origin::Startup | Origin::Shutdown => write!(f, " during {}", self.0),
-            Origin::Task | Origin::Hook | Origin::Teardown => Ok(()),
+            Origin::Task | Origin::Hook | Origin::Teardown | Origin::Running => Ok(()),
         }
     }
 }
@@ -673,7 +679,7 @@ impl Error {
                     (Origin::Shutdown, TimeoutCause::Own) => f.write_str(
                         " and was cancelled; raise its `shutdown_timeout` or make shutdown faster",
                     ),
-                    (Origin::Hook | Origin::Teardown, TimeoutCause::Own) => {
+                    (Origin::Hook | Origin::Teardown | Origin::Running, TimeoutCause::Own) => {
                         f.write_str(" and was cancelled")
                     }
                 }

@@ -892,7 +892,7 @@ fn a_supervised_program_that_exits_is_reported_once_by_its_restart() {
     });
     captured.line_with(&[
         "WARN",
-        "exited while the app was running (exit status: 0); restart 1 of `sleeper`",
+        "lifespan `sleeper` failed: exited while the app was running (exit status: 0); restart 1 of `sleeper`",
     ]);
     let about_the_exit: Vec<String> = captured
         .lines()

@@ -363,7 +363,7 @@ impl Started {
                         // reports the exit: stopping this instance is then clean. Else
                         // the app stops, and the stop reports it.
                         let exited = ProcessError::Exited { status };
-                        let error = Error::failed(name.clone(), Origin::Task, exited);
+                        let error = Error::failed(name.clone(), Origin::Running, exited);
                         if scope.failed_while_running(&error) {
                             return Ok(());
                         }
