@@ -471,7 +471,12 @@
 //! cannot start should say so at once, with exit 69 or 78); a restart whose startup
 //! fails counts as the next failure; the limit counts restarts of one part, so nested
 //! supervisors multiply their counts, as OTP warns: give the inner ones the smaller
-//! limit.
+//! limit. OTP's `rest_for_one` (restart what started after the failed child, since it
+//! may depend on it) is what a supervised lifespan does to its own subtree: everything
+//! it entered, spawned and registered stops and starts again with it. Parts beside it
+//! are not restarted: those that use it hold a [`Follow`], which hands them the new
+//! instance (and `None`, or a `wait()`, while it is down). Put what must restart with a
+//! part inside that part.
 //!
 //! # Observability
 //!
