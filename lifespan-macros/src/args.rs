@@ -338,6 +338,47 @@ mod tests {
     use super::*;
     use proc_macro2::Span;
 
+    /// The policy `#[lifespan(<tokens>)]` asks for, or the error it reports.
+    fn restart(tokens: TokenStream) -> Result<String, String> {
+        let mut errors = Errors::default();
+        let args = parse(tokens, Attribute::Lifespan, &mut errors);
+        if let Some(error) = errors.finish() {
+            return Err(error.to_string());
+        }
+        Ok(match args.restart.expect("a restart argument") {
+            RestartPolicy::Kind(kind) => kind.constructor().to_owned(),
+            RestartPolicy::Expr(expr) => expr.to_token_stream().to_string(),
+        })
+    }
+
+    #[test]
+    fn restart_takes_each_kind_by_name_or_an_expression() {
+        assert_eq!(
+            restart(quote!(restart = "on_failure")).unwrap(),
+            "on_failure"
+        );
+        assert_eq!(restart(quote!(restart = "always")).unwrap(), "always");
+        assert_eq!(restart(quote!(restart = "never")).unwrap(), "never");
+        assert_eq!(
+            restart(quote!(restart = Restart::always().limit(3, window))).unwrap(),
+            "Restart :: always () . limit (3 , window)"
+        );
+        // A path that is not a kind is an expression, typed where it is used.
+        assert_eq!(restart(quote!(restart = POLICY)).unwrap(), "POLICY");
+        let unquoted = restart(quote!(restart = never)).unwrap_err();
+        assert_eq!(
+            unquoted,
+            "write the kind as a string: `restart = \"never\"`"
+        );
+        let unknown = restart(quote!(restart = "sometimes")).unwrap_err();
+        assert!(
+            unknown.starts_with("`sometimes` is not a restart policy"),
+            "{unknown}"
+        );
+        let missing = restart(quote!(restart)).unwrap_err();
+        assert!(missing.starts_with("`restart` takes a policy"), "{missing}");
+    }
+
     fn duration(text: &str) -> Result<Duration, String> {
         parse_duration(&LitStr::new(text, Span::call_site())).map_err(|e| e.to_string())
     }
