@@ -217,6 +217,36 @@ mod restart {
         Ok(())
     }
 
+    /// A policy handed in whole, as an argument the expression moves: it reads a
+    /// clone, as each instance does.
+    #[lifespan(restart = policy)]
+    async fn configured(policy: Restart, opened: Arc<AtomicU32>) -> Result<(), std::io::Error> {
+        opened.fetch_add(1, Ordering::SeqCst);
+        lifespan::spawn("poll", async { Err::<(), _>("broker gone") });
+        yield_app!(());
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_policy_may_be_an_argument_moved_by_the_expression() {
+        let scope = Scope::new();
+        let opened = Arc::new(AtomicU32::new(0));
+        let policy = Restart::on_failure()
+            .delay(Duration::from_secs(1))
+            .limit(2, Duration::from_secs(60));
+        scope
+            .enter(configured(policy, opened.clone()))
+            .await
+            .unwrap();
+        let error = scope.shutdown_requested();
+        tokio::time::timeout(Duration::from_secs(60), error)
+            .await
+            .expect("gave up past its limit of 2");
+        assert_eq!(opened.load(Ordering::SeqCst), 3);
+        let error = scope.shutdown().await.unwrap_err();
+        assert_eq!(error.gave_up().map(|gave_up| gave_up.restarts()), Some(2));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn an_expression_gives_the_whole_policy_and_may_read_the_arguments() {
         let scope = Scope::new();

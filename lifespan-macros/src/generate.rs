@@ -88,6 +88,25 @@ fn lifespan(outline: &Outline, split: Split) -> TokenStream {
 /// that argument, saying why it must be.
 fn supervised(outline: &Outline, policy: &RestartPolicy, make: TokenStream) -> TokenStream {
     let krate = &outline.krate;
+    let arguments: Vec<(&syn::PatIdent, &Type)> = outline
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            syn::FnArg::Typed(typed) => match &*typed.pat {
+                syn::Pat::Ident(pat) => Some((pat, &*typed.ty)),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    // The arguments a policy expression names: it reads clones of them, since the
+    // arguments themselves move into the closure that makes each instance.
+    let read_by_policy = match policy {
+        RestartPolicy::Expr(expr) => idents(quote!(#expr)),
+        RestartPolicy::Kind(_) => Vec::new(),
+    };
+    let read = |pat: &syn::PatIdent| read_by_policy.contains(&pat.ident.to_string());
     let policy = match policy {
         RestartPolicy::Kind(kind) => {
             let constructor = Ident::new(kind.constructor(), Span::call_site());
@@ -99,7 +118,17 @@ fn supervised(outline: &Outline, policy: &RestartPolicy, make: TokenStream) -> T
             let policy = quote_spanned! {expr.span()=>
                 LifespanRestartPolicy::into_restart(#expr)
             };
+            let read_clones = arguments
+                .iter()
+                .filter(|(pat, _)| read(pat))
+                .map(|(pat, ty)| {
+                    let ident = &pat.ident;
+                    quote_spanned! {ty.span()=>
+                        let #ident = LifespanRestartArgument::clone_for_an_instance(&#ident);
+                    }
+                });
             quote! {{
+                #(#read_clones)*
                 #[diagnostic::on_unimplemented(
                     message = "`restart` takes a `lifespan::Restart`, and `{Self}` is not one",
                     label = "not a `Restart`",
@@ -117,19 +146,14 @@ fn supervised(outline: &Outline, policy: &RestartPolicy, make: TokenStream) -> T
             }}
         }
     };
-    let clones = outline.sig.inputs.iter().filter_map(|input| match input {
-        syn::FnArg::Typed(typed) => match &*typed.pat {
-            syn::Pat::Ident(pat) => {
-                let ident = &pat.ident;
-                // An argument read only by the policy is not used by an instance.
-                Some(quote_spanned! {typed.ty.span()=>
-                    #[allow(unused_variables)]
-                    let #pat = LifespanRestartArgument::clone_for_an_instance(&#ident);
-                })
-            }
-            _ => None,
-        },
-        syn::FnArg::Receiver(_) => None,
+    let clones = arguments.iter().map(|(pat, ty)| {
+        let ident = &pat.ident;
+        // An argument the policy reads may be one no instance uses.
+        let allow = read(pat).then(|| quote!(#[allow(unused_variables)]));
+        quote_spanned! {ty.span()=>
+            #allow
+            let #pat = LifespanRestartArgument::clone_for_an_instance(&#ident);
+        }
     });
     quote! {
         #[diagnostic::on_unimplemented(
@@ -150,6 +174,19 @@ fn supervised(outline: &Outline, policy: &RestartPolicy, make: TokenStream) -> T
             #make
         })
     }
+}
+
+/// Every identifier in `tokens`, in groups too: the names an expression may read.
+fn idents(tokens: TokenStream) -> Vec<String> {
+    let mut found = Vec::new();
+    for tree in tokens {
+        match tree {
+            proc_macro2::TokenTree::Ident(ident) => found.push(ident.to_string()),
+            proc_macro2::TokenTree::Group(group) => found.extend(idents(group.stream())),
+            _ => {}
+        }
+    }
+    found
 }
 
 /// A cut body as both `#[lifespan]` and `#[lifespan::main]` hand it to the runtime.

@@ -90,12 +90,18 @@ impl ConfigError {
         self.0.0
     }
 
-    /// Whether `error`, or any error in its chain of sources, is marked.
+    /// Whether `error`, or any error in its chain of sources, is marked. A link that is
+    /// our own [`Error`] is read by [`Error::is_config`], which also looks into each of
+    /// [`ErrorKind::Several`](crate::ErrorKind::Several)'s failures, where a chain of
+    /// sources ends.
     pub(crate) fn marks(error: &(dyn std::error::Error + 'static)) -> bool {
         let mut next = Some(error);
         while let Some(error) = next {
             if error.is::<ConfigError>() || error.is::<Mark>() {
                 return true;
+            }
+            if let Some(ours) = error.downcast_ref::<Error>() {
+                return ours.is_config();
             }
             next = error.source();
         }

@@ -24,9 +24,7 @@ pub fn consumer(
     ::lifespan::supervised(
         ::lifespan::Restart::on_failure(),
         move || {
-            #[allow(unused_variables)]
             let mut url = LifespanRestartArgument::clone_for_an_instance(&url);
-            #[allow(unused_variables)]
             let group = LifespanRestartArgument::clone_for_an_instance(&group);
             let __lifespan = ::lifespan::__private::from_fn_typed::<
                 Consumer,

@@ -23,6 +23,7 @@ fn listener(
     }
     ::lifespan::supervised(
         {
+            let backoff = LifespanRestartArgument::clone_for_an_instance(&backoff);
             #[diagnostic::on_unimplemented(
                 message = "`restart` takes a `lifespan::Restart`, and `{Self}` is not one",
                 label = "not a `Restart`",
@@ -41,7 +42,6 @@ fn listener(
             )
         },
         move || {
-            #[allow(unused_variables)]
             let dsn = LifespanRestartArgument::clone_for_an_instance(&dsn);
             #[allow(unused_variables)]
             let backoff = LifespanRestartArgument::clone_for_an_instance(&backoff);

@@ -122,6 +122,21 @@ mod tests {
         assert_eq!((&&&Probe(&own)).config_mark(), Some(true));
         let other: Result<(), AppError> = Err(AppError::Other);
         assert_eq!((&&&Probe(&other)).config_mark(), Some(false));
+        // A failure and its rollback's: several, the mark inside one of them.
+        let several = Error::collect(
+            &"settings".into(),
+            crate::Origin::Startup,
+            vec![
+                Error::failed("settings".into(), crate::Origin::Startup, marked()),
+                Error::failed("cache".into(), crate::Origin::Shutdown, "refused"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(several.kind(), crate::ErrorKind::Several);
+        let boxed_several: Result<(), BoxError> = Err(Box::new(several.clone()));
+        assert_eq!((&&&Probe(&boxed_several)).config_mark(), Some(true));
+        let several: Result<(), Error> = Err(several);
+        assert_eq!((&&&Probe(&several)).config_mark(), Some(true));
         let fine: Result<(), AppError> = Ok(());
         assert_eq!((&&&Probe(&fine)).config_mark(), Some(false));
         let unreadable: Result<(), Unreadable> = Err(Unreadable);
