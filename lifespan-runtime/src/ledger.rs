@@ -238,8 +238,11 @@ impl Ledger {
     }
 
     /// A task failed during startup, and its failure requested the app's shutdown.
-    pub(crate) fn failed_starting(&self) {
+    pub(crate) fn failed_starting(&self, error: &Error) {
         self.failed_starting.store(true, Ordering::Relaxed);
+        // It ended the startup: its mark is the one that counts.
+        self.last_failed_startup_is_config
+            .store(error.is_config(), Ordering::Relaxed);
     }
 
     /// Whether a task's failure during startup requested the app's shutdown.
@@ -306,18 +309,26 @@ impl Ledger {
             Event::StartupFailed(error) | Event::ShutdownFailed(error) => Some(Failure::of(error)),
             _ => None,
         };
-        let is_config = match &event {
-            Event::StartupFailed(error) => Some(error.is_config()),
-            _ => None,
+        let (is_config, kind) = match &event {
+            Event::StartupFailed(error) => (Some(error.is_config()), Some(error.kind())),
+            _ => (None, None),
         };
         let mut entries = lock(&self.entries);
         let Some(entry) = entries.get_mut(id) else {
             return;
         };
-        // Main's own entry is the root's; its failure is read from its output instead.
-        if let (Some(is_config), Some(_)) = (is_config, entry.parent) {
-            self.last_failed_startup_is_config
-                .store(is_config, Ordering::Relaxed);
+        match (is_config, entry.parent) {
+            (Some(is_config), Some(_)) => self
+                .last_failed_startup_is_config
+                .store(is_config, Ordering::Relaxed),
+            // Main's own entry is the root's: its error is read from its output. Its
+            // startup timing out is what ended the startup, and is not a configuration
+            // problem, whatever failed before it. (A panic keeps the mark: it may be
+            // main unwrapping the part that failed.)
+            (Some(_), None) if kind == Some(ErrorKind::TimedOut) => self
+                .last_failed_startup_is_config
+                .store(false, Ordering::Relaxed),
+            _ => {}
         }
         match event {
             Event::StartupLimit(limit) => entry.startup_limit = Some(limit),
@@ -609,10 +620,12 @@ fn describe(stage: &str, error: &Error) -> String {
     format!("{stage} {kind}")
 }
 
-/// "task `worker` was aborted at the deadline", "hook `flush` failed".
+/// "task `worker` was aborted at the deadline", "hook `flush` failed", "lifespan `api`
+/// failed" (a program below that exited, given up on by its supervisor).
 fn describe_child(error: &Error) -> String {
     let what = match error.origin() {
         Origin::Hook => "hook",
+        Origin::Running => "lifespan",
         _ => "task",
     };
     let how = match error.kind() {
@@ -637,6 +650,10 @@ mod tests {
             (
                 Error::failed("w".into(), Origin::Task, "x"),
                 "task `w` failed",
+            ),
+            (
+                Error::failed("api".into(), Origin::Running, "exited"),
+                "lifespan `api` failed",
             ),
             (
                 Error::panicked("w".into(), Origin::Task, &"x"),

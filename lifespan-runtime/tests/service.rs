@@ -377,6 +377,22 @@ fn a_configuration_failure_main_handled_does_not_mark_a_later_one() {
         Some(69),
         "the last part to fail was not misconfigured"
     );
+    // Main's output cannot say (none: its startup was cut or timed out): what ended
+    // the startup decides, not the failure it handled.
+    let (_, code): (ExitCode, _) = run_main_in_process(quick(), move |yielder| async move {
+        assert!(optional().enter().await.is_err());
+        lifespan_runtime::spawn("migrations", async { Err::<(), _>("locked") });
+        std::future::pending::<()>().await;
+        yielder.yield_app(()).await;
+    });
+    assert_eq!(code, Some(69), "a task's plain failure ended the startup");
+    let limited = config(Some(Duration::from_millis(50)), Duration::from_secs(5));
+    let (_, code): (ExitCode, _) = run_main_in_process(limited, move |yielder| async move {
+        assert!(optional().enter().await.is_err());
+        std::future::pending::<()>().await;
+        yielder.yield_app(()).await;
+    });
+    assert_eq!(code, Some(69), "main's startup timed out");
     // And the other way round: the handled failure is not a configuration problem.
     let (_, code) = run_main_in_process(quick(), move |yielder| async move {
         assert!(refused().enter().await.is_err());

@@ -1085,7 +1085,7 @@ impl Scope {
             .get()
             .is_some_and(CancellationToken::is_cancelled);
         if !already_requested {
-            self.record_what_stopped_the_app();
+            self.record_what_stopped_the_app(&error);
             tracing::error!(%error, "task failed; requesting shutdown of the app");
         } else if error.kind() != ErrorKind::Aborted {
             tracing::error!(%error, "task failed");
@@ -1104,7 +1104,7 @@ impl Scope {
             return true;
         }
         if !self.is_app_shutdown_requested() {
-            self.record_what_stopped_the_app();
+            self.record_what_stopped_the_app(error);
         }
         self.request_shutdown();
         false
@@ -1112,10 +1112,10 @@ impl Scope {
 
     /// A failure is about to request the app's shutdown, the first thing to: during
     /// startup that fails the startup, after it the running service gave up.
-    fn record_what_stopped_the_app(&self) {
+    fn record_what_stopped_the_app(&self, error: &Error) {
         if let Some(ledger) = self.ledger() {
             match self.phase() {
-                Phase::Starting => ledger.failed_starting(),
+                Phase::Starting => ledger.failed_starting(error),
                 _ => ledger.brought_down(),
             }
         }
