@@ -465,7 +465,8 @@
 //! attempt, the error and the delay; the summary counts restarts per part, and the
 //! timeline draws each instance as a row of its own: a restarted lifespan's
 //! (`broker#1`, `broker#2`) and a supervised task's (`worker#1`, beside the `worker`
-//! row for the task's whole life). The `supervised_worker` example shows both.
+//! row for the task's whole life; past twenty, a task's later instances share one row,
+//! `worker#21+`, so that a loop restarted for the service's whole life stays bounded). The `supervised_worker` example shows both.
 //!
 //! Decisions: a restarting lifespan's first startup is not retried (a service that
 //! cannot start should say so at once, with exit 69 or 78); a restart whose startup

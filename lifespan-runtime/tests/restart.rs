@@ -434,3 +434,41 @@ async fn an_aborted_supervised_task_ends_its_instance_s_row() {
     );
     bounded(scope.shutdown()).await.unwrap();
 }
+
+/// A task restarted for the service's whole life keeps a timeline of bounded size:
+/// twenty instances get a row each, and the later ones share one, counted.
+#[tokio::test(start_paused = true)]
+async fn instances_past_twenty_share_one_counted_row() {
+    let scope = Scope::new();
+    scope.record_timeline();
+    let instances = Instances::default();
+    let counted = instances.clone();
+    let policy = Restart::always().delay(Duration::ZERO).unlimited();
+    scope.spawn_supervised("tick", policy, move || {
+        let instance = counted.begin();
+        async move {
+            if instance == 30 {
+                lifespan_runtime::shutdown_requested().await;
+            }
+            Ok::<(), &'static str>(())
+        }
+    });
+    while instances.count() < 30 {
+        tokio::task::yield_now().await;
+    }
+    let timeline = scope.timeline().expect("recorded");
+    let rows: Vec<(&str, u64)> = timeline
+        .rows()
+        .iter()
+        .filter(|row| row.name().starts_with("tick#"))
+        .map(|row| (row.name(), row.count()))
+        .collect();
+    let mut expected: Vec<(String, u64)> = (1..=20).map(|n| (format!("tick#{n}"), 1)).collect();
+    expected.push(("tick#21+".to_owned(), 10));
+    let expected: Vec<(&str, u64)> = expected
+        .iter()
+        .map(|(name, count)| (name.as_str(), *count))
+        .collect();
+    assert_eq!(rows, expected);
+    bounded(scope.shutdown()).await.unwrap();
+}

@@ -115,7 +115,8 @@ impl Scope {
     /// Each restart is logged at WARN with the task's path, the attempt, the error and
     /// the delay; the `#[lifespan::main]` summary counts the restarts on its part's line,
     /// and a [timeline](Scope::record_timeline) draws each instance as a row of its own
-    /// (`name#1`, `name#2`, ...) below the task's row.
+    /// (`name#1`, `name#2`, ...) below the task's row; the instances after the twentieth
+    /// share one row, `name#21+`, which counts them.
     /// Past the policy's limit, the last failure escalates as a failure of a task from
     /// `spawn` does (shutdown of the app is requested), and says how many restarts were
     /// tried ([`Error::gave_up`]). Once the app's shutdown has been requested, or the

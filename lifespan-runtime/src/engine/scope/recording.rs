@@ -42,13 +42,23 @@ impl Scope {
     }
 }
 
+/// How many instances of one supervised task get a row of their own; the ones after
+/// share one row, `task#21+`, counted, from the first of them to the end of the last.
+/// A task restarted for the whole life of a service (`Restart::always()` around a loop
+/// that returns) keeps a timeline of bounded size.
+const INSTANCE_ROWS: u32 = 20;
+
 impl Scope {
     /// An instance of this scope's supervised task `task` began. When hooks and tasks
     /// are recorded, it is a row of its own, `task#number`, beside the task's row for
-    /// its whole life: its end, and its failure, are the instance's.
+    /// its whole life: its end, and its failure, are the instance's. Past
+    /// [`INSTANCE_ROWS`], the later instances share a row.
     pub(crate) fn task_instance_began(&self, task: &Name, number: u32) -> Option<InstanceRow<'_>> {
         let ledger = self.ledger().filter(|ledger| ledger.records_children())?;
-        let name: Name = instance(task, number).into();
+        let name: Name = match number {
+            ..=INSTANCE_ROWS => instance(task, number).into(),
+            _ => format!("{}+", instance(task, INSTANCE_ROWS + 1)).into(),
+        };
         let owner = self.entry();
         ledger.task_spawned(owner, &name);
         Some(InstanceRow {
