@@ -138,7 +138,9 @@ impl Restart {
     }
 
     /// The wait before the first restart, and the base of the doubling; 100 ms by
-    /// default.
+    /// default. Zero restarts at once, every time: with [`always`](Restart::always) and
+    /// no limit, around a future that returns at once, that is a busy loop (only
+    /// tokio's cooperative budget lets other tasks run), so keep a delay there.
     ///
     /// ```
     /// # use std::time::Duration;
