@@ -122,6 +122,8 @@ fn read_mark(krate: &Path, ty: &syn::Type) -> TokenStream {
     let mark = quote!(#krate::__private::config_mark);
     quote! {
         |output: &#ty| {
+            // Only one of them is the way in for a given type.
+            #[allow(unused_imports)]
             use #mark::{Opaque as _, ThroughAsRef as _, ThroughError as _};
             (&&&#mark::Probe(output)).config_mark()
         }

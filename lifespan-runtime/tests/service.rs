@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use common::{Act, Journal, part, scripted};
-use lifespan_runtime::__private::{Flavor, MainConfig, run_main_in_process};
+use lifespan_runtime::__private::{
+    Flavor, MainConfig, run_main_in_process, run_main_in_process_with_mark,
+};
 use std::sync::{Arc, Mutex};
 
 use lifespan_runtime::{Error, ErrorKind, Lifespan, Origin, Phase, Scope, from_fn};
@@ -290,6 +292,15 @@ fn every_scope_of_a_service_knows_its_shutdown_deadline() {
     assert_eq!(*seen.lock().unwrap(), Some(Some(limit)));
 }
 
+/// What `#[lifespan::main]` passes for a body that returns `Result<(), Error>`: the
+/// reader of main's own error, at the type as written.
+#[allow(clippy::needless_borrow)] // each `&` is a step of the autoref
+fn read_mark(output: &Result<(), Error>) -> Option<bool> {
+    // The way in for this type; the macro brings all three into scope.
+    use lifespan_runtime::__private::config_mark::{Probe, ThroughError as _};
+    (&&&Probe(output)).config_mark()
+}
+
 /// A part whose startup fails with a `ConfigError`: exit 78, whether the body's error
 /// can be looked into (a `lifespan::Error`) or not (an error type of the app's own).
 #[test]
@@ -304,11 +315,12 @@ fn a_startup_failed_on_its_configuration_exits_78() {
             Ok::<(), lifespan_runtime::ConfigError>(())
         })
     };
-    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
+    let body = move |yielder: lifespan_runtime::Yielder<()>| async move {
         settings().enter().await?;
         yielder.yield_app(()).await;
         Ok::<(), Error>(())
-    });
+    };
+    let (exit, code) = run_main_in_process_with_mark(quick(), body, read_mark);
     assert!(exit.unwrap_err().is_config());
     assert_eq!(code, Some(78), "the body's own error carries the mark");
     let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
@@ -354,7 +366,7 @@ fn a_configuration_failure_main_handled_does_not_mark_a_later_one() {
         })
     };
     // Main's own error read (a `lifespan::Error`), and one it cannot read.
-    let (exit, code) = run_main_in_process(quick(), move |yielder| async move {
+    let body = move |yielder: lifespan_runtime::Yielder<()>| async move {
         assert!(
             optional().enter().await.is_err(),
             "handled: runs without a cache"
@@ -362,7 +374,8 @@ fn a_configuration_failure_main_handled_does_not_mark_a_later_one() {
         refused().enter().await?;
         yielder.yield_app(()).await;
         Ok::<(), Error>(())
-    });
+    };
+    let (exit, code) = run_main_in_process_with_mark(quick(), body, read_mark);
     assert!(!exit.unwrap_err().is_config());
     assert_eq!(code, Some(69));
     let (exit, code) = run_main_in_process(quick(), move |yielder| async move {

@@ -54,6 +54,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         },
         |output: &anyhow::Result<()>| {
+            #[allow(unused_imports)]
             use ::lifespan::__private::config_mark::{
                 Opaque as _, ThroughAsRef as _, ThroughError as _,
             };

@@ -1,8 +1,7 @@
 //! Reading main's own error for the [`ConfigError`] mark, whatever its type.
 //!
-//! The runtime sees main's output only as a generic `O`, and can look into an error
-//! only by downcasting to types it knows ([`MainOutput::is_config`]). An
-//! `anyhow::Error`, an `eyre::Report` or an enum of the app's own are opaque to it. But
+//! The runtime sees main's output only as a generic `O`: an `anyhow::Error`, an
+//! `eyre::Report` or an enum of the app's own are opaque to it. But
 //! `#[lifespan::main]` knows the return type as written, so it reads the error there,
 //! through the most specific of three ways in, chosen by autoref at compile time
 //! (dtolnay's "autoref specialization"):
@@ -13,9 +12,8 @@
 //!    its chain of sources;
 //! 3. anything else: `None`, and the service goes by the last part that failed.
 //!
-//! The macro writes `(&&&Probe(&output)).config_mark()` with the three traits in scope.
-//!
-//! [`MainOutput::is_config`]: super::MainOutput::is_config
+//! The macro writes `(&&&Probe(&output)).config_mark()` with the three traits in scope,
+//! and hands it to `run_with_mark`. Without it (`run`), main's error is left unread.
 
 use std::error::Error as StdError;
 

@@ -122,7 +122,13 @@ where
     Fut: Future<Output = O>,
     O: MainOutput,
 {
-    run_with_mark(config, body, O::is_config)
+    run_with_mark(config, body, unread)
+}
+
+/// Main's own error left unread: without `#[lifespan::main]`'s reader for its type, the
+/// service goes by the last part whose startup failed.
+fn unread<O>(_: &O) -> Option<bool> {
+    None
 }
 
 /// How main's own output is read for the configuration mark: `Some(true)` if its error
@@ -153,7 +159,7 @@ where
     Fut: Future<Output = O>,
     O: MainOutput,
 {
-    run_in_process_with_mark(config, body, O::is_config)
+    run_in_process_with_mark(config, body, unread)
 }
 
 /// [`run_in_process`], reading main's own error with `read_mark`.

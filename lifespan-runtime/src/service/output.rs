@@ -1,10 +1,8 @@
 //! What `#[lifespan::main]` may return, and how each becomes the process's exit.
 
-use std::any::Any;
 use std::process::ExitCode;
 
-use crate::config_error::ConfigError;
-use crate::error::{BoxError, Error};
+use crate::error::Error;
 
 /// A return type of a `#[lifespan::main]` body: `()`, [`ExitCode`], or
 /// `Result<(), E>` where `E: From<lifespan::Error>`.
@@ -50,13 +48,6 @@ pub trait MainOutput: Sized {
         self.failure().to_owned()
     }
 
-    /// Whether the body's own error is marked as a configuration problem; `None` when
-    /// it cannot tell (no error to look into, or one of a type it cannot read).
-    #[doc(hidden)]
-    fn is_config(&self) -> Option<bool> {
-        None
-    }
-
     /// The exit, given the body's output (none if it panicked, timed out or never ran)
     /// and every other failure.
     #[doc(hidden)]
@@ -97,30 +88,12 @@ impl MainOutput for ExitCode {
 
 impl<E> MainOutput for Result<(), E>
 where
-    E: From<Error> + std::fmt::Debug + 'static,
+    E: From<Error> + std::fmt::Debug,
 {
     type Exit = Result<(), E>;
 
     fn is_failure(&self) -> bool {
         self.is_err()
-    }
-
-    /// Read through the error types that can be looked into here, where `E` is generic:
-    /// a [`lifespan::Error`](Error) and a boxed error. Others are opaque (`None`).
-    /// `#[lifespan::main]` reads an `anyhow::Error` or an app's own error too, at the
-    /// type as written (`config_mark.rs`); this is what runs without it.
-    fn is_config(&self) -> Option<bool> {
-        let Err(error) = self else {
-            return Some(false);
-        };
-        let error: &dyn Any = error;
-        if let Some(error) = error.downcast_ref::<Error>() {
-            return Some(error.is_config());
-        }
-        if let Some(error) = error.downcast_ref::<BoxError>() {
-            return Some(ConfigError::marks(&**error));
-        }
-        None
     }
 
     fn detail(&self) -> String {
@@ -159,31 +132,6 @@ fn report(failure: Option<Error>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The body's own error is read for the mark where its type can be looked into:
-    /// a `lifespan::Error` and a boxed error, the mark anywhere in its chain.
-    #[test]
-    fn the_body_s_own_error_is_misconfigured_when_it_carries_the_mark() {
-        let marked = || ConfigError::new("PORT is not a number");
-        let part = Error::failed("settings".into(), crate::Origin::Startup, marked());
-        assert_eq!(Err::<(), Error>(part).is_config(), Some(true));
-        let boxed: BoxError = Box::new(marked());
-        assert_eq!(Err::<(), BoxError>(boxed).is_config(), Some(true));
-        let plain: BoxError = "connection refused".into();
-        assert_eq!(Err::<(), BoxError>(plain).is_config(), Some(false));
-        assert_eq!(Ok::<(), BoxError>(()).is_config(), Some(false));
-        // Nothing it can look into: the service goes by the parts.
-        #[derive(Debug)]
-        struct Opaque;
-        impl From<Error> for Opaque {
-            fn from(_: Error) -> Opaque {
-                Opaque
-            }
-        }
-        assert_eq!(Err::<(), Opaque>(Opaque).is_config(), None);
-        assert_eq!(().is_config(), None);
-        assert_eq!(ExitCode::FAILURE.is_config(), None);
-    }
 
     /// What decides main's exit and the summary's verdict: only a failing code or an
     /// error is a failure of the body, and each says so in its own words.
