@@ -81,7 +81,7 @@ where
             return Ok(());
         }
         // Counted once it happens: a shutdown during the backoff restarts nothing.
-        scope.task_restarted(&name);
+        scope.restarted(Some(&name));
     }
 }
 

@@ -276,7 +276,7 @@ where
                     return Ok(());
                 }
                 // Counted once it happens: a shutdown during the backoff restarts nothing.
-                self.scope.restarted();
+                self.scope.restarted(None);
                 self.instances += 1;
                 let lifespan = (self.make)().named(instance(&self.name, self.instances));
                 let began = Instant::now();

@@ -1001,14 +1001,6 @@ impl Scope {
         self.inner.app.ledger.get()
     }
 
-    /// A supervised task of this scope named `name` is being restarted: the summary
-    /// counts it on the owner's line.
-    pub(crate) fn task_restarted(&self, name: &Name) {
-        if let (Some(ledger), Some(entry)) = (self.ledger(), self.inner.entry) {
-            ledger.restarted(entry, Some(name));
-        }
-    }
-
     /// The owner's line in the app's ledger, if it has one.
     pub(super) fn entry(&self) -> Option<EntryId> {
         self.inner.entry
@@ -1142,10 +1134,11 @@ impl Scope {
         false
     }
 
-    /// This part is being restarted: the summary counts it on its own line.
-    pub(crate) fn restarted(&self) {
+    /// This part (`task` `None`), or its supervised task named `task`, is being
+    /// restarted: the summary counts it on the part's line.
+    pub(crate) fn restarted(&self, task: Option<&Name>) {
         if let (Some(ledger), Some(entry)) = (self.ledger(), self.inner.entry) {
-            ledger.restarted(entry, None);
+            ledger.restarted(entry, task);
         }
     }
 
